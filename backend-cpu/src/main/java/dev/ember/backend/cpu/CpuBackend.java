@@ -1,0 +1,168 @@
+package dev.ember.backend.cpu;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.internal.Philox;
+import dev.ember.spi.Backend;
+import dev.ember.spi.BinaryOp;
+import dev.ember.spi.ReduceOp;
+import dev.ember.spi.Storage;
+import dev.ember.spi.Strided;
+import dev.ember.spi.UnaryOp;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The CPU backend: off-heap storage from JavaCPP (ND4J's allocator), elementwise work, reductions
+ * and indexing in plain Java loops, and GEMM on ND4J's OpenBLAS.
+ */
+public final class CpuBackend implements Backend {
+  @Override
+  public Device device() {
+    return Device.CPU;
+  }
+
+  @Override
+  public Storage allocate(DType dtype, long numel) {
+    return new CpuStorage(dtype, numel);
+  }
+
+  @Override
+  public void copyFromHost(ByteBuffer src, Storage dst) {
+    CpuStorage d = (CpuStorage) dst;
+    ByteBuffer s = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    int n = (int) d.numel();
+    switch (d.dtype()) {
+      case FLOAT32 -> d.f32.put(0, toArray(s.asFloatBuffer(), n));
+      case FLOAT64 -> {
+        double[] v = new double[n];
+        s.asDoubleBuffer().get(v);
+        d.f64.put(0, v);
+      }
+      case INT64 -> {
+        long[] v = new long[n];
+        s.asLongBuffer().get(v);
+        d.i64.put(0, v);
+      }
+      case INT32 -> {
+        int[] v = new int[n];
+        s.asIntBuffer().get(v);
+        d.i32.put(0, v);
+      }
+      case BOOL -> {
+        byte[] v = new byte[n];
+        s.get(v);
+        d.bytes.put(0, v);
+      }
+    }
+  }
+
+  private static float[] toArray(java.nio.FloatBuffer b, int n) {
+    float[] v = new float[n];
+    b.get(v);
+    return v;
+  }
+
+  @Override
+  public void copyToHost(Storage src, ByteBuffer dst) {
+    CpuStorage s = (CpuStorage) src;
+    int n = (int) s.numel();
+    ByteBuffer d = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    switch (s.dtype()) {
+      case FLOAT32 -> {
+        float[] v = new float[n];
+        s.f32.get(0, v);
+        d.asFloatBuffer().put(v);
+      }
+      case FLOAT64 -> {
+        double[] v = new double[n];
+        s.f64.get(0, v);
+        d.asDoubleBuffer().put(v);
+      }
+      case INT64 -> {
+        long[] v = new long[n];
+        s.i64.get(0, v);
+        d.asLongBuffer().put(v);
+      }
+      case INT32 -> {
+        int[] v = new int[n];
+        s.i32.get(0, v);
+        d.asIntBuffer().put(v);
+      }
+      case BOOL -> {
+        byte[] v = new byte[n];
+        s.bytes.get(0, v);
+        d.put(v);
+      }
+    }
+  }
+
+  @Override
+  public void copy(Strided src, Strided out) {
+    Elementwise.copy(src, out);
+  }
+
+  @Override
+  public void fill(Strided out, double value) {
+    Elementwise.fill(out, value);
+  }
+
+  @Override
+  public void unary(UnaryOp op, Strided x, Strided out) {
+    Elementwise.unary(op, x, out);
+  }
+
+  @Override
+  public void binary(BinaryOp op, Strided a, Strided b, Strided out) {
+    Elementwise.binary(op, a, b, out);
+  }
+
+  @Override
+  public void where(Strided cond, Strided a, Strided b, Strided out) {
+    Elementwise.where(cond, a, b, out);
+  }
+
+  @Override
+  public void reduce(ReduceOp op, Strided x, Strided out) {
+    Reductions.reduce(op, x, out);
+  }
+
+  @Override
+  public void cumsum(Strided x, int dim, Strided out) {
+    Reductions.cumsum(x, dim, out);
+  }
+
+  @Override
+  public void matmul(Strided a, Strided b, Strided out) {
+    Blas.matmul(a, b, out, this);
+  }
+
+  @Override
+  public void gather(Strided x, int dim, Strided index, Strided out) {
+    Scatter.gather(x, dim, index, out);
+  }
+
+  @Override
+  public void scatterAdd(Strided src, int dim, Strided index, Strided out) {
+    Scatter.scatterAdd(src, dim, index, out);
+  }
+
+  @Override
+  public void uniform(long seed, long offset, Strided out) {
+    CpuStorage y = (CpuStorage) out.storage();
+    boolean single = out.dtype() == DType.FLOAT32;
+    long[] counter = {offset};
+    StridedLoop.forEach(out.shape(), new int[][] {out.strides()}, new long[] {out.offset()},
+        (o, so, a, sa, b, sb, n) -> {
+          for (int k = 0; k < n; k++, o += so) {
+            long c = counter[0]++;
+            y.setDouble(o, single ? Philox.uniformFloat(seed, c) : Philox.uniformDouble(seed, c));
+          }
+        });
+  }
+
+  @Override
+  public String toString() {
+    return "CpuBackend[OpenBLAS via nd4j-native]";
+  }
+}

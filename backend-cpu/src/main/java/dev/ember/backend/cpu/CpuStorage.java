@@ -1,0 +1,127 @@
+package dev.ember.backend.cpu;
+
+import dev.ember.DType;
+import dev.ember.spi.Storage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+
+/**
+ * Off-heap memory for the CPU backend: a JavaCPP pointer (the allocator ND4J uses) with typed NIO
+ * views for the Java kernels. Freed by {@link #close()} or, once unreachable, by JavaCPP's
+ * deallocator thread.
+ */
+final class CpuStorage implements Storage {
+  private final DType dtype;
+  private final long numel;
+  private final BytePointer pointer;
+  final ByteBuffer bytes;
+  final FloatBuffer f32;
+  final DoubleBuffer f64;
+  final LongBuffer i64;
+  final IntBuffer i32;
+  private volatile boolean closed;
+
+  CpuStorage(DType dtype, long numel) {
+    long byteCount = numel * dtype.byteSize();
+    if (byteCount > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("allocate: " + numel + " elements of " + dtype + " exceed the CPU"
+          + " backend's 2 GiB per-tensor limit");
+    }
+    this.dtype = dtype;
+    this.numel = numel;
+    this.pointer = new BytePointer(Math.max(byteCount, 8));
+    this.bytes = pointer.asByteBuffer().order(ByteOrder.nativeOrder());
+    this.f32 = dtype == DType.FLOAT32 ? bytes.asFloatBuffer() : null;
+    this.f64 = dtype == DType.FLOAT64 ? bytes.asDoubleBuffer() : null;
+    this.i64 = dtype == DType.INT64 ? bytes.asLongBuffer() : null;
+    this.i32 = dtype == DType.INT32 ? bytes.asIntBuffer() : null;
+  }
+
+  @Override
+  public DType dtype() {
+    return dtype;
+  }
+
+  @Override
+  public long numel() {
+    return numel;
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      pointer.close();
+    }
+  }
+
+  /** Returns a float pointer at element {@code offset}, for BLAS. */
+  FloatPointer floatPointer(long offset) {
+    return new FloatPointer(pointer).position(offset);
+  }
+
+  /** Returns a double pointer at element {@code offset}, for BLAS. */
+  DoublePointer doublePointer(long offset) {
+    return new DoublePointer(pointer).position(offset);
+  }
+
+  BytePointer pointer() {
+    return pointer;
+  }
+
+  /** Reads element {@code i} as a double. */
+  double getDouble(int i) {
+    return switch (dtype) {
+      case FLOAT32 -> f32.get(i);
+      case FLOAT64 -> f64.get(i);
+      case INT64 -> i64.get(i);
+      case INT32 -> i32.get(i);
+      case BOOL -> bytes.get(i);
+    };
+  }
+
+  /** Reads element {@code i} as a long (floating values truncate toward zero). */
+  long getLong(int i) {
+    return switch (dtype) {
+      case FLOAT32 -> (long) f32.get(i);
+      case FLOAT64 -> (long) f64.get(i);
+      case INT64 -> i64.get(i);
+      case INT32 -> i32.get(i);
+      case BOOL -> bytes.get(i);
+    };
+  }
+
+  /** Writes element {@code i} from a double, converting to this dtype. */
+  void setDouble(int i, double v) {
+    switch (dtype) {
+      case FLOAT32 -> f32.put(i, (float) v);
+      case FLOAT64 -> f64.put(i, v);
+      case INT64 -> i64.put(i, (long) v);
+      case INT32 -> i32.put(i, (int) (long) v);
+      case BOOL -> bytes.put(i, (byte) (v != 0 ? 1 : 0));
+    }
+  }
+
+  /** Writes element {@code i} from a long, converting to this dtype. */
+  void setLong(int i, long v) {
+    switch (dtype) {
+      case FLOAT32 -> f32.put(i, (float) v);
+      case FLOAT64 -> f64.put(i, (double) v);
+      case INT64 -> i64.put(i, v);
+      case INT32 -> i32.put(i, (int) v);
+      case BOOL -> bytes.put(i, (byte) (v != 0 ? 1 : 0));
+    }
+  }
+}

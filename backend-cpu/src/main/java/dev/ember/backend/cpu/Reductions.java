@@ -1,0 +1,134 @@
+package dev.ember.backend.cpu;
+
+import dev.ember.spi.ReduceOp;
+import dev.ember.spi.Strided;
+
+/**
+ * Reductions and scans. Every element of {@code x} is folded into the output slot it maps to (the
+ * output broadcast over {@code x}'s shape, stride 0 on reduced dims); floating sums accumulate in
+ * double.
+ */
+final class Reductions {
+  private Reductions() {}
+
+  static void reduce(ReduceOp op, Strided xs, Strided out) {
+    CpuStorage x = Elementwise.storage(xs);
+    CpuStorage y = Elementwise.storage(out);
+    int[] shape = xs.shape();
+    int[] outStrides = new int[shape.length];
+    int[] outContig = Strided.contiguousStrides(out.shape());
+    for (int d = 0; d < shape.length; d++) {
+      outStrides[d] = out.shape()[d] == shape[d] ? outContig[d] : 0;
+    }
+    int m = (int) out.numel();
+    boolean floating = xs.dtype().isFloatingPoint();
+    double[] acc = new double[m];
+    long[] accLong = floating ? null : new long[m];
+    long[] position = (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN) ? new long[m] : null;
+    boolean[] started = new boolean[m];
+    int reducedDim = -1;
+    for (int d = 0; d < shape.length; d++) {
+      if (outStrides[d] == 0 && shape[d] != 1) {
+        reducedDim = d;
+      }
+    }
+    int[] xContig = Strided.contiguousStrides(shape);
+    int[] counterStride = new int[shape.length];
+    if (position != null && reducedDim >= 0) {
+      counterStride[reducedDim] = 1;
+    }
+    if (op == ReduceOp.PROD) {
+      java.util.Arrays.fill(acc, 1);
+      if (accLong != null) {
+        java.util.Arrays.fill(accLong, 1);
+      }
+    }
+    assert xContig.length == shape.length;
+    StridedLoop.forEach(shape, new int[][] {xs.strides(), outStrides, counterStride},
+        new long[] {xs.offset(), 0, 0}, (i, si, o, so, c, sc, n) -> {
+          for (int k = 0; k < n; k++, i += si, o += so, c += sc) {
+            if (floating) {
+              double v = x.getDouble(i);
+              switch (op) {
+                case SUM -> acc[o] += v;
+                case PROD -> acc[o] *= v;
+                case MAX -> acc[o] = !started[o] || (!Double.isNaN(acc[o]) && (Double.isNaN(v) || v > acc[o]))
+                    ? v : acc[o];
+                case MIN -> acc[o] = !started[o] || (!Double.isNaN(acc[o]) && (Double.isNaN(v) || v < acc[o]))
+                    ? v : acc[o];
+                case ARGMAX, ARGMIN -> {
+                  boolean better = !started[o]
+                      || (!Double.isNaN(acc[o]) && (Double.isNaN(v)
+                      || (op == ReduceOp.ARGMAX ? v > acc[o] : v < acc[o])));
+                  if (better) {
+                    acc[o] = v;
+                    position[o] = c;
+                  }
+                }
+              }
+            } else {
+              long v = x.getLong(i);
+              switch (op) {
+                case SUM -> accLong[o] += v;
+                case PROD -> accLong[o] *= v;
+                case MAX -> accLong[o] = !started[o] ? v : Math.max(accLong[o], v);
+                case MIN -> accLong[o] = !started[o] ? v : Math.min(accLong[o], v);
+                case ARGMAX, ARGMIN -> {
+                  if (!started[o] || (op == ReduceOp.ARGMAX ? v > accLong[o] : v < accLong[o])) {
+                    accLong[o] = v;
+                    position[o] = c;
+                  }
+                }
+              }
+            }
+            started[o] = true;
+          }
+        });
+    int[] outStrided = out.strides();
+    int[] outShape = out.shape();
+    for (int lin = 0; lin < m; lin++) {
+      int rem = lin;
+      long at = out.offset();
+      for (int d = outShape.length - 1; d >= 0; d--) {
+        at += (long) (rem % outShape[d]) * outStrided[d];
+        rem /= outShape[d];
+      }
+      if (position != null) {
+        y.setLong((int) at, position[lin]);
+      } else if (floating) {
+        y.setDouble((int) at, acc[lin]);
+      } else {
+        y.setLong((int) at, accLong[lin]);
+      }
+    }
+  }
+
+  static void cumsum(Strided xs, int dim, Strided out) {
+    CpuStorage x = Elementwise.storage(xs);
+    CpuStorage y = Elementwise.storage(out);
+    int[] shape = xs.shape().clone();
+    int len = shape[dim];
+    shape[dim] = 1;
+    int sx = xs.strides()[dim];
+    int so = out.strides()[dim];
+    boolean floating = xs.dtype().isFloatingPoint();
+    StridedLoop.forEach(shape, new int[][] {xs.strides(), out.strides()}, new long[] {xs.offset(), out.offset()},
+        (i, si, o, sOut, u, su, n) -> {
+          for (int k = 0; k < n; k++, i += si, o += sOut) {
+            if (floating) {
+              double run = 0;
+              for (int t = 0; t < len; t++) {
+                run += x.getDouble(i + t * sx);
+                y.setDouble(o + t * so, run);
+              }
+            } else {
+              long run = 0;
+              for (int t = 0; t < len; t++) {
+                run += x.getLong(i + t * sx);
+                y.setLong(o + t * so, run);
+              }
+            }
+          }
+        });
+  }
+}

@@ -1,0 +1,53 @@
+package dev.ember.backend.cpu;
+
+import dev.ember.spi.Strided;
+
+/** Gather and scatter-add along one dim, driven by an int64 index tensor. */
+final class Scatter {
+  private Scatter() {}
+
+  /** Returns strides of {@code s} with {@code dim} zeroed: the base position of each index entry. */
+  private static int[] withoutDim(int[] strides, int dim) {
+    int[] out = strides.clone();
+    out[dim] = 0;
+    return out;
+  }
+
+  static void gather(Strided xs, int dim, Strided index, Strided out) {
+    CpuStorage x = Elementwise.storage(xs);
+    CpuStorage idx = Elementwise.storage(index);
+    CpuStorage y = Elementwise.storage(out);
+    int step = xs.strides()[dim];
+    boolean floating = xs.dtype().isFloatingPoint();
+    StridedLoop.forEach(index.shape(), new int[][] {out.strides(), index.strides(), withoutDim(xs.strides(), dim)},
+        new long[] {out.offset(), index.offset(), xs.offset()}, (o, so, i, si, b, sb, n) -> {
+          for (int k = 0; k < n; k++, o += so, i += si, b += sb) {
+            int at = (int) (b + idx.i64.get(i) * step);
+            if (floating) {
+              y.setDouble(o, x.getDouble(at));
+            } else {
+              y.setLong(o, x.getLong(at));
+            }
+          }
+        });
+  }
+
+  static void scatterAdd(Strided src, int dim, Strided index, Strided out) {
+    CpuStorage s = Elementwise.storage(src);
+    CpuStorage idx = Elementwise.storage(index);
+    CpuStorage y = Elementwise.storage(out);
+    int step = out.strides()[dim];
+    boolean floating = out.dtype().isFloatingPoint();
+    StridedLoop.forEach(index.shape(), new int[][] {src.strides(), index.strides(), withoutDim(out.strides(), dim)},
+        new long[] {src.offset(), index.offset(), out.offset()}, (q, sq, i, si, b, sb, n) -> {
+          for (int k = 0; k < n; k++, q += sq, i += si, b += sb) {
+            int at = (int) (b + idx.i64.get(i) * step);
+            if (floating) {
+              y.setDouble(at, y.getDouble(at) + s.getDouble(q));
+            } else {
+              y.setLong(at, y.getLong(at) + s.getLong(q));
+            }
+          }
+        });
+  }
+}

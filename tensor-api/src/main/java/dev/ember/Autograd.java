@@ -1,0 +1,213 @@
+package dev.ember;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * The autograd engine: records ops into a graph and walks it backwards.
+ *
+ * <p>The walk is iterative (a chain of 100,000 ops needs no deep stack). Each node runs once, when
+ * every consumer has sent its gradient; nodes run newest first. Without {@code retainGraph} the
+ * saved tensors are dropped as each node finishes.
+ */
+public final class Autograd {
+  private Autograd() {}
+
+  /**
+   * Attaches a node to {@code out} if grad mode is on and some input requires grad; returns {@code
+   * out}. {@code saved} lists the tensors the backward reads, which are checked for in-place
+   * modification when it runs.
+   *
+   * @param name the op's name, used in error messages
+   * @param out the op's result
+   * @param inputs the differentiable inputs, in the order the backward returns their gradients
+   * @param saved tensors whose values the backward reads (may be empty)
+   * @param backward maps the gradient of {@code out} to the gradients of {@code inputs}
+   */
+  public static Tensor record(String name, Tensor out, Tensor[] inputs, Tensor[] saved, Node.Backward backward) {
+    if (!GradMode.isEnabled()) {
+      return out;
+    }
+    Node[] next = null;
+    for (int i = 0; i < inputs.length; i++) {
+      Tensor in = inputs[i];
+      if (in != null && in.requiresGrad()) {
+        if (next == null) {
+          next = new Node[inputs.length];
+        }
+        next[i] = in.edgeNode();
+      }
+    }
+    if (next == null) {
+      return out;
+    }
+    if (!out.dtype().isFloatingPoint()) {
+      return out;
+    }
+    out.setGradFn(new Node(name, next, out.shapeArray(), backward, saved.length == 0 ? null : saved));
+    return out;
+  }
+
+  /**
+   * Makes {@code self} take over the history of {@code result} after an in-place op wrote {@code
+   * result}'s values into it. For op implementations.
+   */
+  public static void rebase(Tensor self, Tensor result) {
+    if (result.gradFn() != null) {
+      self.setGradFn(result.gradFn());
+    }
+  }
+
+  /** Shorthand for {@link #record(String, Tensor, Tensor[], Tensor[], Node.Backward)} with no saved tensors. */
+  public static Tensor record(String name, Tensor out, Tensor[] inputs, Node.Backward backward) {
+    return record(name, out, inputs, new Tensor[0], backward);
+  }
+
+  /**
+   * Computes gradients of {@code outputs} and accumulates them into the {@code grad} of every leaf
+   * that requires grad ({@code torch.autograd.backward}).
+   */
+  public static void backward(Tensor[] outputs, Tensor[] gradOutputs, boolean retainGraph, boolean createGraph) {
+    run(outputs, gradOutputs, retainGraph, createGraph, null, false);
+  }
+
+  /**
+   * Returns the gradients of {@code outputs} with respect to {@code inputs} without touching any
+   * {@code grad} field ({@code torch.autograd.grad}). With {@code createGraph} the result is itself
+   * differentiable, for gradients of gradients.
+   *
+   * @param gradOutputs one per output; null entries (or a null array) mean ones for scalars
+   * @param allowUnused if false, an input the outputs do not depend on raises; if true its gradient
+   *     is null
+   */
+  public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean retainGraph,
+      boolean createGraph, boolean allowUnused) {
+    Node[] targets = new Node[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      if (!inputs[i].requiresGrad()) {
+        throw new IllegalArgumentException("grad: input " + i + " of shape " + inputs[i].shape()
+            + " does not require grad");
+      }
+      targets[i] = inputs[i].edgeNode();
+    }
+    Map<Node, Tensor> captured = run(outputs, gradOutputs, retainGraph, createGraph, targets, true);
+    Tensor[] result = new Tensor[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      result[i] = captured.get(targets[i]);
+      if (result[i] == null && !allowUnused) {
+        throw new IllegalArgumentException("grad: input " + i + " of shape " + inputs[i].shape()
+            + " was not used in the graph of the outputs; pass allowUnused=true to get null");
+      }
+    }
+    return result;
+  }
+
+  private static Map<Node, Tensor> run(Tensor[] outputs, Tensor[] gradOutputs, boolean retainGraph,
+      boolean createGraph, Node[] targets, boolean captureOnly) {
+    Map<Node, Tensor> pending = new HashMap<>();
+    List<Node> roots = new ArrayList<>();
+    for (int i = 0; i < outputs.length; i++) {
+      Tensor out = outputs[i];
+      if (!out.requiresGrad()) {
+        throw new IllegalArgumentException("backward: output " + i + " of shape " + out.shape()
+            + " does not require grad and has no grad_fn");
+      }
+      Tensor g = gradOutputs == null ? null : gradOutputs[i];
+      if (g == null) {
+        if (out.numel() != 1) {
+          throw new IllegalArgumentException("backward: grad can be implicitly created only for scalar"
+              + " outputs, but the output has shape " + out.shape() + "; pass a gradient");
+        }
+        g = Tensor.onesLike(out);
+      } else if (!Arrays.equals(g.shapeArray(), out.shapeArray())) {
+        throw new IllegalArgumentException("backward: gradient of shape " + g.shape()
+            + " does not match the output's shape " + out.shape());
+      }
+      Node root = out.edgeNode();
+      pending.merge(root, g, Tensor::add);
+      roots.add(root);
+    }
+    // Count, for every node reachable from the roots, how many consumers will send it a gradient.
+    Map<Node, Integer> dependencies = new IdentityHashMap<>();
+    ArrayDeque<Node> stack = new ArrayDeque<>(roots);
+    java.util.Set<Node> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    seen.addAll(roots);
+    while (!stack.isEmpty()) {
+      Node n = stack.pop();
+      for (Node m : n.next) {
+        if (m != null) {
+          dependencies.merge(m, 1, Integer::sum);
+          if (seen.add(m)) {
+            stack.push(m);
+          }
+        }
+      }
+    }
+    java.util.Set<Node> targetSet = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    if (targets != null) {
+      targetSet.addAll(Arrays.asList(targets));
+    }
+    Map<Node, Tensor> captured = new IdentityHashMap<>();
+    PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequence, a.sequence));
+    for (Node r : new java.util.LinkedHashSet<>(roots)) {
+      if (!dependencies.containsKey(r)) {
+        ready.add(r);
+      }
+    }
+    try (GradMode mode = GradMode.set(createGraph)) {
+      while (!ready.isEmpty()) {
+        Node node = ready.poll();
+        Tensor grad = pending.remove(node);
+        if (grad != null && node.hooks != null) {
+          for (var hook : node.hooks) {
+            Tensor replaced = hook.apply(grad);
+            if (replaced != null) {
+              grad = replaced;
+            }
+          }
+        }
+        if (targetSet.contains(node)) {
+          captured.put(node, grad);
+        }
+        Tensor retainedTensor = node.retained == null ? null : node.retained.get();
+        if (retainedTensor != null && grad != null && !captureOnly) {
+          retainedTensor.accumulateGrad(createGraph ? grad : grad.detach());
+        }
+        if (node.leaf != null) {
+          if (!captureOnly && grad != null) {
+            node.leaf.accumulateGrad(createGraph ? grad : grad.detach());
+          }
+          continue;
+        }
+        Tensor[] inputGrads = grad == null ? new Tensor[node.next.length] : node.run(grad);
+        for (int i = 0; i < node.next.length; i++) {
+          Node m = node.next[i];
+          if (m == null) {
+            continue;
+          }
+          Tensor g = i < inputGrads.length ? inputGrads[i] : null;
+          if (g != null) {
+            if (!Arrays.equals(g.shapeArray(), m.outputShape)) {
+              throw new IllegalStateException("backward: '" + node.name + "' returned a gradient of shape "
+                  + g.shape() + " for input " + i + " of shape " + Arrays.toString(m.outputShape));
+            }
+            pending.merge(m, g, Tensor::add);
+          }
+          if (dependencies.merge(m, -1, Integer::sum) == 0) {
+            ready.add(m);
+          }
+        }
+        if (!retainGraph) {
+          node.release();
+        }
+      }
+    }
+    return captured;
+  }
+}

@@ -1,0 +1,87 @@
+package dev.ember;
+
+/**
+ * Element types of a tensor, with PyTorch's names and promotion rules.
+ *
+ * <p>{@link #FLOAT32} is the default for floating tensors, {@link #INT64} for integer ones.
+ */
+public enum DType {
+  /** 32-bit IEEE float ({@code torch.float32}); the default dtype. */
+  FLOAT32(4, Kind.FLOATING, "float32"),
+  /** 64-bit IEEE float ({@code torch.float64}). */
+  FLOAT64(8, Kind.FLOATING, "float64"),
+  /** 64-bit signed integer ({@code torch.int64}); indices and class labels. */
+  INT64(8, Kind.INTEGRAL, "int64"),
+  /** 32-bit signed integer ({@code torch.int32}). */
+  INT32(4, Kind.INTEGRAL, "int32"),
+  /** Boolean, one byte per element ({@code torch.bool}); results of comparisons. */
+  BOOL(1, Kind.BOOLEAN, "bool");
+
+  private enum Kind {
+    BOOLEAN,
+    INTEGRAL,
+    FLOATING
+  }
+
+  private final int byteSize;
+  private final Kind kind;
+  private final String pytorchName;
+
+  DType(int byteSize, Kind kind, String pytorchName) {
+    this.byteSize = byteSize;
+    this.kind = kind;
+    this.pytorchName = pytorchName;
+  }
+
+  /** Returns the number of bytes one element occupies. */
+  public int byteSize() {
+    return byteSize;
+  }
+
+  /** Returns whether this is a floating-point type (the only kind that can require grad). */
+  public boolean isFloatingPoint() {
+    return kind == Kind.FLOATING;
+  }
+
+  /** Returns whether this is a signed integer type. */
+  public boolean isIntegral() {
+    return kind == Kind.INTEGRAL;
+  }
+
+  /** Returns PyTorch's name for this dtype, e.g. {@code "float32"}. */
+  public String pytorchName() {
+    return pytorchName;
+  }
+
+  /**
+   * Returns the dtype PyTorch's type promotion gives for two operands of these types: the higher
+   * category wins (bool &lt; integer &lt; floating); within a category the wider type wins.
+   */
+  public static DType promote(DType a, DType b) {
+    if (a == b) {
+      return a;
+    }
+    if (a.kind != b.kind) {
+      return a.kind.ordinal() > b.kind.ordinal() ? a : b;
+    }
+    return a.byteSize >= b.byteSize ? a : b;
+  }
+
+  /** Parses a PyTorch dtype name such as {@code "float64"}, {@code "long"} or {@code "bool"}. */
+  public static DType parse(String name) {
+    String n = name.startsWith("torch.") ? name.substring(6) : name;
+    return switch (n) {
+      case "float32", "float", "F32" -> FLOAT32;
+      case "float64", "double", "F64" -> FLOAT64;
+      case "int64", "long", "I64" -> INT64;
+      case "int32", "int", "I32" -> INT32;
+      case "bool", "BOOL" -> BOOL;
+      default -> throw new IllegalArgumentException("dtype: unknown dtype '" + name + "'");
+    };
+  }
+
+  @Override
+  public String toString() {
+    return pytorchName;
+  }
+}

@@ -1,0 +1,113 @@
+package dev.ember;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * A recorded op in the autograd graph: the function that maps the gradient of its output to the
+ * gradients of its inputs ({@code grad_fn} in PyTorch). Each node has one output.
+ *
+ * <p>Leaf tensors that require grad get an accumulating node of their own, which adds incoming
+ * gradients into {@link Tensor#grad()}.
+ */
+public final class Node {
+  /** Maps the output's gradient to one gradient per input (null where an input needs none). */
+  @FunctionalInterface
+  public interface Backward {
+    /** Returns the gradients of the inputs, in order; a null entry means none. */
+    Tensor[] apply(Tensor gradOutput);
+  }
+
+  private static long counter;
+
+  final String name;
+  final long sequence;
+  final Node[] next;
+  final int[] outputShape;
+  Backward backward;
+  Tensor[] saved;
+  int[] savedVersions;
+  /** For an accumulating node: the leaf it feeds. */
+  final Tensor leaf;
+  List<UnaryOperator<Tensor>> hooks;
+  java.lang.ref.WeakReference<Tensor> retained;
+  private boolean freed;
+
+  Node(String name, Node[] next, int[] outputShape, Backward backward, Tensor[] saved) {
+    this.name = name;
+    this.next = next;
+    this.outputShape = outputShape;
+    this.backward = backward;
+    this.saved = saved;
+    this.leaf = null;
+    synchronized (Node.class) {
+      this.sequence = ++counter;
+    }
+    if (saved != null) {
+      savedVersions = new int[saved.length];
+      for (int i = 0; i < saved.length; i++) {
+        savedVersions[i] = saved[i].version();
+      }
+    }
+  }
+
+  Node(Tensor leaf) {
+    this.name = "AccumulateGrad";
+    this.next = new Node[0];
+    this.outputShape = leaf.shapeArray();
+    this.leaf = leaf;
+    this.sequence = 0;
+  }
+
+  /** Returns the op's name, e.g. {@code "mul"}. */
+  public String name() {
+    return name;
+  }
+
+  /** Returns the nodes of the inputs this node sends gradients to (null for inputs that need none). */
+  public List<Node> nextFunctions() {
+    List<Node> list = new ArrayList<>(next.length);
+    for (Node n : next) {
+      list.add(n);
+    }
+    return list;
+  }
+
+  /** Returns whether this node accumulates into a leaf tensor's {@code grad}. */
+  public boolean isAccumulator() {
+    return leaf != null;
+  }
+
+  Tensor[] run(Tensor grad) {
+    if (freed) {
+      throw new IllegalStateException("backward: trying to backward through the graph a second time"
+          + " (the saved tensors of '" + name + "' were already freed); pass retainGraph=true to the"
+          + " first backward if you need to backward twice");
+    }
+    if (saved != null) {
+      for (int i = 0; i < saved.length; i++) {
+        if (saved[i].version() != savedVersions[i]) {
+          throw new IllegalStateException("backward: one of the tensors needed for the gradient of '"
+              + name + "' has been modified by an in-place operation: its input of shape "
+              + saved[i].shape() + " is at version " + saved[i].version() + ", expected version "
+              + savedVersions[i]);
+        }
+      }
+    }
+    return backward.apply(grad);
+  }
+
+  void release() {
+    if (leaf == null) {
+      freed = true;
+      backward = null;
+      saved = null;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "<" + name + "Backward>";
+  }
+}

@@ -1,0 +1,1257 @@
+package dev.ember;
+
+import dev.ember.internal.Backends;
+import dev.ember.internal.Dispatch;
+import dev.ember.internal.Printing;
+import dev.ember.ops.Activations;
+import dev.ember.ops.Arithmetic;
+import dev.ember.ops.Creation;
+import dev.ember.ops.Indexing;
+import dev.ember.ops.Linalg;
+import dev.ember.ops.Losses;
+import dev.ember.ops.Reductions;
+import dev.ember.ops.Shaping;
+import dev.ember.ops.Unary;
+import dev.ember.ops.Views;
+import dev.ember.spi.Backend;
+import dev.ember.spi.Strided;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * An n-dimensional array on a device, with autograd: the Java counterpart of {@code torch.Tensor}.
+ *
+ * <p>A tensor is a strided view (shape, strides, offset) of a storage owned by a backend. Views
+ * ({@link #view}, {@link #permute}, {@link #narrow}, ...) share the storage; writing through a view
+ * changes its base. Ops broadcast by PyTorch's rules and promote dtypes as PyTorch does. Every
+ * differentiable op records its backward when grad mode is on and an input requires grad.
+ *
+ * <pre>{@code
+ * Tensor x = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+ * Tensor y = x.mul(x).sum();           // 14
+ * y.backward();
+ * x.grad();                            // [2, 4, 6]
+ * }</pre>
+ *
+ * <p>In-place ops end in {@code InPlace} ({@code addInPlace} is PyTorch's {@code add_}); they bump
+ * the storage's version counter so a backward that needs the old values fails instead of silently
+ * using the new ones.
+ */
+public final class Tensor implements AutoCloseable {
+  /** The storage shared by a tensor and its views, with its version counter. */
+  private static final class Data {
+    final dev.ember.spi.Storage storage;
+    final Backend backend;
+    int version;
+
+    Data(dev.ember.spi.Storage storage, Backend backend) {
+      this.storage = storage;
+      this.backend = backend;
+    }
+  }
+
+  private final Data data;
+  private final DType dtype;
+  private final int[] shape;
+  private final int[] strides;
+  private final long offset;
+  private final Tensor base;
+  private boolean requiresGrad;
+  private Tensor grad;
+  private Node gradFn;
+  private Node accumulator;
+  private List<UnaryOperator<Tensor>> leafHooks;
+
+  private Tensor(Data data, DType dtype, int[] shape, int[] strides, long offset, Tensor base) {
+    this.data = data;
+    this.dtype = dtype;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    this.base = base;
+  }
+
+  // ---------------------------------------------------------------- internals for ops and backends
+
+  /**
+   * Wraps a strided view of backend storage as a new tensor that owns it. For op implementations
+   * and backend authors.
+   */
+  public static Tensor wrap(Backend backend, Strided s) {
+    return new Tensor(new Data(s.storage(), backend), s.dtype(), s.shape().clone(), s.strides().clone(),
+        s.offset(), null);
+  }
+
+  /**
+   * Returns a view of this tensor's storage with another shape, strides and offset; no history is
+   * recorded (the caller records it). For op implementations.
+   */
+  public Tensor asStrided(int[] newShape, int[] newStrides, long newOffset) {
+    return new Tensor(data, dtype, newShape, newStrides, newOffset, base == null ? this : base);
+  }
+
+  /** Returns the strided view a backend sees. For op implementations and backend authors. */
+  public Strided strided() {
+    if (data.storage.isClosed()) {
+      throw new IllegalStateException("tensor: use after close (shape " + shape() + ", " + dtype + ", "
+          + device() + ")");
+    }
+    return new Strided(data.storage, dtype, shape, strides, offset);
+  }
+
+  /** Returns the backend that owns this tensor's storage. */
+  public Backend backend() {
+    return data.backend;
+  }
+
+  /** Returns the version counter of the storage, bumped by every in-place write. */
+  public int version() {
+    return data.version;
+  }
+
+  /** Marks the storage as modified in place. For op implementations. */
+  public void bumpVersion() {
+    data.version++;
+  }
+
+  /** Returns the shape as a fresh array. */
+  public int[] shapeArray() {
+    return shape.clone();
+  }
+
+  /** Returns the strides, in elements, as a fresh array. */
+  public int[] stridesArray() {
+    return strides.clone();
+  }
+
+  /** Returns the offset of the first element in the storage, in elements. */
+  public long storageOffset() {
+    return offset;
+  }
+
+  /** Returns the tensor this one is a view of, or null. */
+  public Tensor base() {
+    return base;
+  }
+
+  Node edgeNode() {
+    if (gradFn != null) {
+      return gradFn;
+    }
+    if (accumulator == null) {
+      accumulator = new Node(this);
+      if (leafHooks != null) {
+        accumulator.hooks = leafHooks;
+      }
+    }
+    return accumulator;
+  }
+
+  void setGradFn(Node node) {
+    this.gradFn = node;
+    this.requiresGrad = true;
+  }
+
+  void accumulateGrad(Tensor g) {
+    // A fresh copy: the same gradient tensor may reach several leaves, and optimizers update
+    // grads in place.
+    grad = grad == null ? g.clone() : grad.add(g);
+  }
+
+  // ---------------------------------------------------------------- creation
+
+  /** Returns a 1-d float32 tensor holding a copy of {@code values}. */
+  public static Tensor of(float[] values) {
+    return Creation.fromArray(values, new int[] {values.length});
+  }
+
+  /** Returns a float32 tensor of the given shape holding a copy of row-major {@code values}. */
+  public static Tensor of(float[] values, int... shape) {
+    return Creation.fromArray(values, shape);
+  }
+
+  /** Returns a 1-d float64 tensor holding a copy of {@code values}. */
+  public static Tensor of(double[] values) {
+    return Creation.fromArray(values, new int[] {values.length});
+  }
+
+  /** Returns a float64 tensor of the given shape holding a copy of row-major {@code values}. */
+  public static Tensor of(double[] values, int... shape) {
+    return Creation.fromArray(values, shape);
+  }
+
+  /** Returns a 1-d int64 tensor holding a copy of {@code values}. */
+  public static Tensor of(long[] values) {
+    return Creation.fromArray(values, new int[] {values.length});
+  }
+
+  /** Returns an int64 tensor of the given shape holding a copy of row-major {@code values}. */
+  public static Tensor of(long[] values, int... shape) {
+    return Creation.fromArray(values, shape);
+  }
+
+  /** Returns a 1-d int32 tensor holding a copy of {@code values}. */
+  public static Tensor of(int[] values) {
+    return Creation.fromArray(values, new int[] {values.length});
+  }
+
+  /** Returns a 1-d bool tensor holding a copy of {@code values}. */
+  public static Tensor of(boolean[] values) {
+    return Creation.fromArray(values, new int[] {values.length});
+  }
+
+  /** Returns a bool tensor of the given shape holding a copy of row-major {@code values}. */
+  public static Tensor of(boolean[] values, int... shape) {
+    return Creation.fromArray(values, shape);
+  }
+
+  /** Returns a 2-d float32 tensor from a rectangular nested array. */
+  public static Tensor of(float[][] values) {
+    return Creation.fromNested(values);
+  }
+
+  /** Returns a 3-d float32 tensor from a rectangular nested array. */
+  public static Tensor of(float[][][] values) {
+    return Creation.fromNested(values);
+  }
+
+  /** Returns a 2-d float64 tensor from a rectangular nested array. */
+  public static Tensor of(double[][] values) {
+    return Creation.fromNested(values);
+  }
+
+  /** Returns a 3-d float64 tensor from a rectangular nested array. */
+  public static Tensor of(double[][][] values) {
+    return Creation.fromNested(values);
+  }
+
+  /** Returns a 2-d int64 tensor from a rectangular nested array. */
+  public static Tensor of(long[][] values) {
+    return Creation.fromNested(values);
+  }
+
+  /** Returns a 0-d float32 tensor holding {@code value}. */
+  public static Tensor scalar(double value) {
+    return Creation.full(Shape.scalar(), value, DType.FLOAT32, Device.CPU);
+  }
+
+  /** Returns a 0-d tensor of the given dtype holding {@code value}. */
+  public static Tensor scalar(double value, DType dtype) {
+    return Creation.full(Shape.scalar(), value, dtype, Device.CPU);
+  }
+
+  /** Returns a float32 tensor of zeros on the CPU. */
+  public static Tensor zeros(int... shape) {
+    return Creation.full(Shape.of(shape), 0, DType.FLOAT32, Device.CPU);
+  }
+
+  /** Returns a tensor of zeros. */
+  public static Tensor zeros(Shape shape, DType dtype, Device device) {
+    return Creation.full(shape, 0, dtype, device);
+  }
+
+  /** Returns a float32 tensor of ones on the CPU. */
+  public static Tensor ones(int... shape) {
+    return Creation.full(Shape.of(shape), 1, DType.FLOAT32, Device.CPU);
+  }
+
+  /** Returns a tensor of ones. */
+  public static Tensor ones(Shape shape, DType dtype, Device device) {
+    return Creation.full(shape, 1, dtype, device);
+  }
+
+  /** Returns a float32 CPU tensor with every element {@code value}. */
+  public static Tensor full(double value, int... shape) {
+    return Creation.full(Shape.of(shape), value, DType.FLOAT32, Device.CPU);
+  }
+
+  /** Returns a tensor with every element {@code value}. */
+  public static Tensor full(Shape shape, double value, DType dtype, Device device) {
+    return Creation.full(shape, value, dtype, device);
+  }
+
+  /** Returns an uninitialized float32 CPU tensor. */
+  public static Tensor empty(int... shape) {
+    return empty(Shape.of(shape), DType.FLOAT32, Device.CPU);
+  }
+
+  /** Returns an uninitialized tensor. */
+  public static Tensor empty(Shape shape, DType dtype, Device device) {
+    return Dispatch.empty(Backends.get(device), dtype, shape.dims());
+  }
+
+  /** Returns the int64 values {@code 0, 1, ..., end - 1}. */
+  public static Tensor arange(long end) {
+    return Creation.arange(0, end, 1, DType.INT64);
+  }
+
+  /** Returns {@code start, start + step, ...} below {@code end} (above it for a negative step). */
+  public static Tensor arange(double start, double end, double step, DType dtype) {
+    return Creation.arange(start, end, step, dtype);
+  }
+
+  /** Returns {@code steps} float32 values evenly spaced from {@code start} to {@code end} inclusive. */
+  public static Tensor linspace(double start, double end, int steps) {
+    return Creation.linspace(start, end, steps, DType.FLOAT32);
+  }
+
+  /** Returns the {@code n x n} float32 identity matrix. */
+  public static Tensor eye(int n) {
+    return Creation.eye(n, n, DType.FLOAT32);
+  }
+
+  /** Returns float32 numbers uniform in [0, 1) from the default generator. */
+  public static Tensor rand(int... shape) {
+    return Creation.rand(Shape.of(shape), DType.FLOAT32, Device.CPU, Generator.global());
+  }
+
+  /** Returns numbers uniform in [0, 1) from {@code generator}. */
+  public static Tensor rand(Shape shape, DType dtype, Device device, Generator generator) {
+    return Creation.rand(shape, dtype, device, generator);
+  }
+
+  /** Returns float32 standard normal numbers from the default generator. */
+  public static Tensor randn(int... shape) {
+    return Creation.randn(Shape.of(shape), DType.FLOAT32, Device.CPU, Generator.global());
+  }
+
+  /** Returns standard normal numbers from {@code generator}. */
+  public static Tensor randn(Shape shape, DType dtype, Device device, Generator generator) {
+    return Creation.randn(shape, dtype, device, generator);
+  }
+
+  /** Returns int64 integers uniform in [low, high) from the default generator. */
+  public static Tensor randint(long low, long high, int... shape) {
+    return Creation.randint(low, high, Shape.of(shape), Device.CPU, Generator.global());
+  }
+
+  /** Returns int64 integers uniform in [low, high) from {@code generator}. */
+  public static Tensor randint(long low, long high, Shape shape, Device device, Generator generator) {
+    return Creation.randint(low, high, shape, device, generator);
+  }
+
+  /** Returns zeros with this tensor's shape, dtype and device. */
+  public static Tensor zerosLike(Tensor t) {
+    return Creation.full(t.shape(), 0, t.dtype, t.device());
+  }
+
+  /** Returns ones with this tensor's shape, dtype and device. */
+  public static Tensor onesLike(Tensor t) {
+    return Creation.full(t.shape(), 1, t.dtype, t.device());
+  }
+
+  /** Returns {@code value} everywhere, with this tensor's shape, dtype and device. */
+  public static Tensor fullLike(Tensor t, double value) {
+    return Creation.full(t.shape(), value, t.dtype, t.device());
+  }
+
+  /** Returns an uninitialized tensor with this tensor's shape, dtype and device. */
+  public static Tensor emptyLike(Tensor t) {
+    return Dispatch.empty(t.backend(), t.dtype, t.shape);
+  }
+
+  /** Returns uniform [0, 1) numbers with this tensor's shape, dtype and device. */
+  public static Tensor randLike(Tensor t) {
+    return Creation.rand(t.shape(), t.dtype, t.device(), Generator.global());
+  }
+
+  /** Returns standard normal numbers with this tensor's shape, dtype and device. */
+  public static Tensor randnLike(Tensor t) {
+    return Creation.randn(t.shape(), t.dtype, t.device(), Generator.global());
+  }
+
+  /** Sets the seed of the default generator ({@code torch.manual_seed}). */
+  public static void manualSeed(long seed) {
+    Generator.global().manualSeed(seed);
+  }
+
+  // ---------------------------------------------------------------- metadata and read-back
+
+  /** Returns the shape. */
+  public Shape shape() {
+    return Shape.of(shape);
+  }
+
+  /** Returns the size of dimension {@code dim}; negative dims count from the end. */
+  public int size(int dim) {
+    return shape[Shape.normalizeDim(dim, shape.length, "size")];
+  }
+
+  /** Returns the number of dimensions. */
+  public int dim() {
+    return shape.length;
+  }
+
+  /** Returns the number of elements. */
+  public long numel() {
+    return Shape.numel(shape);
+  }
+
+  /** Returns the element type. */
+  public DType dtype() {
+    return dtype;
+  }
+
+  /** Returns the device the data lives on. */
+  public Device device() {
+    return data.backend.device();
+  }
+
+  /** Returns whether the elements are laid out row-major without gaps. */
+  public boolean isContiguous() {
+    return strided().isContiguous();
+  }
+
+  /**
+   * Returns the value of a one-element tensor as a double.
+   *
+   * @throws IllegalArgumentException if the tensor has more than one element
+   */
+  public double item() {
+    if (numel() != 1) {
+      throw new IllegalArgumentException("item: a tensor with " + numel() + " elements (shape " + shape()
+          + ") cannot be converted to a scalar");
+    }
+    return toDoubleArray()[0];
+  }
+
+  /** Returns the elements, row-major, as floats. */
+  public float[] toFloatArray() {
+    ByteBuffer b = hostBytes(DType.FLOAT32);
+    float[] out = new float[(int) numel()];
+    b.asFloatBuffer().get(out);
+    return out;
+  }
+
+  /** Returns the elements, row-major, as doubles. */
+  public double[] toDoubleArray() {
+    ByteBuffer b = hostBytes(DType.FLOAT64);
+    double[] out = new double[(int) numel()];
+    b.asDoubleBuffer().get(out);
+    return out;
+  }
+
+  /** Returns the elements, row-major, as longs (floating values truncate toward zero). */
+  public long[] toLongArray() {
+    ByteBuffer b = hostBytes(DType.INT64);
+    long[] out = new long[(int) numel()];
+    b.asLongBuffer().get(out);
+    return out;
+  }
+
+  /** Returns the elements, row-major, as booleans (non-zero is true). */
+  public boolean[] toBooleanArray() {
+    ByteBuffer b = hostBytes(DType.BOOL);
+    boolean[] out = new boolean[(int) numel()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = b.get(i) != 0;
+    }
+    return out;
+  }
+
+  /** Returns the elements converted to {@code type}, row-major, as little-endian bytes. */
+  public ByteBuffer hostBytes(DType type) {
+    Tensor c = Dispatch.contiguous(Dispatch.cast(this, type));
+    if (c.offset != 0 || c.data.storage.numel() != Math.max(c.numel(), 1)) {
+      Tensor fresh = Dispatch.empty(c.backend(), type, shape);
+      c.backend().copy(c.strided(), fresh.strided());
+      c = fresh;
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) Math.max(c.numel(), 1) * type.byteSize())
+        .order(ByteOrder.LITTLE_ENDIAN);
+    c.backend().copyToHost(c.data.storage, b);
+    b.rewind();
+    b.limit((int) numel() * type.byteSize());
+    return b.order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** Returns the values as PyTorch prints them, summarized for large tensors. */
+  @Override
+  public String toString() {
+    return Printing.format(this);
+  }
+
+  // ---------------------------------------------------------------- conversion, copies, autograd state
+
+  /** Returns this tensor converted to {@code dtype}: itself if it already has it, else a copy. */
+  public Tensor to(DType type) {
+    return Views.toDType(this, type);
+  }
+
+  /** Returns this tensor on {@code device}: itself if it is there, else a differentiable copy. */
+  public Tensor to(Device device) {
+    return Views.toDevice(this, device);
+  }
+
+  /** Returns this tensor on the device named like PyTorch's: {@code "cpu"}, {@code "cuda:0"}. */
+  public Tensor to(String device) {
+    return to(Device.parse(device));
+  }
+
+  /** Returns a contiguous tensor with the same values: itself if already contiguous. */
+  public Tensor contiguous() {
+    return Views.contiguous(this);
+  }
+
+  /** Returns a copy with its own storage; differentiable. */
+  public Tensor clone() {
+    return Views.cloneTensor(this);
+  }
+
+  /** Returns a view sharing storage, cut from the graph. */
+  public Tensor detach() {
+    Tensor t = new Tensor(data, dtype, shape, strides, offset, base);
+    return t;
+  }
+
+  /** Returns whether gradients are computed for this tensor. */
+  public boolean requiresGrad() {
+    return requiresGrad;
+  }
+
+  /**
+   * Sets whether this leaf tensor requires grad; returns {@code this}.
+   *
+   * @throws IllegalArgumentException if the dtype is not floating, or for a non-leaf tensor
+   */
+  public Tensor requiresGrad(boolean flag) {
+    if (flag && !dtype.isFloatingPoint()) {
+      throw new IllegalArgumentException("requiresGrad: only floating point tensors can require"
+          + " gradients, this one is " + dtype);
+    }
+    if (gradFn != null && !flag) {
+      throw new IllegalArgumentException("requiresGrad: cannot turn off requiresGrad of a non-leaf"
+          + " tensor; use detach()");
+    }
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** Returns the accumulated gradient, or null. */
+  public Tensor grad() {
+    return grad;
+  }
+
+  /** Replaces the accumulated gradient (null clears it). */
+  public void setGrad(Tensor g) {
+    this.grad = g;
+  }
+
+  /** Returns the node that created this tensor, or null for a leaf. */
+  public Node gradFn() {
+    return gradFn;
+  }
+
+  /** Returns whether this is a leaf: made by the user, not by an op recorded in a graph. */
+  public boolean isLeaf() {
+    return gradFn == null;
+  }
+
+  /** Makes backward fill {@link #grad()} of this non-leaf tensor too; returns {@code this}. */
+  public Tensor retainGrad() {
+    if (gradFn != null) {
+      gradFn.retained = new java.lang.ref.WeakReference<>(this);
+    }
+    return this;
+  }
+
+  /**
+   * Registers a hook that sees this tensor's gradient during backward and may return a replacement
+   * (or null to keep it).
+   */
+  public void registerHook(UnaryOperator<Tensor> hook) {
+    if (!requiresGrad) {
+      throw new IllegalStateException("registerHook: cannot register a hook on a tensor that doesn't"
+          + " require gradient");
+    }
+    Node n = edgeNode();
+    if (n.hooks == null) {
+      n.hooks = new ArrayList<>();
+      if (n.isAccumulator()) {
+        leafHooks = n.hooks;
+      }
+    }
+    n.hooks.add(hook);
+  }
+
+  /** Computes the gradient of this scalar with respect to the graph's leaves. */
+  public void backward() {
+    Autograd.backward(new Tensor[] {this}, null, false, false);
+  }
+
+  /** Computes gradients with {@code gradient} as d(out)/d(this); for non-scalar outputs. */
+  public void backward(Tensor gradient) {
+    Autograd.backward(new Tensor[] {this}, new Tensor[] {gradient}, false, false);
+  }
+
+  /** Computes gradients, keeping the graph for another backward if {@code retainGraph}. */
+  public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
+    Autograd.backward(new Tensor[] {this}, new Tensor[] {gradient}, retainGraph, createGraph);
+  }
+
+  /** Frees this tensor's storage now if it is not a view and not shared; idempotent. */
+  @Override
+  public void close() {
+    if (base == null) {
+      data.storage.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- elementwise arithmetic
+
+  /** Returns {@code this + other}, broadcasting. */
+  public Tensor add(Tensor other) {
+    return Arithmetic.add(this, other);
+  }
+
+  /** Returns {@code this + value}. */
+  public Tensor add(double value) {
+    return Arithmetic.add(this, Creation.scalarLike(this, value));
+  }
+
+  /** Returns {@code this + alpha * other}, broadcasting. */
+  public Tensor add(Tensor other, double alpha) {
+    return Arithmetic.add(this, alpha == 1 ? other : other.mul(alpha));
+  }
+
+  /** Returns {@code this - other}, broadcasting. */
+  public Tensor sub(Tensor other) {
+    return Arithmetic.sub(this, other);
+  }
+
+  /** Returns {@code this - value}. */
+  public Tensor sub(double value) {
+    return Arithmetic.sub(this, Creation.scalarLike(this, value));
+  }
+
+  /** Returns {@code value - this}. */
+  public Tensor rsub(double value) {
+    return Arithmetic.sub(Creation.scalarLike(this, value), this);
+  }
+
+  /** Returns {@code this * other}, broadcasting. */
+  public Tensor mul(Tensor other) {
+    return Arithmetic.mul(this, other);
+  }
+
+  /** Returns {@code this * value}. */
+  public Tensor mul(double value) {
+    return Arithmetic.mul(this, Creation.scalarLike(this, value));
+  }
+
+  /** Returns {@code this / other}, broadcasting; integer inputs give float32 (true division). */
+  public Tensor div(Tensor other) {
+    return Arithmetic.div(this, other);
+  }
+
+  /** Returns {@code this / value}. */
+  public Tensor div(double value) {
+    return Arithmetic.div(this, Creation.scalarLike(this, value));
+  }
+
+  /** Returns {@code this ^ exponent}, broadcasting. */
+  public Tensor pow(Tensor exponent) {
+    return Arithmetic.pow(this, exponent);
+  }
+
+  /** Returns {@code this ^ exponent}. */
+  public Tensor pow(double exponent) {
+    return Arithmetic.powScalar(this, exponent);
+  }
+
+  /** Returns {@code -this}. */
+  public Tensor neg() {
+    return Arithmetic.neg(this);
+  }
+
+  /** Returns the elementwise maximum, broadcasting; the gradient splits evenly on ties. */
+  public Tensor maximum(Tensor other) {
+    return Arithmetic.maximum(this, other);
+  }
+
+  /** Returns the elementwise minimum, broadcasting; the gradient splits evenly on ties. */
+  public Tensor minimum(Tensor other) {
+    return Arithmetic.minimum(this, other);
+  }
+
+  /** Returns values clamped to {@code [min, max]}; pass NaN to leave a side open. */
+  public Tensor clamp(double min, double max) {
+    return Arithmetic.clamp(this, min, max);
+  }
+
+  /** Returns {@code this == other} (bool), broadcasting. */
+  public Tensor eq(Tensor other) {
+    return Arithmetic.compare("eq", dev.ember.spi.BinaryOp.EQ, this, other);
+  }
+
+  /** Returns {@code this == value} (bool). */
+  public Tensor eq(double value) {
+    return eq(Creation.scalarLike(this, value));
+  }
+
+  /** Returns {@code this != other} (bool), broadcasting. */
+  public Tensor ne(Tensor other) {
+    return Arithmetic.compare("ne", dev.ember.spi.BinaryOp.NE, this, other);
+  }
+
+  /** Returns {@code this != value} (bool). */
+  public Tensor ne(double value) {
+    return ne(Creation.scalarLike(this, value));
+  }
+
+  /** Returns {@code this < other} (bool), broadcasting. */
+  public Tensor lt(Tensor other) {
+    return Arithmetic.compare("lt", dev.ember.spi.BinaryOp.LT, this, other);
+  }
+
+  /** Returns {@code this < value} (bool). */
+  public Tensor lt(double value) {
+    return lt(Creation.scalarLike(this, value));
+  }
+
+  /** Returns {@code this <= other} (bool), broadcasting. */
+  public Tensor le(Tensor other) {
+    return Arithmetic.compare("le", dev.ember.spi.BinaryOp.LE, this, other);
+  }
+
+  /** Returns {@code this <= value} (bool). */
+  public Tensor le(double value) {
+    return le(Creation.scalarLike(this, value));
+  }
+
+  /** Returns {@code this > other} (bool), broadcasting. */
+  public Tensor gt(Tensor other) {
+    return Arithmetic.compare("gt", dev.ember.spi.BinaryOp.GT, this, other);
+  }
+
+  /** Returns {@code this > value} (bool). */
+  public Tensor gt(double value) {
+    return gt(Creation.scalarLike(this, value));
+  }
+
+  /** Returns {@code this >= other} (bool), broadcasting. */
+  public Tensor ge(Tensor other) {
+    return Arithmetic.compare("ge", dev.ember.spi.BinaryOp.GE, this, other);
+  }
+
+  /** Returns {@code this >= value} (bool). */
+  public Tensor ge(double value) {
+    return ge(Creation.scalarLike(this, value));
+  }
+
+  /** Returns the logical and of truth values (bool), broadcasting. */
+  public Tensor logicalAnd(Tensor other) {
+    return Arithmetic.compare("logical_and", dev.ember.spi.BinaryOp.LOGICAL_AND, this, other);
+  }
+
+  /** Returns the logical or of truth values (bool), broadcasting. */
+  public Tensor logicalOr(Tensor other) {
+    return Arithmetic.compare("logical_or", dev.ember.spi.BinaryOp.LOGICAL_OR, this, other);
+  }
+
+  /** Returns the logical xor of truth values (bool), broadcasting. */
+  public Tensor logicalXor(Tensor other) {
+    return Arithmetic.compare("logical_xor", dev.ember.spi.BinaryOp.LOGICAL_XOR, this, other);
+  }
+
+  /** Returns the logical not of truth values (bool). */
+  public Tensor logicalNot() {
+    return Dispatch.unary(dev.ember.spi.UnaryOp.LOGICAL_NOT, this);
+  }
+
+  /** Returns {@code condition ? a : b} elementwise, broadcasting all three. */
+  public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+    return Arithmetic.where(condition, a, b);
+  }
+
+  /** Returns a copy with {@code value} where {@code mask} (bool, broadcastable) is true. */
+  public Tensor maskedFill(Tensor mask, double value) {
+    return Arithmetic.maskedFill(this, mask, value);
+  }
+
+  // ---------------------------------------------------------------- unary math and activations
+
+  /** Returns {@code e^x}. */
+  public Tensor exp() {
+    return Unary.exp(this);
+  }
+
+  /** Returns the natural logarithm. */
+  public Tensor log() {
+    return Unary.log(this);
+  }
+
+  /** Returns the square root. */
+  public Tensor sqrt() {
+    return Unary.sqrt(this);
+  }
+
+  /** Returns {@code 1 / sqrt(x)}. */
+  public Tensor rsqrt() {
+    return Unary.rsqrt(this);
+  }
+
+  /** Returns {@code |x|}; the gradient at 0 is 0. */
+  public Tensor abs() {
+    return Unary.abs(this);
+  }
+
+  /** Returns {@code x * x}. */
+  public Tensor square() {
+    return Unary.square(this);
+  }
+
+  /** Returns {@code 1 / x}. */
+  public Tensor reciprocal() {
+    return Unary.reciprocal(this);
+  }
+
+  /** Returns {@code log(1 + x)}. */
+  public Tensor log1p() {
+    return Unary.log1p(this);
+  }
+
+  /** Returns {@code e^x - 1}. */
+  public Tensor expm1() {
+    return Unary.expm1(this);
+  }
+
+  /** Returns the sine. */
+  public Tensor sin() {
+    return Unary.sin(this);
+  }
+
+  /** Returns the cosine. */
+  public Tensor cos() {
+    return Unary.cos(this);
+  }
+
+  /** Returns the hyperbolic tangent. */
+  public Tensor tanh() {
+    return Unary.tanh(this);
+  }
+
+  /** Returns the logistic sigmoid. */
+  public Tensor sigmoid() {
+    return Unary.sigmoid(this);
+  }
+
+  /** Returns the sign: -1, 0 or 1 (not differentiable: zero gradient). */
+  public Tensor sign() {
+    return Unary.sign(this);
+  }
+
+  /** Returns the error function. */
+  public Tensor erf() {
+    return Unary.erf(this);
+  }
+
+  /** Returns values rounded down (zero gradient). */
+  public Tensor floor() {
+    return Unary.rounding(this, dev.ember.spi.UnaryOp.FLOOR);
+  }
+
+  /** Returns values rounded up (zero gradient). */
+  public Tensor ceil() {
+    return Unary.rounding(this, dev.ember.spi.UnaryOp.CEIL);
+  }
+
+  /** Returns values rounded half to even (zero gradient). */
+  public Tensor round() {
+    return Unary.rounding(this, dev.ember.spi.UnaryOp.ROUND);
+  }
+
+  /** Returns {@code max(x, 0)}; the gradient at 0 is 0. */
+  public Tensor relu() {
+    return Activations.relu(this);
+  }
+
+  /** Returns the softmax along {@code dim}. */
+  public Tensor softmax(int dim) {
+    return Activations.softmax(this, dim);
+  }
+
+  /** Returns the log-softmax along {@code dim}, stable for large logits. */
+  public Tensor logSoftmax(int dim) {
+    return Activations.logSoftmax(this, dim);
+  }
+
+  // ---------------------------------------------------------------- reductions
+
+  /** Returns the sum of all elements (0-d); bool and integer inputs sum to int64. */
+  public Tensor sum() {
+    return Reductions.sum(this, null, false);
+  }
+
+  /** Returns the sum over {@code dims}. */
+  public Tensor sum(int[] dims, boolean keepdim) {
+    return Reductions.sum(this, dims, keepdim);
+  }
+
+  /** Returns the sum over {@code dim}. */
+  public Tensor sum(int dim, boolean keepdim) {
+    return Reductions.sum(this, new int[] {dim}, keepdim);
+  }
+
+  /** Returns the mean of all elements (0-d). */
+  public Tensor mean() {
+    return Reductions.mean(this, null, false);
+  }
+
+  /** Returns the mean over {@code dims}. */
+  public Tensor mean(int[] dims, boolean keepdim) {
+    return Reductions.mean(this, dims, keepdim);
+  }
+
+  /** Returns the mean over {@code dim}. */
+  public Tensor mean(int dim, boolean keepdim) {
+    return Reductions.mean(this, new int[] {dim}, keepdim);
+  }
+
+  /** Returns the maximum of all elements (0-d); the gradient splits evenly between ties. */
+  public Tensor amax() {
+    return Reductions.amax(this, null, false);
+  }
+
+  /** Returns the maximum over {@code dims}. */
+  public Tensor amax(int[] dims, boolean keepdim) {
+    return Reductions.amax(this, dims, keepdim);
+  }
+
+  /** Returns the maximum over {@code dim}. */
+  public Tensor amax(int dim, boolean keepdim) {
+    return Reductions.amax(this, new int[] {dim}, keepdim);
+  }
+
+  /** Returns the minimum of all elements (0-d). */
+  public Tensor amin() {
+    return Reductions.amin(this, null, false);
+  }
+
+  /** Returns the minimum over {@code dims}. */
+  public Tensor amin(int[] dims, boolean keepdim) {
+    return Reductions.amin(this, dims, keepdim);
+  }
+
+  /** Returns the minimum over {@code dim}. */
+  public Tensor amin(int dim, boolean keepdim) {
+    return Reductions.amin(this, new int[] {dim}, keepdim);
+  }
+
+  /** Returns the maximum over {@code dim} with the index of its first occurrence. */
+  public Reductions.ValuesIndices max(int dim, boolean keepdim) {
+    return Reductions.maxWithIndices(this, dim, keepdim, true);
+  }
+
+  /** Returns the minimum over {@code dim} with the index of its first occurrence. */
+  public Reductions.ValuesIndices min(int dim, boolean keepdim) {
+    return Reductions.maxWithIndices(this, dim, keepdim, false);
+  }
+
+  /** Returns the flat index (int64, 0-d) of the first maximum. */
+  public Tensor argmax() {
+    return Reductions.argmax(this.reshape(-1), 0, false, true);
+  }
+
+  /** Returns the index (int64) of the first maximum along {@code dim}. */
+  public Tensor argmax(int dim, boolean keepdim) {
+    return Reductions.argmax(this, dim, keepdim, true);
+  }
+
+  /** Returns the index (int64) of the first minimum along {@code dim}. */
+  public Tensor argmin(int dim, boolean keepdim) {
+    return Reductions.argmax(this, dim, keepdim, false);
+  }
+
+  /** Returns the product of all elements (0-d). */
+  public Tensor prod() {
+    return Reductions.prod(this, null, false);
+  }
+
+  /** Returns the product over {@code dim}. */
+  public Tensor prod(int dim, boolean keepdim) {
+    return Reductions.prod(this, new int[] {dim}, keepdim);
+  }
+
+  /** Returns the variance of all elements with Bessel's correction (0-d). */
+  public Tensor var() {
+    return Reductions.var(this, null, 1, false);
+  }
+
+  /** Returns the variance over {@code dims} with {@code correction} (1 = unbiased, 0 = biased). */
+  public Tensor var(int[] dims, double correction, boolean keepdim) {
+    return Reductions.var(this, dims, correction, keepdim);
+  }
+
+  /** Returns the standard deviation of all elements with Bessel's correction (0-d). */
+  public Tensor std() {
+    return Reductions.std(this, null, 1, false);
+  }
+
+  /** Returns the standard deviation over {@code dims} with {@code correction}. */
+  public Tensor std(int[] dims, double correction, boolean keepdim) {
+    return Reductions.std(this, dims, correction, keepdim);
+  }
+
+  /** Returns {@code log(sum(exp(x)))} over {@code dims}, computed stably. */
+  public Tensor logsumexp(int[] dims, boolean keepdim) {
+    return Reductions.logsumexp(this, dims, keepdim);
+  }
+
+  /** Returns {@code log(sum(exp(x)))} over {@code dim}, computed stably. */
+  public Tensor logsumexp(int dim, boolean keepdim) {
+    return Reductions.logsumexp(this, new int[] {dim}, keepdim);
+  }
+
+  /** Returns the inclusive cumulative sum along {@code dim}. */
+  public Tensor cumsum(int dim) {
+    return Reductions.cumsum(this, dim);
+  }
+
+  /** Returns the vector {@code ord}-norm over {@code dims} (null: all elements). */
+  public Tensor norm(double ord, int[] dims, boolean keepdim) {
+    return Reductions.vectorNorm(this, ord, dims, keepdim);
+  }
+
+  /** Returns the Euclidean norm of all elements (0-d). */
+  public Tensor norm() {
+    return Reductions.vectorNorm(this, 2, null, false);
+  }
+
+  /** Returns this tensor summed down to {@code target} (the inverse of broadcasting). */
+  public Tensor sumTo(int[] target) {
+    return Reductions.sumTo(this, target);
+  }
+
+  // ---------------------------------------------------------------- linear algebra
+
+  /** Returns the matrix product with PyTorch's rules for 1-d, 2-d and batched operands. */
+  public Tensor matmul(Tensor other) {
+    return Linalg.matmul(this, other);
+  }
+
+  /** Returns the batched product of [B, n, m] and [B, m, p] tensors. */
+  public Tensor bmm(Tensor other) {
+    return Linalg.bmm(this, other);
+  }
+
+  /** Returns the matrix product of two 2-d tensors. */
+  public Tensor mm(Tensor other) {
+    return Linalg.mm(this, other);
+  }
+
+  /** Returns the outer product of two 1-d tensors. */
+  public Tensor outer(Tensor other) {
+    return Linalg.outer(this, other);
+  }
+
+  // ---------------------------------------------------------------- views and shape
+
+  /** Returns a view with a new shape (one size may be -1); fails if the strides don't allow it. */
+  public Tensor view(int... newShape) {
+    return Views.view(this, newShape);
+  }
+
+  /** Returns a view with a new shape where possible, else a copy. */
+  public Tensor reshape(int... newShape) {
+    return Views.reshape(this, newShape);
+  }
+
+  /** Returns a view with dimensions reordered. */
+  public Tensor permute(int... dims) {
+    return Views.permute(this, dims);
+  }
+
+  /** Returns a view with two dimensions swapped. */
+  public Tensor transpose(int dim0, int dim1) {
+    return Views.transpose(this, dim0, dim1);
+  }
+
+  /** Returns the transpose of a tensor of at most 2 dims. */
+  public Tensor t() {
+    return Views.t(this);
+  }
+
+  /** Returns a broadcast view with size-1 dims expanded (-1 keeps a size); no copy. */
+  public Tensor expand(int... newShape) {
+    return Views.expand(this, newShape);
+  }
+
+  /** Returns a view of {@code length} elements of {@code dim} from {@code start}. */
+  public Tensor narrow(int dim, int start, int length) {
+    return Views.slice(this, dim, start, start + length, 1);
+  }
+
+  /** Returns the view {@code x[..., start:end:step, ...]} on {@code dim} (Python slice rules). */
+  public Tensor slice(int dim, int start, int end, int step) {
+    return Views.slice(this, dim, start, end, step);
+  }
+
+  /** Returns the view at {@code index} of {@code dim}, dropping that dim. */
+  public Tensor select(int dim, int index) {
+    return Views.select(this, dim, index);
+  }
+
+  /** Returns a view with a size-1 dim inserted at {@code dim}. */
+  public Tensor unsqueeze(int dim) {
+    return Views.unsqueeze(this, dim);
+  }
+
+  /** Returns a view without any size-1 dims. */
+  public Tensor squeeze() {
+    return Views.squeeze(this, null);
+  }
+
+  /** Returns a view without {@code dim} if its size is 1 (else the same shape). */
+  public Tensor squeeze(int dim) {
+    return Views.squeeze(this, new int[] {dim});
+  }
+
+  /** Returns a 1-d view (or copy) of all elements. */
+  public Tensor flatten() {
+    return Views.flatten(this, 0, -1);
+  }
+
+  /** Returns dims {@code startDim..endDim} merged into one. */
+  public Tensor flatten(int startDim, int endDim) {
+    return Views.flatten(this, startDim, endDim);
+  }
+
+  /** Returns {@code dim} split into {@code sizes} (one may be -1). */
+  public Tensor unflatten(int dim, int... sizes) {
+    return Views.unflatten(this, dim, sizes);
+  }
+
+  /** Returns the tensor repeated along each dim ({@code Tensor.repeat}). */
+  public Tensor repeat(int... repeats) {
+    return Shaping.repeat(this, repeats);
+  }
+
+  /** Returns the lower triangle of the last two dims, zeroing above diagonal {@code diagonal}. */
+  public Tensor tril(int diagonal) {
+    return Shaping.tril(this, diagonal, true);
+  }
+
+  /** Returns the upper triangle of the last two dims, zeroing below diagonal {@code diagonal}. */
+  public Tensor triu(int diagonal) {
+    return Shaping.tril(this, diagonal, false);
+  }
+
+  /** Returns pieces of at most {@code splitSize} along {@code dim} (views). */
+  public List<Tensor> split(int splitSize, int dim) {
+    return Shaping.split(this, splitSize, dim);
+  }
+
+  /** Returns {@code chunks} pieces along {@code dim} (views), the last possibly smaller. */
+  public List<Tensor> chunk(int chunks, int dim) {
+    return Shaping.chunk(this, chunks, dim);
+  }
+
+  // ---------------------------------------------------------------- indexing
+
+  /**
+   * Returns {@code x[...]} for Python-style indices: Integer (negative counts from the end), {@link
+   * Index#slice}, {@link Index#NEW_AXIS}, {@link Index#ELLIPSIS}, int64 tensors and bool masks.
+   * Integers and slices give views; tensor indices give copies.
+   */
+  public Tensor index(Object... indices) {
+    return Indexing.index(this, indices);
+  }
+
+  /** Writes {@code value} (broadcast) into {@code x[...]} in place ({@code x[...] = value}). */
+  public Tensor indexPut(Tensor value, Object... indices) {
+    return Indexing.indexPut(this, value, indices);
+  }
+
+  /** Returns the entries of {@code dim} picked by the int64 1-d {@code index}. */
+  public Tensor indexSelect(int dim, Tensor index) {
+    return Indexing.indexSelect(this, dim, index);
+  }
+
+  /** Returns {@code out[i][j] = x[i][index[i][j]]} for dim 1 ({@code torch.gather}). */
+  public Tensor gather(int dim, Tensor index) {
+    return Indexing.gather(this, dim, index);
+  }
+
+  /** Returns a copy with {@code src} added at {@code index} along {@code dim} ({@code scatter_add}). */
+  public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+    return Indexing.scatterAdd(this, dim, index, src);
+  }
+
+  // ---------------------------------------------------------------- in place (PyTorch's trailing _)
+
+  /** Adds {@code other} in place ({@code add_}); returns {@code this}. */
+  public Tensor addInPlace(Tensor other) {
+    return Arithmetic.inPlace("add_", this, other, dev.ember.spi.BinaryOp.ADD, Tensor::add);
+  }
+
+  /** Adds {@code value} in place; returns {@code this}. */
+  public Tensor addInPlace(double value) {
+    return addInPlace(Creation.scalarLike(this, value));
+  }
+
+  /** Adds {@code alpha * other} in place; returns {@code this}. */
+  public Tensor addInPlace(Tensor other, double alpha) {
+    return addInPlace(alpha == 1 ? other : other.mul(alpha));
+  }
+
+  /** Subtracts {@code other} in place ({@code sub_}); returns {@code this}. */
+  public Tensor subInPlace(Tensor other) {
+    return Arithmetic.inPlace("sub_", this, other, dev.ember.spi.BinaryOp.SUB, Tensor::sub);
+  }
+
+  /** Multiplies by {@code other} in place ({@code mul_}); returns {@code this}. */
+  public Tensor mulInPlace(Tensor other) {
+    return Arithmetic.inPlace("mul_", this, other, dev.ember.spi.BinaryOp.MUL, Tensor::mul);
+  }
+
+  /** Multiplies by {@code value} in place; returns {@code this}. */
+  public Tensor mulInPlace(double value) {
+    return mulInPlace(Creation.scalarLike(this, value));
+  }
+
+  /** Divides by {@code other} in place ({@code div_}); returns {@code this}. */
+  public Tensor divInPlace(Tensor other) {
+    return Arithmetic.inPlace("div_", this, other, dev.ember.spi.BinaryOp.DIV, Tensor::div);
+  }
+
+  /** Divides by {@code value} in place; returns {@code this}. */
+  public Tensor divInPlace(double value) {
+    return divInPlace(Creation.scalarLike(this, value));
+  }
+
+  /** Clamps in place ({@code clamp_}); returns {@code this}. */
+  public Tensor clampInPlace(double min, double max) {
+    return Arithmetic.inPlaceUnary("clamp_", this, x -> x.clamp(min, max));
+  }
+
+  /** Fills with {@code value} where {@code mask} is true, in place ({@code masked_fill_}). */
+  public Tensor maskedFillInPlace(Tensor mask, double value) {
+    return Arithmetic.inPlaceUnary("masked_fill_", this, x -> x.maskedFill(mask, value));
+  }
+
+  /** Sets every element to {@code value} ({@code fill_}); returns {@code this}. */
+  public Tensor fillInPlace(double value) {
+    return Arithmetic.fillInPlace(this, value);
+  }
+
+  /** Sets every element to zero ({@code zero_}); returns {@code this}. */
+  public Tensor zeroInPlace() {
+    return Arithmetic.fillInPlace(this, 0);
+  }
+
+  /** Copies {@code src} (broadcast, converted) into this tensor ({@code copy_}); returns {@code this}. */
+  public Tensor copyInPlace(Tensor src) {
+    return Arithmetic.copyInPlace(this, src);
+  }
+
+  // ---------------------------------------------------------------- losses
+
+  /** Returns the cross-entropy of logits {@code this} [N, C, ...] against int64 class targets. */
+  public Tensor crossEntropy(Tensor target) {
+    return Losses.crossEntropy(this, target, Losses.Options.defaults());
+  }
+}

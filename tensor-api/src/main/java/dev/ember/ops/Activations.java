@@ -1,0 +1,124 @@
+package dev.ember.ops;
+
+import static dev.ember.Autograd.record;
+
+import dev.ember.DType;
+import dev.ember.Generator;
+import dev.ember.Shape;
+import dev.ember.Tensor;
+import dev.ember.internal.Dispatch;
+import dev.ember.spi.UnaryOp;
+
+/**
+ * Activation functions, softmax and dropout ({@code torch.nn.functional}). Composites (gelu, silu,
+ * softplus, elu, leaky_relu) are built from primitives and carry no gradient code of their own.
+ */
+public final class Activations {
+  private Activations() {}
+
+  /** Returns {@code max(x, 0)}; the gradient at exactly 0 is 0, as in PyTorch. */
+  public static Tensor relu(Tensor x) {
+    Tensor out = Dispatch.unary(UnaryOp.RELU, x);
+    return record("relu", out, new Tensor[] {x}, new Tensor[] {out},
+        g -> new Tensor[] {g.mul(out.gt(0).to(g.dtype()))});
+  }
+
+  /** Returns {@code x} where positive, {@code slope * x} elsewhere. */
+  public static Tensor leakyRelu(Tensor x, double negativeSlope) {
+    return Tensor.where(x.gt(0), x, x.mul(negativeSlope));
+  }
+
+  /**
+   * Returns the GELU: {@code x * Phi(x)} exactly ({@code approximate = "none"}) or with PyTorch's
+   * tanh approximation ({@code "tanh"}).
+   */
+  public static Tensor gelu(Tensor x, String approximate) {
+    switch (approximate) {
+      case "none":
+        return x.mul(x.mul(1 / Math.sqrt(2)).erf().add(1)).mul(0.5);
+      case "tanh":
+        Tensor inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+        return x.mul(inner.tanh().add(1)).mul(0.5);
+      default:
+        throw new IllegalArgumentException("gelu: approximate must be 'none' or 'tanh', got '"
+            + approximate + "'");
+    }
+  }
+
+  /** Returns {@code x * sigmoid(x)} (SiLU, swish). */
+  public static Tensor silu(Tensor x) {
+    return x.mul(x.sigmoid());
+  }
+
+  /**
+   * Returns {@code log(1 + e^(beta x)) / beta}, reverting to {@code x} where {@code beta x >
+   * threshold} (PyTorch's defaults: beta 1, threshold 20).
+   */
+  public static Tensor softplus(Tensor x, double beta, double threshold) {
+    Tensor bx = x.mul(beta);
+    // log1p(exp(-|bx|)) + max(bx, 0) is the stable form of log(1 + e^bx).
+    Tensor soft = bx.abs().neg().exp().log1p().add(bx.relu()).div(beta);
+    return Tensor.where(bx.gt(threshold), x, soft);
+  }
+
+  /** Returns {@code x} where positive, {@code alpha (e^x - 1)} elsewhere. */
+  public static Tensor elu(Tensor x, double alpha) {
+    Tensor negative = x.clamp(Double.NaN, 0).expm1().mul(alpha);
+    return Tensor.where(x.gt(0), x, negative);
+  }
+
+  /**
+   * Returns the softmax along {@code dim}: {@code e^(x - max) / sum(e^(x - max))}. The backward is
+   * {@code s * (g - sum(g * s))}, written once for every backend.
+   */
+  public static Tensor softmax(Tensor x, int dim) {
+    int d = Shape.normalizeDim(dim, x.dim(), "softmax");
+    Tensor xf = x.dtype().isFloatingPoint() ? x : x.to(DType.FLOAT32);
+    Tensor out;
+    try (var off = dev.ember.GradMode.noGrad()) {
+      Tensor shifted = xf.sub(xf.amax(d, true));
+      Tensor e = shifted.exp();
+      out = e.div(e.sum(d, true));
+    }
+    Tensor s = out;
+    return record("softmax", out, new Tensor[] {xf}, new Tensor[] {out},
+        g -> new Tensor[] {s.mul(g.sub(g.mul(s).sum(d, true)))});
+  }
+
+  /**
+   * Returns the log-softmax along {@code dim}: {@code x - max - log(sum(e^(x - max)))}, finite for
+   * logits of any size. Backward: {@code g - e^out * sum(g)}.
+   */
+  public static Tensor logSoftmax(Tensor x, int dim) {
+    int d = Shape.normalizeDim(dim, x.dim(), "log_softmax");
+    Tensor xf = x.dtype().isFloatingPoint() ? x : x.to(DType.FLOAT32);
+    Tensor out;
+    try (var off = dev.ember.GradMode.noGrad()) {
+      Tensor shifted = xf.sub(xf.amax(d, true));
+      out = shifted.sub(shifted.exp().sum(d, true).log());
+    }
+    Tensor ls = out;
+    return record("log_softmax", out, new Tensor[] {xf}, new Tensor[] {out},
+        g -> new Tensor[] {g.sub(ls.exp().mul(g.sum(d, true)))});
+  }
+
+  /**
+   * Zeroes each element with probability {@code p} and scales the rest by {@code 1/(1-p)} when
+   * {@code training}; returns {@code x} itself otherwise. The mask comes from {@code generator}'s
+   * Philox stream, so every backend draws the same mask for the same seed.
+   */
+  public static Tensor dropout(Tensor x, double p, boolean training, Generator generator) {
+    if (p < 0 || p > 1) {
+      throw new IllegalArgumentException("dropout: probability has to be between 0 and 1, but got " + p);
+    }
+    if (!training || p == 0) {
+      return x;
+    }
+    if (p == 1) {
+      return x.mul(0);
+    }
+    Tensor u = Creation.rand(x.shape(), x.dtype(), x.device(), generator);
+    Tensor keep = u.ge(p).to(x.dtype()).mul(1 / (1 - p));
+    return x.mul(keep);
+  }
+}

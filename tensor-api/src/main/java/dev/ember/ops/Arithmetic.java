@@ -1,0 +1,231 @@
+package dev.ember.ops;
+
+import static dev.ember.Autograd.record;
+
+import dev.ember.DType;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.internal.Dispatch;
+import dev.ember.spi.BinaryOp;
+import java.util.function.BinaryOperator;
+import java.util.function.UnaryOperator;
+
+/**
+ * Elementwise arithmetic with broadcasting, comparisons, {@code where}, and the in-place forms.
+ * Each op keeps its forward and its backward together; gradients are summed back to each input's
+ * shape.
+ */
+public final class Arithmetic {
+  private Arithmetic() {}
+
+  /** Returns {@code a + b}. */
+  public static Tensor add(Tensor a, Tensor b) {
+    Tensor out = Dispatch.binary("add", BinaryOp.ADD, a, b);
+    return record("add", out, new Tensor[] {a, b}, g -> new Tensor[] {
+        g.sumTo(a.shapeArray()), g.sumTo(b.shapeArray())});
+  }
+
+  /** Returns {@code a - b}. */
+  public static Tensor sub(Tensor a, Tensor b) {
+    Tensor out = Dispatch.binary("sub", BinaryOp.SUB, a, b);
+    return record("sub", out, new Tensor[] {a, b}, g -> new Tensor[] {
+        g.sumTo(a.shapeArray()), b.requiresGrad() ? g.neg().sumTo(b.shapeArray()) : null});
+  }
+
+  /** Returns {@code a * b}. */
+  public static Tensor mul(Tensor a, Tensor b) {
+    Tensor out = Dispatch.binary("mul", BinaryOp.MUL, a, b);
+    return record("mul", out, new Tensor[] {a, b}, new Tensor[] {a, b}, g -> new Tensor[] {
+        a.requiresGrad() ? g.mul(b).sumTo(a.shapeArray()) : null,
+        b.requiresGrad() ? g.mul(a).sumTo(b.shapeArray()) : null});
+  }
+
+  /** Returns {@code a / b}; integer operands divide as floats. */
+  public static Tensor div(Tensor a, Tensor b) {
+    Tensor out = Dispatch.binary("div", BinaryOp.DIV, a, b);
+    return record("div", out, new Tensor[] {a, b}, new Tensor[] {a, b}, g -> new Tensor[] {
+        a.requiresGrad() ? g.div(b).sumTo(a.shapeArray()) : null,
+        b.requiresGrad() ? g.neg().mul(a).div(b.mul(b)).sumTo(b.shapeArray()) : null});
+  }
+
+  /** Returns {@code a ^ b}; the exponent's gradient is {@code a^b log a}, taken as 0 where a is 0. */
+  public static Tensor pow(Tensor a, Tensor b) {
+    Tensor out = Dispatch.binary("pow", BinaryOp.POW, a, b);
+    return record("pow", out, new Tensor[] {a, b}, new Tensor[] {a, b}, g -> new Tensor[] {
+        a.requiresGrad() ? g.mul(b).mul(a.pow(b.sub(1))).sumTo(a.shapeArray()) : null,
+        b.requiresGrad()
+            ? g.mul(Tensor.where(a.eq(0), Tensor.zerosLike(a), a.pow(b).mul(a.log())))
+                .sumTo(b.shapeArray())
+            : null});
+  }
+
+  /** Returns {@code a ^ exponent} for a Java scalar exponent. */
+  public static Tensor powScalar(Tensor a, double exponent) {
+    Tensor e = Creation.scalarLike(a, exponent);
+    Tensor out = Dispatch.binary("pow", BinaryOp.POW, a, e);
+    return record("pow", out, new Tensor[] {a}, new Tensor[] {a}, g -> new Tensor[] {
+        exponent == 0 ? Tensor.zerosLike(a) : g.mul(a.pow(exponent - 1).mul(exponent))});
+  }
+
+  /** Returns {@code -x}. */
+  public static Tensor neg(Tensor x) {
+    Tensor out = Dispatch.unary(dev.ember.spi.UnaryOp.NEG, x);
+    return record("neg", out, new Tensor[] {x}, g -> new Tensor[] {g.neg()});
+  }
+
+  /** Returns the elementwise maximum; on ties each input gets half the gradient, as in PyTorch. */
+  public static Tensor maximum(Tensor a, Tensor b) {
+    return extremum("maximum", BinaryOp.MAXIMUM, BinaryOp.GT, a, b);
+  }
+
+  /** Returns the elementwise minimum; on ties each input gets half the gradient. */
+  public static Tensor minimum(Tensor a, Tensor b) {
+    return extremum("minimum", BinaryOp.MINIMUM, BinaryOp.LT, a, b);
+  }
+
+  private static Tensor extremum(String name, BinaryOp op, BinaryOp wins, Tensor a, Tensor b) {
+    Tensor out = Dispatch.binary(name, op, a, b);
+    return record(name, out, new Tensor[] {a, b}, new Tensor[] {a, b}, g -> {
+      Tensor aWins = Dispatch.binary(name, wins, a, b).to(g.dtype());
+      Tensor tie = a.eq(b).to(g.dtype()).mul(0.5);
+      Tensor share = aWins.add(tie);
+      return new Tensor[] {
+          a.requiresGrad() ? g.mul(share).sumTo(a.shapeArray()) : null,
+          b.requiresGrad() ? g.mul(share.rsub(1)).sumTo(b.shapeArray()) : null};
+    });
+  }
+
+  /**
+   * Returns {@code x} clamped to {@code [min, max]} (NaN leaves a bound open); the gradient passes
+   * where {@code min <= x <= max}.
+   */
+  public static Tensor clamp(Tensor x, double min, double max) {
+    Tensor out = x;
+    Tensor pass = null;
+    try (GradMode off = GradMode.noGrad()) {
+      if (!Double.isNaN(min)) {
+        Tensor lo = Creation.scalarLike(x, min);
+        out = Dispatch.binary("clamp", BinaryOp.MAXIMUM, out, lo);
+        pass = x.ge(lo);
+      }
+      if (!Double.isNaN(max)) {
+        Tensor hi = Creation.scalarLike(x, max);
+        out = Dispatch.binary("clamp", BinaryOp.MINIMUM, out, hi);
+        pass = pass == null ? x.le(hi) : pass.logicalAnd(x.le(hi));
+      }
+    }
+    if (pass == null) {
+      return Views.cloneTensor(x);
+    }
+    Tensor mask = pass;
+    return record("clamp", out, new Tensor[] {x}, g -> new Tensor[] {g.mul(mask.to(g.dtype()))});
+  }
+
+  /** Returns a comparison or logical op's bool result (not differentiable). */
+  public static Tensor compare(String name, BinaryOp op, Tensor a, Tensor b) {
+    return Dispatch.binary(name, op, a, b);
+  }
+
+  /** Returns {@code cond ? a : b}, broadcasting all three; gradients flow to the chosen side. */
+  public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+    var backend = Dispatch.backendOf("where", cond, a, b);
+    if (cond.dtype() != DType.BOOL) {
+      throw new IllegalArgumentException("where: condition must be bool, got " + cond.dtype());
+    }
+    int[] shape = Dispatch.broadcastShapes("where", Dispatch.broadcastShapes("where",
+        cond.shapeArray(), a.shapeArray()), b.shapeArray());
+    DType t = Dispatch.resultType(a, b);
+    Tensor out = Dispatch.empty(backend, t, shape);
+    backend.where(Dispatch.broadcastTo(cond, shape), Dispatch.broadcastTo(Dispatch.cast(a, t), shape),
+        Dispatch.broadcastTo(Dispatch.cast(b, t), shape), out.strided());
+    return record("where", out, new Tensor[] {a, b}, new Tensor[] {cond}, g -> {
+      Tensor zero = Tensor.zerosLike(g);
+      return new Tensor[] {
+          a.requiresGrad() ? where(cond, g, zero).sumTo(a.shapeArray()) : null,
+          b.requiresGrad() ? where(cond, zero, g).sumTo(b.shapeArray()) : null};
+    });
+  }
+
+  /** Returns a copy of {@code x} with {@code value} where {@code mask} is true. */
+  public static Tensor maskedFill(Tensor x, Tensor mask, double value) {
+    if (mask.dtype() != DType.BOOL) {
+      throw new IllegalArgumentException("masked_fill: mask must be bool, got " + mask.dtype());
+    }
+    Dispatch.broadcastShapes("masked_fill", x.shapeArray(), mask.shapeArray());
+    Tensor filled = where(mask, Creation.scalarLike(x, value).to(x.dtype()), x);
+    if (!java.util.Arrays.equals(filled.shapeArray(), x.shapeArray())) {
+      throw new IllegalArgumentException("masked_fill: mask of shape " + mask.shape()
+          + " would change the shape of input " + x.shape());
+    }
+    return filled;
+  }
+
+  private static void checkInPlaceAllowed(String name, Tensor self) {
+    if (GradMode.isEnabled() && self.isLeaf() && self.requiresGrad()) {
+      throw new IllegalStateException(name + ": a leaf tensor that requires grad (shape " + self.shape()
+          + ") is being used in an in-place operation; wrap it in GradMode.noGrad()");
+    }
+    Tensor base = self.base();
+    if (GradMode.isEnabled() && base != null && base.requiresGrad()) {
+      throw new UnsupportedOperationException(name + ": in-place ops on a view of a tensor that requires"
+          + " grad are not supported (view of shape " + self.shape() + " of base " + base.shape()
+          + "); use an out-of-place op");
+    }
+  }
+
+  /**
+   * Runs a binary op in place on {@code self}: straight into its storage when no graph is recorded,
+   * else as the out-of-place op whose result is copied in and whose history {@code self} takes over.
+   */
+  public static Tensor inPlace(String name, Tensor self, Tensor other, BinaryOp op,
+      BinaryOperator<Tensor> outOfPlace) {
+    checkInPlaceAllowed(name, self);
+    if (!GradMode.isEnabled() || !(self.requiresGrad() || other.requiresGrad())) {
+      Dispatch.binaryInPlace(name, op, self, other);
+      self.bumpVersion();
+      return self;
+    }
+    return inPlaceUnary(name, self, x -> outOfPlace.apply(x, other));
+  }
+
+  /** Runs {@code fn} in place on {@code self} (see {@link #inPlace}). */
+  public static Tensor inPlaceUnary(String name, Tensor self, UnaryOperator<Tensor> fn) {
+    checkInPlaceAllowed(name, self);
+    Tensor previous = self.requiresGrad() ? Views.alias(self) : self;
+    Tensor result = fn.apply(previous);
+    if (!java.util.Arrays.equals(result.shapeArray(), self.shapeArray())) {
+      throw new IllegalArgumentException(name + ": output with shape " + self.shape()
+          + " doesn't match the broadcast shape " + result.shape());
+    }
+    Dispatch.checkCastable(name, result.dtype(), self.dtype());
+    self.backend().copy(result.strided(), self.strided());
+    self.bumpVersion();
+    Views.takeHistory(self, result);
+    return self;
+  }
+
+  /** Sets every element of {@code self} to {@code value}; returns {@code self}. */
+  public static Tensor fillInPlace(Tensor self, double value) {
+    checkInPlaceAllowed("fill_", self);
+    self.backend().fill(self.strided(), value);
+    self.bumpVersion();
+    if (self.requiresGrad() && !self.isLeaf()) {
+      Views.takeHistory(self, Tensor.fullLike(self, value));
+    }
+    return self;
+  }
+
+  /** Copies {@code src} (broadcast, dtype-converted) into {@code self}; returns {@code self}. */
+  public static Tensor copyInPlace(Tensor self, Tensor src) {
+    Tensor moved = src.device().equals(self.device()) ? src : src.to(self.device());
+    return inPlaceUnary("copy_", self, x -> {
+      int[] shape = Dispatch.broadcastShapes("copy_", self.shapeArray(), moved.shapeArray());
+      if (!java.util.Arrays.equals(shape, self.shapeArray())) {
+        throw new IllegalArgumentException("copy_: source of shape " + moved.shape()
+            + " cannot be broadcast to " + self.shape());
+      }
+      Tensor s = moved.dtype() == self.dtype() ? moved : moved.to(self.dtype());
+      return s.expand(self.shapeArray()).add(Tensor.zerosLike(self));
+    });
+  }
+}

@@ -1,0 +1,152 @@
+package dev.ember.ops;
+
+import static dev.ember.Autograd.record;
+
+import dev.ember.Tensor;
+import dev.ember.internal.Dispatch;
+import dev.ember.spi.Backend;
+import java.util.Arrays;
+
+/**
+ * Matrix products: {@code matmul} with all of PyTorch's rules, {@code bmm}, {@code mm}, {@code
+ * outer}, {@code linear} and {@code einsum}. Everything reduces to one batched product primitive
+ * whose backward is two more batched products.
+ */
+public final class Linalg {
+  private Linalg() {}
+
+  private static void checkFloating(String op, Tensor a, Tensor b) {
+    if (a.dtype() != b.dtype()) {
+      throw new IllegalArgumentException(op + ": expected both operands to have the same dtype, but got "
+          + a.dtype() + " " + a.shape() + " and " + b.dtype() + " " + b.shape());
+    }
+    if (!a.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException(op + ": only floating dtypes are supported, got " + a.dtype());
+    }
+  }
+
+  /** The primitive: [B, M, K] x [B, K, N] -> [B, M, N]. */
+  private static Tensor batched(String op, Tensor a, Tensor b) {
+    Backend backend = Dispatch.backendOf(op, a, b);
+    int[] as = a.shapeArray();
+    int[] bs = b.shapeArray();
+    if (as[2] != bs[1] || as[0] != bs[0]) {
+      throw new IllegalArgumentException(op + ": shapes " + a.shape() + " and " + b.shape()
+          + " cannot be multiplied (" + as[2] + " != " + bs[1] + ")");
+    }
+    Tensor out = Dispatch.empty(backend, a.dtype(), new int[] {as[0], as[1], bs[2]});
+    if (as[2] == 0) {
+      backend.fill(out.strided(), 0);
+    } else if (out.numel() > 0) {
+      backend.matmul(a.strided(), b.strided(), out.strided());
+    }
+    return record(op, out, new Tensor[] {a, b}, new Tensor[] {a, b}, g -> new Tensor[] {
+        a.requiresGrad() ? batched(op, g, b.transpose(1, 2)) : null,
+        b.requiresGrad() ? batched(op, a.transpose(1, 2), g) : null});
+  }
+
+  /** Returns the product of [B, n, m] and [B, m, p] tensors: [B, n, p]. */
+  public static Tensor bmm(Tensor a, Tensor b) {
+    checkFloating("bmm", a, b);
+    if (a.dim() != 3 || b.dim() != 3) {
+      throw new IllegalArgumentException("bmm: expected 3-d tensors, got " + a.shape() + " and " + b.shape());
+    }
+    if (a.size(0) != b.size(0) || a.size(2) != b.size(1)) {
+      throw new IllegalArgumentException("bmm: shapes " + a.shape() + " and " + b.shape()
+          + " cannot be multiplied");
+    }
+    return batched("bmm", a, b);
+  }
+
+  /** Returns the product of [n, m] and [m, p] matrices: [n, p]. */
+  public static Tensor mm(Tensor a, Tensor b) {
+    checkFloating("mm", a, b);
+    if (a.dim() != 2 || b.dim() != 2) {
+      throw new IllegalArgumentException("mm: expected 2-d tensors, got " + a.shape() + " and " + b.shape());
+    }
+    return matmul(a, b);
+  }
+
+  /**
+   * Returns the matrix product with PyTorch's rules: 1-d @ 1-d is a dot product (0-d); a 1-d operand
+   * is a row (left) or column (right) vector whose dim is removed from the result; leading batch
+   * dims broadcast.
+   *
+   * @throws IllegalArgumentException "matmul: inner dimensions differ: [2, 3] @ [4, 5] (3 != 4)"
+   */
+  public static Tensor matmul(Tensor a, Tensor b) {
+    Dispatch.backendOf("matmul", a, b);
+    checkFloating("matmul", a, b);
+    if (a.dim() == 0 || b.dim() == 0) {
+      throw new IllegalArgumentException("matmul: both arguments need at least 1 dim, got " + a.shape()
+          + " and " + b.shape());
+    }
+    int k = a.size(-1);
+    int kb = b.dim() == 1 ? b.size(0) : b.size(-2);
+    if (k != kb) {
+      throw new IllegalArgumentException("matmul: inner dimensions differ: " + a.shape() + " @ " + b.shape()
+          + " (" + k + " != " + kb + ")");
+    }
+    Tensor aa = a.dim() == 1 ? a.unsqueeze(0) : a;
+    Tensor bb = b.dim() == 1 ? b.unsqueeze(1) : b;
+    int m = aa.size(-2);
+    int n = bb.size(-1);
+    Tensor result;
+    if (bb.dim() == 2) {
+      // Fold a's batch dims into its rows: one big GEMM, no copies of b.
+      int[] batch = Arrays.copyOf(aa.shapeArray(), aa.dim() - 2);
+      Tensor a3 = aa.reshape(1, -1, k);
+      Tensor r = batched("matmul", a3, bb.unsqueeze(0));
+      result = r.reshape(concat(batch, new int[] {m, n}));
+    } else {
+      int[] batchA = Arrays.copyOf(aa.shapeArray(), aa.dim() - 2);
+      int[] batchB = Arrays.copyOf(bb.shapeArray(), bb.dim() - 2);
+      int[] batch = Dispatch.broadcastShapes("matmul", batchA, batchB);
+      Tensor a3 = aa.expand(concat(batch, new int[] {m, k})).reshape(-1, m, k);
+      Tensor b3 = bb.expand(concat(batch, new int[] {k, n})).reshape(-1, k, n);
+      result = batched("matmul", a3, b3).reshape(concat(batch, new int[] {m, n}));
+    }
+    if (a.dim() == 1) {
+      result = result.squeeze(-2);
+    }
+    if (b.dim() == 1) {
+      result = result.squeeze(-1);
+    }
+    return result;
+  }
+
+  private static int[] concat(int[] x, int[] y) {
+    int[] out = Arrays.copyOf(x, x.length + y.length);
+    System.arraycopy(y, 0, out, x.length, y.length);
+    return out;
+  }
+
+  /** Returns the outer product of two 1-d tensors: [n] x [m] -> [n, m]. */
+  public static Tensor outer(Tensor a, Tensor b) {
+    if (a.dim() != 1 || b.dim() != 1) {
+      throw new IllegalArgumentException("outer: expected 1-d tensors, got " + a.shape() + " and " + b.shape());
+    }
+    return a.unsqueeze(1).mul(b.unsqueeze(0));
+  }
+
+  /**
+   * Returns {@code x @ weight^T + bias}: x is [..., in], weight [out, in], bias [out] or null.
+   */
+  public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+    if (weight.dim() != 2 || x.size(-1) != weight.size(1)) {
+      throw new IllegalArgumentException("linear: input " + x.shape() + " and weight " + weight.shape()
+          + " don't match (expected weight [out, " + x.size(-1) + "])");
+    }
+    Tensor y = matmul(x, weight.t());
+    return bias == null ? y : y.add(bias);
+  }
+
+  /**
+   * Evaluates an Einstein summation such as {@code "bij,bjk->bik"} over any number of operands: the
+   * product of all operands broadcast over the union of labels, summed over labels missing from the
+   * output. Two-operand contractions run as one batched matrix product.
+   */
+  public static Tensor einsum(String equation, Tensor... operands) {
+    return Einsum.evaluate(equation, operands);
+  }
+}

@@ -1,0 +1,88 @@
+package dev.ember.spi;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import java.nio.ByteBuffer;
+
+/**
+ * The kernels a device provides. Deliberately small: every Tensor op and every backward formula in
+ * tensor-api is composed from these, so a new backend gets the whole API and autograd for free.
+ *
+ * <p>When a method is called, shapes are already checked and broadcast (broadcast dims have stride
+ * 0), dtypes are already promoted and every operand lives on this backend. Each method writes its
+ * result into {@code out}, which is never a broadcast view and never overlaps an input unless it is
+ * that very input (elementwise in-place ops).
+ */
+public interface Backend {
+  /** Returns the device this backend computes on. */
+  Device device();
+
+  /** Allocates uninitialized storage for {@code numel} elements of {@code dtype}. */
+  Storage allocate(DType dtype, long numel);
+
+  /**
+   * Copies {@code dst.numel()} elements from host memory (little-endian, {@code dtype}'s layout) into
+   * {@code dst}, starting at its element 0.
+   */
+  void copyFromHost(ByteBuffer src, Storage dst);
+
+  /** Copies the whole of {@code src} to host memory, little-endian, from the buffer's position. */
+  void copyToHost(Storage src, ByteBuffer dst);
+
+  /** Copies {@code src} into {@code out} elementwise, converting dtype where they differ. */
+  void copy(Strided src, Strided out);
+
+  /** Sets every element of {@code out} to {@code value}, converted to its dtype. */
+  void fill(Strided out, double value);
+
+  /** Computes {@code out = op(x)} elementwise. */
+  void unary(UnaryOp op, Strided x, Strided out);
+
+  /** Computes {@code out = op(a, b)} elementwise; {@code a}, {@code b} have {@code out}'s shape. */
+  void binary(BinaryOp op, Strided a, Strided b, Strided out);
+
+  /** Computes {@code out = cond ? a : b} elementwise; {@code cond} is bool. */
+  void where(Strided cond, Strided a, Strided b, Strided out);
+
+  /**
+   * Reduces {@code x} into {@code out}, which has {@code x}'s rank with size 1 on every reduced dim.
+   * For ARGMAX and ARGMIN exactly one dim is reduced and {@code out} is int64.
+   */
+  void reduce(ReduceOp op, Strided x, Strided out);
+
+  /** Computes the inclusive cumulative sum of {@code x} along {@code dim} into {@code out}. */
+  void cumsum(Strided x, int dim, Strided out);
+
+  /**
+   * Computes batched matrix products {@code out[b] = a[b] @ b[b]}: {@code a} is [B, M, K], {@code b}
+   * is [B, K, N], {@code out} is [B, M, N] and contiguous; any of a's or b's strides may be 0.
+   */
+  void matmul(Strided a, Strided b, Strided out);
+
+  /**
+   * Gathers along {@code dim}: {@code out[i][j][k] = x[i][index[i][j][k]][k]} for dim 1; {@code
+   * index} is int64 with {@code out}'s shape, and every index is already checked to be in range.
+   */
+  void gather(Strided x, int dim, Strided index, Strided out);
+
+  /**
+   * Scatters and adds along {@code dim}: {@code out[i][index[i][j][k]][k] += src[i][j][k]} for dim 1;
+   * {@code index} is int64 with {@code src}'s shape, every index already checked.
+   */
+  void scatterAdd(Strided src, int dim, Strided index, Strided out);
+
+  /**
+   * Fills {@code out} (floating) with uniform numbers in [0, 1) from the Philox 4x32-10 generator,
+   * element {@code i} of the row-major order using counter {@code offset + i}: see {@link
+   * dev.ember.internal.Philox}. Every backend gives the same numbers bit for bit.
+   */
+  void uniform(long seed, long offset, Strided out);
+
+  /**
+   * Computes a fused softmax (or log-softmax) along the last dim of a contiguous {@code x} into
+   * {@code out}, if this backend has one; returns {@code false} to let tensor-api compose it.
+   */
+  default boolean softmax(Strided x, boolean log, Strided out) {
+    return false;
+  }
+}
