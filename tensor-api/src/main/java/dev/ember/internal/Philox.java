@@ -17,16 +17,10 @@ public final class Philox {
   private Philox() {}
 
   /**
-   * Returns the first two 32-bit output words for a counter and key, packed as {@code word0 << 32 |
-   * word1}.
+   * Runs the full Philox 4x32-10 block function on a 128-bit counter and 64-bit key; returns the
+   * four output words.
    */
-  public static long twoWords(long seed, long counter) {
-    int c0 = (int) counter;
-    int c1 = (int) (counter >>> 32);
-    int c2 = 0;
-    int c3 = 0;
-    int k0 = (int) seed;
-    int k1 = (int) (seed >>> 32);
+  public static int[] block(int c0, int c1, int c2, int c3, int k0, int k1) {
     for (int round = 0; round < 10; round++) {
       long p0 = (M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
       long p1 = (M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
@@ -41,7 +35,16 @@ public final class Philox {
       k0 += W0;
       k1 += W1;
     }
-    return ((long) c0 << 32) | (c1 & 0xFFFFFFFFL);
+    return new int[] {c0, c1, c2, c3};
+  }
+
+  /**
+   * Returns the first two output words for a counter (the low 64 bits of the 128-bit counter; the
+   * high words are 0) and key (the seed), packed as {@code word0 << 32 | word1}.
+   */
+  public static long twoWords(long seed, long counter) {
+    int[] w = block((int) counter, (int) (counter >>> 32), 0, 0, (int) seed, (int) (seed >>> 32));
+    return ((long) w[0] << 32) | (w[1] & 0xFFFFFFFFL);
   }
 
   /** Returns a float32-precision uniform number in [0, 1) for a counter. */
