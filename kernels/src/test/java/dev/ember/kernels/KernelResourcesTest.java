@@ -136,13 +136,23 @@ class KernelResourcesTest {
     return new String(log, StandardCharsets.UTF_8).trim();
   }
 
+  private static String nvPtxCompilerProbe;
+
   /** Returns null when the compiler loads, else why not; never lets a link error escape. */
-  private static String loadNvPtxCompiler() {
+  private static synchronized String loadNvPtxCompiler() {
+    if (nvPtxCompilerProbe == null) {
+      String reason = probeNvPtxCompiler();
+      nvPtxCompilerProbe = reason == null ? "" : reason;
+    }
+    return nvPtxCompilerProbe.isEmpty() ? null : nvPtxCompilerProbe;
+  }
+
+  private static String probeNvPtxCompiler() {
     try {
       int[] major = new int[1];
       int[] minor = new int[1];
       JNvPTXCompiler.nvPTXCompilerGetVersion(major, minor);
-      System.out.println("nvPTXCompiler " + major[0] + "." + minor[0]);
+      System.out.println("JCuda nvPTXCompiler API " + major[0] + "." + minor[0]);
       return null;
     } catch (Throwable t) {
       return t.toString();
