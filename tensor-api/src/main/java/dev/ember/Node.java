@@ -106,8 +106,19 @@ public final class Node {
     }
   }
 
+  /** Returns PyTorch's spelling of the node, e.g. {@code <MulBackward0>} for "mul". */
   @Override
   public String toString() {
-    return "<" + name + "Backward>";
+    StringBuilder camel = new StringBuilder();
+    boolean upper = true;
+    for (char c : name.toCharArray()) {
+      if (c == '_') {
+        upper = true;
+      } else {
+        camel.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    return "<" + camel + (leaf != null ? "" : "Backward0") + ">";
   }
 }

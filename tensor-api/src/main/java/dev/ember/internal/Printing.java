@@ -2,44 +2,113 @@ package dev.ember.internal;
 
 import dev.ember.DType;
 import dev.ember.Tensor;
+import java.util.Locale;
 
 /**
- * Formats tensors as PyTorch prints them: {@code tensor([[1., 2.], [3., 4.]])}, with ellipses for
- * tensors over 1000 elements (3 entries each side), and the dtype, device and grad_fn when PyTorch
- * would show them.
+ * Formats tensors as PyTorch prints them: {@code tensor([[ 4.,  5.], [10., 11.]])} with every
+ * element padded to one width, 4 decimals (or none when all values are whole), scientific notation
+ * when magnitudes span more than 1000x or leave [1e-4, 1e8), rows wrapped at 80 columns,
+ * ellipses for tensors over 1000 elements (3 entries each side), and the dtype, device and grad_fn
+ * when PyTorch would show them.
  */
 public final class Printing {
   private static final int THRESHOLD = 1000;
   private static final int EDGE = 3;
+  private static final int LINE_WIDTH = 80;
+  private static final String PREFIX = "tensor(";
 
   private Printing() {}
+
+  /** How every element of one tensor is written: one mode and one width, as PyTorch's _Formatter. */
+  private static final class Formatter {
+    final DType type;
+    boolean wholeNumbers = true;
+    boolean scientific;
+    int width;
+
+    Formatter(DType type, double[] values, int[] shape, boolean summarize) {
+      this.type = type;
+      if (type.isFloatingPoint()) {
+        double maxAbs = 0;
+        double minAbs = Double.POSITIVE_INFINITY;
+        boolean anyNonzero = false;
+        for (double v : values) {
+          if (Double.isFinite(v)) {
+            wholeNumbers &= v == Math.rint(v);
+            if (v != 0) {
+              anyNonzero = true;
+              maxAbs = Math.max(maxAbs, Math.abs(v));
+              minAbs = Math.min(minAbs, Math.abs(v));
+            }
+          }
+        }
+        if (anyNonzero) {
+          scientific = wholeNumbers ? maxAbs / minAbs > 1000 || maxAbs > 1e8
+              : maxAbs / minAbs > 1000 || maxAbs > 1e8 || minAbs < 1e-4;
+        }
+      }
+      for (double v : values) {
+        width = Math.max(width, raw(v).length());
+      }
+    }
+
+    String raw(double x) {
+      if (type == DType.BOOL) {
+        return x != 0 ? "True" : "False";
+      }
+      if (!type.isFloatingPoint()) {
+        return Long.toString((long) x);
+      }
+      if (Double.isNaN(x)) {
+        return "nan";
+      }
+      if (Double.isInfinite(x)) {
+        return x > 0 ? "inf" : "-inf";
+      }
+      if (scientific) {
+        return String.format(Locale.ROOT, "%.4e", x);
+      }
+      if (wholeNumbers) {
+        return String.format(Locale.ROOT, "%.0f.", x);
+      }
+      return String.format(Locale.ROOT, "%.4f", x);
+    }
+
+    String format(double x) {
+      String s = raw(x);
+      return " ".repeat(Math.max(0, width - s.length())) + s;
+    }
+  }
 
   /** Returns the PyTorch-style string for a tensor. */
   public static String format(Tensor t) {
     double[] values = t.toDoubleArray();
     int[] shape = t.shapeArray();
     boolean summarize = values.length > THRESHOLD;
-    boolean floating = t.dtype().isFloatingPoint();
-    boolean allIntegral = true;
-    double maxAbs = 0;
-    for (double v : values) {
-      if (Double.isFinite(v)) {
-        allIntegral &= v == Math.rint(v);
-        maxAbs = Math.max(maxAbs, Math.abs(v));
-      }
-    }
-    boolean scientific = floating && (maxAbs >= 1e8 || (maxAbs > 0 && maxAbs < 1e-4));
-    StringBuilder sb = new StringBuilder("tensor(");
+    StringBuilder sb = new StringBuilder(PREFIX);
     int[] strides = new int[shape.length];
     int acc = 1;
     for (int i = shape.length - 1; i >= 0; i--) {
       strides[i] = acc;
       acc *= shape[i];
     }
-    if (shape.length == 0) {
-      sb.append(element(values[0], t.dtype(), allIntegral, scientific));
+    if (values.length == 0) {
+      sb.append("[]");
+      if (shape.length != 1) {
+        sb.append(", size=(");
+        for (int i = 0; i < shape.length; i++) {
+          sb.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        sb.append(shape.length == 1 ? ",)" : ")");
+      }
     } else {
-      appendLevel(sb, values, shape, strides, 0, 0, t.dtype(), allIntegral, scientific, summarize, 7);
+      Formatter f = new Formatter(t.dtype(), summarize ? summarized(values, shape, strides) : values, shape,
+          summarize);
+      if (shape.length == 0) {
+        sb.append(f.raw(values[0]));
+      } else {
+        appendLevel(sb, values, shape, strides, 0, 0, f, summarize, PREFIX.length());
+      }
     }
     if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.INT64 && t.dtype() != DType.BOOL) {
       sb.append(", dtype=torch.").append(t.dtype().pytorchName());
@@ -55,48 +124,64 @@ public final class Printing {
     return sb.append(")").toString();
   }
 
-  private static void appendLevel(StringBuilder sb, double[] v, int[] shape, int[] strides, int dim, int base,
-      DType type, boolean integral, boolean sci, boolean summarize, int indent) {
-    sb.append('[');
+  /** Returns the values a summarized print shows, so the width is computed over those only. */
+  private static double[] summarized(double[] v, int[] shape, int[] strides) {
+    java.util.List<Double> out = new java.util.ArrayList<>();
+    collect(v, shape, strides, 0, 0, out);
+    double[] a = new double[out.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = out.get(i);
+    }
+    return a;
+  }
+
+  private static void collect(double[] v, int[] shape, int[] strides, int dim, int base,
+      java.util.List<Double> out) {
     int n = shape[dim];
     for (int i = 0; i < n; i++) {
-      if (summarize && n > 2 * EDGE && i == EDGE) {
-        sb.append(dim == shape.length - 1 ? "..., " : "...,\n" + " ".repeat(indent + dim + 1));
+      if (n > 2 * EDGE && i == EDGE) {
         i = n - EDGE;
       }
       if (dim == shape.length - 1) {
-        sb.append(element(v[base + i * strides[dim]], type, integral, sci));
+        out.add(v[base + i * strides[dim]]);
       } else {
-        appendLevel(sb, v, shape, strides, dim + 1, base + i * strides[dim], type, integral, sci, summarize,
-            indent);
+        collect(v, shape, strides, dim + 1, base + i * strides[dim], out);
+      }
+    }
+  }
+
+  private static void appendLevel(StringBuilder sb, double[] v, int[] shape, int[] strides, int dim, int base,
+      Formatter f, boolean summarize, int indent) {
+    sb.append('[');
+    int n = shape[dim];
+    boolean last = dim == shape.length - 1;
+    // Elements per line in the innermost dim, as PyTorch wraps at its linewidth of 80.
+    int perLine = Math.max(1, (LINE_WIDTH - indent - dim) / (f.width + 2));
+    int onLine = 0;
+    for (int i = 0; i < n; i++) {
+      if (summarize && n > 2 * EDGE && i == EDGE) {
+        // PyTorch writes ' ...' as one more element of the last dim.
+        sb.append(last ? " ..., " : "...,\n" + "\n".repeat(Math.max(0, shape.length - dim - 2))
+            + " ".repeat(indent + dim + 1));
+        i = n - EDGE;
+      }
+      if (last) {
+        if (onLine == perLine) {
+          // Drop the trailing space of ", " before breaking the line.
+          sb.setLength(sb.length() - 1);
+          sb.append('\n').append(" ".repeat(indent + dim + 1));
+          onLine = 0;
+        }
+        sb.append(f.format(v[base + i * strides[dim]]));
+        onLine++;
+      } else {
+        appendLevel(sb, v, shape, strides, dim + 1, base + i * strides[dim], f, summarize, indent);
       }
       if (i < n - 1) {
-        sb.append(dim == shape.length - 1 ? ", " : ",\n" + "\n".repeat(Math.max(0, shape.length - dim - 2))
+        sb.append(last ? ", " : ",\n" + "\n".repeat(Math.max(0, shape.length - dim - 2))
             + " ".repeat(indent + dim + 1));
       }
     }
     sb.append(']');
-  }
-
-  private static String element(double x, DType type, boolean integral, boolean sci) {
-    if (type == DType.BOOL) {
-      return x != 0 ? "True" : "False";
-    }
-    if (!type.isFloatingPoint()) {
-      return Long.toString((long) x);
-    }
-    if (Double.isNaN(x)) {
-      return "nan";
-    }
-    if (Double.isInfinite(x)) {
-      return x > 0 ? "inf" : "-inf";
-    }
-    if (sci) {
-      return String.format(java.util.Locale.ROOT, "%.4e", x);
-    }
-    if (integral) {
-      return String.format(java.util.Locale.ROOT, "%.0f.", x);
-    }
-    return String.format(java.util.Locale.ROOT, "%.4f", x);
   }
 }

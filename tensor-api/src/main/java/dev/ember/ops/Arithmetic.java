@@ -191,7 +191,10 @@ public final class Arithmetic {
   /** Runs {@code fn} in place on {@code self} (see {@link #inPlace}). */
   public static Tensor inPlaceUnary(String name, Tensor self, UnaryOperator<Tensor> fn) {
     checkInPlaceAllowed(name, self);
-    Tensor previous = self.requiresGrad() ? Views.alias(self) : self;
+    // The op's backward may read the old values (mul_ saves self for the other input's gradient),
+    // and the copy below overwrites them: when a graph may be recorded, compute from a private,
+    // differentiable copy of the old values, as PyTorch saves original_self for in-place ops.
+    Tensor previous = GradMode.isEnabled() ? Views.cloneTensor(self) : self;
     Tensor result = fn.apply(previous);
     if (!java.util.Arrays.equals(result.shapeArray(), self.shapeArray())) {
       throw new IllegalArgumentException(name + ": output with shape " + self.shape()

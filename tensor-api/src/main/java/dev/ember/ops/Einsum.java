@@ -9,23 +9,24 @@ import java.util.List;
  * Einstein summation. Two-operand contractions become one batched matrix product (batch labels,
  * then free labels of each side, contracted labels in the middle); other forms multiply all
  * operands broadcast over every label and sum what the output lacks. Gradients come from the ops
- * used. Labels are single letters; ellipsis and repeated labels within one operand are not
- * supported and raise.
+ * used. Labels are single ASCII letters; {@code ...} stands for broadcast leading dims, and a
+ * label repeated within one operand takes a diagonal.
  */
 final class Einsum {
   private Einsum() {}
 
   static Tensor evaluate(String equation, Tensor... operands) {
     String eq = equation.replace(" ", "");
+    if (eq.split("->", -1)[0].split(",", -1).length != operands.length) {
+      throw new IllegalArgumentException("einsum: '" + equation + "' names "
+          + eq.split("->", -1)[0].split(",", -1).length + " operands but " + operands.length + " were given");
+    }
+    operands = operands.clone();
     if (eq.contains(".")) {
-      throw new UnsupportedOperationException("einsum: ellipsis is not supported in '" + equation + "'");
+      eq = expandEllipsis(equation, eq, operands);
     }
     String[] sides = eq.split("->", -1);
     String[] inputs = sides[0].split(",", -1);
-    if (inputs.length != operands.length) {
-      throw new IllegalArgumentException("einsum: '" + equation + "' names " + inputs.length
-          + " operands but " + operands.length + " were given");
-    }
     StringBuilder all = new StringBuilder();
     for (int i = 0; i < inputs.length; i++) {
       String labels = inputs[i];
@@ -34,13 +35,25 @@ final class Einsum {
             + " dims (shape " + operands[i].shape() + ") but '" + labels + "' names " + labels.length());
       }
       for (char c : labels.toCharArray()) {
-        if (!Character.isLetter(c)) {
+        if (c > 127 || !Character.isLetter(c)) {
           throw new IllegalArgumentException("einsum: bad label '" + c + "' in '" + equation + "'");
         }
-        if (labels.indexOf(c) != labels.lastIndexOf(c)) {
-          throw new UnsupportedOperationException("einsum: repeated label '" + c + "' in one operand ("
-              + labels + ") is not supported");
+      }
+      // A label repeated within one operand takes the diagonal ("ii->i", "ii->" the trace).
+      for (int p = 0; p < labels.length(); p++) {
+        int q = labels.indexOf(labels.charAt(p), p + 1);
+        while (q > 0) {
+          if (operands[i].size(p) != operands[i].size(q)) {
+            throw new IllegalArgumentException("einsum: repeated label '" + labels.charAt(p) + "' in operand "
+                + i + " spans dims of different sizes (shape " + operands[i].shape() + ")");
+          }
+          operands[i] = diagonal(operands[i], p, q);
+          labels = labels.substring(0, q) + labels.substring(q + 1);
+          q = labels.indexOf(labels.charAt(p), p + 1);
         }
+      }
+      inputs[i] = labels;
+      for (char c : labels.toCharArray()) {
         if (all.indexOf(String.valueOf(c)) < 0) {
           all.append(c);
         }
@@ -70,6 +83,97 @@ final class Einsum {
       return contractPair(inputs[0], operands[0], inputs[1], operands[1], output);
     }
     return broadcastProduct(inputs, operands, all.toString(), output);
+  }
+
+  /** Returns {@code t}'s diagonal over dims {@code p < q} (same size), placed at {@code p}. */
+  private static Tensor diagonal(Tensor t, int p, int q) {
+    int n = t.size(p);
+    int[] maskShape = new int[t.dim()];
+    Arrays.fill(maskShape, 1);
+    maskShape[p] = n;
+    maskShape[q] = n;
+    Tensor eye = Tensor.eye(n).to(t.dtype()).to(t.device()).reshape(maskShape);
+    return t.mul(eye).sum(q, false);
+  }
+
+  /**
+   * Rewrites {@code ...} as letters unused in the equation (ellipsis dims broadcast right-aligned,
+   * as in PyTorch), expanding size-1 ellipsis dims of {@code operands} in place; returns the
+   * explicit equation.
+   */
+  private static String expandEllipsis(String equation, String eq, Tensor[] operands) {
+    String[] sides = eq.split("->", -1);
+    String[] inputs = sides[0].split(",", -1);
+    StringBuilder pool = new StringBuilder();
+    for (char c = 'A'; c <= 'Z'; c++) {
+      if (eq.indexOf(c) < 0) {
+        pool.append(c);
+      }
+    }
+    int[] ranks = new int[inputs.length];
+    int e = 0;
+    for (int i = 0; i < inputs.length; i++) {
+      ranks[i] = -1;
+      if (inputs[i].contains("...")) {
+        ranks[i] = operands[i].dim() - (inputs[i].length() - 3);
+        if (ranks[i] < 0 || inputs[i].indexOf("...") != inputs[i].lastIndexOf("...")) {
+          throw new IllegalArgumentException("einsum: operand " + i + " of shape " + operands[i].shape()
+              + " doesn't fit '" + inputs[i] + "' in '" + equation + "'");
+        }
+        e = Math.max(e, ranks[i]);
+      } else if (inputs[i].contains(".")) {
+        throw new IllegalArgumentException("einsum: bad ellipsis in '" + equation + "'");
+      }
+    }
+    if (e > pool.length()) {
+      throw new IllegalArgumentException("einsum: too many dims under the ellipsis in '" + equation + "'");
+    }
+    String ell = pool.substring(0, e);
+    int[] sizes = new int[e];
+    Arrays.fill(sizes, 1);
+    for (int i = 0; i < inputs.length; i++) {
+      int start = inputs[i].indexOf("...");
+      for (int j = 0; j < ranks[i]; j++) {
+        int size = operands[i].size(start + j);
+        int at = e - ranks[i] + j;
+        if (size != 1) {
+          if (sizes[at] != 1 && sizes[at] != size) {
+            throw new IllegalArgumentException("einsum: ellipsis dims of the operands don't broadcast in '"
+                + equation + "' (" + sizes[at] + " vs " + size + ")");
+          }
+          sizes[at] = size;
+        }
+      }
+    }
+    for (int i = 0; i < inputs.length; i++) {
+      if (ranks[i] < 0) {
+        continue;
+      }
+      int start = inputs[i].indexOf("...");
+      int[] shape = operands[i].shapeArray();
+      for (int j = 0; j < ranks[i]; j++) {
+        shape[start + j] = sizes[e - ranks[i] + j];
+      }
+      operands[i] = operands[i].expand(shape);
+      inputs[i] = inputs[i].replace("...", ell.substring(e - ranks[i]));
+    }
+    String output;
+    if (sides.length == 2) {
+      output = sides[1].replace("...", ell);
+    } else {
+      String labels = sides[0].replace("...", "").replace(",", "");
+      char[] sorted = labels.toCharArray();
+      Arrays.sort(sorted);
+      StringBuilder o = new StringBuilder(ell);
+      for (int k = 0; k < sorted.length; k++) {
+        char c = sorted[k];
+        if (labels.indexOf(c) == labels.lastIndexOf(c)) {
+          o.append(c);
+        }
+      }
+      output = o.toString();
+    }
+    return String.join(",", inputs) + "->" + output;
   }
 
   /** Sums away labels of one operand that appear neither in the other nor in the output. */

@@ -41,11 +41,15 @@ public final class Indexing {
     }
     Tensor v = x;
     int dim = 0;
+    // The dim of x the next index applies to, for error messages (dim counts v's dims, which
+    // integers remove and None adds).
+    int src = 0;
     List<int[]> advancedDims = new ArrayList<>();
     List<Tensor> advanced = new ArrayList<>();
     for (Object o : indices) {
       if (o == Index.ELLIPSIS) {
         dim += x.dim() - consumed;
+        src += x.dim() - consumed;
       } else if (o == Index.NEW_AXIS) {
         v = v.unsqueeze(dim);
         dim++;
@@ -53,15 +57,17 @@ public final class Indexing {
         int size = v.size(dim);
         if (i < -size || i >= size) {
           throw new IndexOutOfBoundsException("index: index " + i + " is out of bounds for dimension "
-              + dim + " with size " + size);
+              + src + " with size " + size + " (shape " + x.shape() + ")");
         }
         v = v.select(dim, i);
+        src++;
       } else if (o instanceof Index.Slice s) {
         int size = v.size(dim);
         int start = s.start() == null ? 0 : s.start();
         int end = s.end() == null ? size : s.end();
         v = v.slice(dim, Math.max(start, -size), Math.max(end, -size), s.step());
         dim++;
+        src++;
       } else if (o instanceof Tensor t) {
         if (t.dtype() == DType.BOOL) {
           for (int k = 0; k < t.dim(); k++) {
@@ -73,14 +79,16 @@ public final class Indexing {
           }
           Tensor[] coords = nonzero(t);
           for (int k = 0; k < coords.length; k++) {
-            advancedDims.add(new int[] {dim + k});
+            advancedDims.add(new int[] {dim + k, src + k});
             advanced.add(coords[k]);
           }
           dim += Math.max(1, t.dim());
+          src += Math.max(1, t.dim());
         } else if (t.dtype() == DType.INT64 || t.dtype() == DType.INT32) {
-          advancedDims.add(new int[] {dim});
+          advancedDims.add(new int[] {dim, src});
           advanced.add(t.to(DType.INT64));
           dim++;
+          src++;
         } else {
           throw new IllegalArgumentException("index: tensors used as indices must be long, int or bool,"
               + " got " + t.dtype());
@@ -125,6 +133,7 @@ public final class Indexing {
 
   private static Tensor advancedIndex(Tensor v, List<int[]> dimsList, List<Tensor> idx) {
     int[] dims = dimsList.stream().mapToInt(a -> a[0]).toArray();
+    int[] sourceDims = dimsList.stream().mapToInt(a -> a[1]).toArray();
     int[] shape = new int[0];
     for (Tensor t : idx) {
       shape = Dispatch.broadcastShapes("index", shape, t.shapeArray());
@@ -152,7 +161,7 @@ public final class Indexing {
     long stride = 1;
     for (int k = dims.length - 1; k >= 0; k--) {
       int size = v.size(dims[k]);
-      Tensor i = checkRange(idx.get(k), size, dims[k]);
+      Tensor i = checkRange(idx.get(k), size, sourceDims[k]);
       Tensor term = stride == 1 ? i : i.mul((double) stride);
       linear = linear == null ? term : linear.add(term);
       stride *= size;
@@ -210,13 +219,34 @@ public final class Indexing {
       positions = index(Tensor.arange(x.numel()).to(x.device()).reshape(x.shapeArray()), indices);
     }
     Tensor flatPositions = positions.reshape(-1);
+    // A position written more than once keeps its last write (as PyTorch's CPU kernel does): the
+    // scatter-add of deltas below would otherwise add every write's delta into it.
+    Tensor lastWrites = lastOccurrences(flatPositions);
+    Tensor uniquePositions = lastWrites == null ? flatPositions : flatPositions.indexSelect(0, lastWrites);
     Tensor moved = value.device().equals(x.device()) ? value : value.to(x.device());
     return Arithmetic.inPlaceUnary("index_put_", x, t -> {
       Tensor flat = t.reshape(-1);
       Tensor target = moved.to(t.dtype()).expand(positions.shapeArray()).reshape(-1);
-      Tensor delta = target.sub(flat.indexSelect(0, flatPositions));
-      return flat.scatterAdd(0, flatPositions, delta).reshape(t.shapeArray());
+      if (lastWrites != null) {
+        target = target.indexSelect(0, lastWrites);
+      }
+      Tensor delta = target.sub(flat.indexSelect(0, uniquePositions));
+      return flat.scatterAdd(0, uniquePositions, delta).reshape(t.shapeArray());
     });
+  }
+
+  /** Returns the indices of the last occurrence of each distinct value, or null if all are distinct. */
+  private static Tensor lastOccurrences(Tensor flatPositions) {
+    long[] pos = flatPositions.toLongArray();
+    java.util.Map<Long, Integer> last = new java.util.HashMap<>();
+    for (int i = 0; i < pos.length; i++) {
+      last.put(pos[i], i);
+    }
+    if (last.size() == pos.length) {
+      return null;
+    }
+    long[] keep = last.values().stream().mapToLong(Integer::longValue).sorted().toArray();
+    return Tensor.of(keep).to(flatPositions.device());
   }
 
   /** Returns the entries of {@code dim} at the positions of the 1-d int64 {@code index}. */

@@ -95,15 +95,18 @@ public final class Linalg {
     if (bb.dim() == 2) {
       // Fold a's batch dims into its rows: one big GEMM, no copies of b.
       int[] batch = Arrays.copyOf(aa.shapeArray(), aa.dim() - 2);
-      Tensor a3 = aa.reshape(1, -1, k);
+      // Rows counted explicitly: with k == 0, reshape's -1 would be ambiguous.
+      int rows = (int) dev.ember.Shape.numel(Arrays.copyOf(aa.shapeArray(), aa.dim() - 1));
+      Tensor a3 = aa.reshape(1, rows, k);
       Tensor r = batched("matmul", a3, bb.unsqueeze(0));
       result = r.reshape(concat(batch, new int[] {m, n}));
     } else {
       int[] batchA = Arrays.copyOf(aa.shapeArray(), aa.dim() - 2);
       int[] batchB = Arrays.copyOf(bb.shapeArray(), bb.dim() - 2);
       int[] batch = Dispatch.broadcastShapes("matmul", batchA, batchB);
-      Tensor a3 = aa.expand(concat(batch, new int[] {m, k})).reshape(-1, m, k);
-      Tensor b3 = bb.expand(concat(batch, new int[] {k, n})).reshape(-1, k, n);
+      int batches = (int) dev.ember.Shape.numel(batch);
+      Tensor a3 = aa.expand(concat(batch, new int[] {m, k})).reshape(batches, m, k);
+      Tensor b3 = bb.expand(concat(batch, new int[] {k, n})).reshape(batches, k, n);
       result = batched("matmul", a3, b3).reshape(concat(batch, new int[] {m, n}));
     }
     if (a.dim() == 1) {

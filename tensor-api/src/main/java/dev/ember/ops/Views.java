@@ -38,7 +38,12 @@ public final class Views {
     if (x.device().equals(device)) {
       return x;
     }
-    Backend target = Backends.get(device);
+    Backend target;
+    try {
+      target = Backends.get(device);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("to: " + e.getMessage(), e);
+    }
     Tensor out = Dispatch.empty(target, x.dtype(), x.shapeArray());
     ByteBuffer bytes = x.hostBytes(x.dtype());
     target.copyFromHost(bytes, out.strided().storage());

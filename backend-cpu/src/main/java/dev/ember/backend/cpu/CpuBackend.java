@@ -17,6 +17,27 @@ import java.nio.ByteOrder;
  * and indexing in plain Java loops, and GEMM on ND4J's OpenBLAS.
  */
 public final class CpuBackend implements Backend {
+  /**
+   * Off-heap memory of the CPU backend.
+   *
+   * @param inUseBytes bytes held by live storages
+   * @param cachedBytes bytes kept by the caching allocator for reuse
+   * @param peakBytes the most bytes in use at once
+   * @param forcedCollections garbage collections the memory budget asked for
+   */
+  public record MemoryStats(long inUseBytes, long cachedBytes, long peakBytes, long forcedCollections) {}
+
+  /** Returns the allocator's figures. */
+  public static MemoryStats memoryStats() {
+    CpuMemory m = CpuMemory.INSTANCE;
+    return new MemoryStats(m.inUseBytes(), m.cachedBytes(), m.peakBytes(), m.collections());
+  }
+
+  /** Frees the blocks the caching allocator keeps for reuse. */
+  public static void emptyCache() {
+    CpuMemory.INSTANCE.emptyCache();
+  }
+
   @Override
   public Device device() {
     return Device.CPU;

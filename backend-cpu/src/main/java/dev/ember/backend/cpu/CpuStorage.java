@@ -18,6 +18,24 @@ import org.bytedeco.javacpp.FloatPointer;
  * deallocator thread.
  */
 final class CpuStorage implements Storage {
+  private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+  /** Returns the block to the allocator; holds the pointer, never the storage. */
+  private static final class Release implements Runnable {
+    private final BytePointer pointer;
+    private final long size;
+
+    Release(BytePointer pointer, long size) {
+      this.pointer = pointer;
+      this.size = size;
+    }
+
+    @Override
+    public void run() {
+      CpuMemory.INSTANCE.release(pointer, size);
+    }
+  }
+
   private final DType dtype;
   private final long numel;
   private final BytePointer pointer;
@@ -26,6 +44,9 @@ final class CpuStorage implements Storage {
   final DoubleBuffer f64;
   final LongBuffer i64;
   final IntBuffer i32;
+  /** The native address of element 0, for {@link Raw} access. */
+  final long address;
+  private final java.lang.ref.Cleaner.Cleanable cleanable;
   private volatile boolean closed;
 
   CpuStorage(DType dtype, long numel) {
@@ -36,8 +57,11 @@ final class CpuStorage implements Storage {
     }
     this.dtype = dtype;
     this.numel = numel;
-    this.pointer = new BytePointer(Math.max(byteCount, 8));
-    this.bytes = pointer.asByteBuffer().order(ByteOrder.nativeOrder());
+    long size = CpuMemory.sizeClass(byteCount);
+    this.pointer = CpuMemory.INSTANCE.acquire(byteCount);
+    this.cleanable = CLEANER.register(this, new Release(pointer, size));
+    this.address = pointer.address();
+    this.bytes = pointer.position(0).limit(byteCount).asByteBuffer().order(ByteOrder.nativeOrder());
     this.f32 = dtype == DType.FLOAT32 ? bytes.asFloatBuffer() : null;
     this.f64 = dtype == DType.FLOAT64 ? bytes.asDoubleBuffer() : null;
     this.i64 = dtype == DType.INT64 ? bytes.asLongBuffer() : null;
@@ -63,8 +87,13 @@ final class CpuStorage implements Storage {
   public void close() {
     if (!closed) {
       closed = true;
-      pointer.close();
+      cleanable.clean();
     }
+  }
+
+  /** Returns the address of element {@code index}. */
+  long at(long index) {
+    return address + index * dtype.byteSize();
   }
 
   /** Returns a float pointer at element {@code offset}, for BLAS. */

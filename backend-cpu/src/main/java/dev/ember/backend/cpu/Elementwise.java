@@ -20,31 +20,48 @@ final class Elementwise {
   static void copy(Strided src, Strided out) {
     CpuStorage x = storage(src);
     CpuStorage y = storage(out);
+    int size = src.dtype().byteSize();
     if (src.dtype() == out.dtype() && src.isContiguous() && out.isContiguous()) {
-      int size = src.dtype().byteSize();
       long n = out.numel();
       org.bytedeco.javacpp.Pointer.memcpy(y.pointer().getPointer(out.offset() * size),
           x.pointer().getPointer(src.offset() * size), n * size);
       return;
     }
+    int[][] strides = {out.strides(), src.strides()};
+    long[] offsets = {out.offset(), src.offset()};
+    if (src.dtype() == out.dtype()) {
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) ->
+          FastLoops.copySame(size, x.at(i), (long) si * size, y.at(o), (long) so * size, n));
+      return;
+    }
+    if (src.dtype() == DType.BOOL && out.dtype() == DType.FLOAT32) {
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) ->
+          FastLoops.boolToF32(x.at(i), si, y.at(o), 4L * so, n));
+      return;
+    }
     boolean floating = src.dtype().isFloatingPoint();
-    StridedLoop.forEach(out.shape(), new int[][] {out.strides(), src.strides()},
-        new long[] {out.offset(), src.offset()}, (o, so, i, si, u, su, n) -> {
-          for (int k = 0; k < n; k++, o += so, i += si) {
-            if (floating) {
-              y.setDouble(o, x.getDouble(i));
-            } else {
-              y.setLong(o, x.getLong(i));
-            }
-          }
-        });
+    StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) -> {
+      for (int k = 0; k < n; k++, o += so, i += si) {
+        if (floating) {
+          y.setDouble(o, x.getDouble(i));
+        } else {
+          y.setLong(o, x.getLong(i));
+        }
+      }
+    });
   }
 
   static void fill(Strided out, double value) {
     CpuStorage y = storage(out);
+    if (out.dtype() == DType.FLOAT32) {
+      float v = (float) value;
+      StridedLoop.forEachParallel(out.shape(), new int[][] {out.strides()}, new long[] {out.offset()},
+          (o, so, a, sa, b, sb, n) -> FastLoops.fillF32(y.at(o), 4L * so, n, v));
+      return;
+    }
     boolean floating = out.dtype().isFloatingPoint();
     long asLong = (long) value;
-    StridedLoop.forEach(out.shape(), new int[][] {out.strides()}, new long[] {out.offset()},
+    StridedLoop.forEachParallel(out.shape(), new int[][] {out.strides()}, new long[] {out.offset()},
         (o, so, a, sa, b, sb, n) -> {
           for (int k = 0; k < n; k++, o += so) {
             if (floating) {
@@ -70,8 +87,11 @@ final class Elementwise {
       case RECIPROCAL -> 1 / x;
       case SIN -> Math.sin(x);
       case COS -> Math.cos(x);
-      case TANH -> Math.tanh(x);
-      case SIGMOID -> x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+      case TANH -> tanh(x);
+      case SIGMOID -> {
+        double e = Math.exp(-Math.abs(x));
+        yield x >= 0 ? 1 / (1 + e) : e / (1 + e);
+      }
       case RELU -> x > 0 ? x : (Double.isNaN(x) ? x : 0);
       case ERF -> Erf.erf(x);
       case FLOOR -> Math.floor(x);
@@ -79,6 +99,20 @@ final class Elementwise {
       case ROUND -> Math.rint(x);
       case LOGICAL_NOT -> x == 0 ? 1 : 0;
     };
+  }
+
+  /**
+   * Returns tanh(x): {@code (1 - e^-2|x|) / (1 + e^-2|x|)} with the sign of x, which costs one
+   * exp (the JDK's Math.tanh is several times slower here), and Math.tanh near 0 where that form
+   * would cancel.
+   */
+  static double tanh(double x) {
+    double a = Math.abs(x);
+    if (a < 0.5 || Double.isNaN(x)) {
+      return Math.tanh(x);
+    }
+    double e = Math.exp(-2 * a);
+    return Math.copySign((1 - e) / (1 + e), x);
   }
 
   static long unaryLong(UnaryOp op, long x) {
@@ -97,29 +131,31 @@ final class Elementwise {
   static void unary(UnaryOp op, Strided xs, Strided out) {
     CpuStorage x = storage(xs);
     CpuStorage y = storage(out);
+    int[][] strides = {out.strides(), xs.strides()};
+    long[] offsets = {out.offset(), xs.offset()};
+    if (xs.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32) {
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) ->
+          FastLoops.unaryF32(op, x.at(i), 4L * si, y.at(o), 4L * so, n));
+      return;
+    }
+    if (xs.dtype() == DType.FLOAT64 && out.dtype() == DType.FLOAT64) {
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) ->
+          FastLoops.unaryF64(op, x.at(i), 8L * si, y.at(o), 8L * so, n));
+      return;
+    }
     boolean floating = xs.dtype().isFloatingPoint();
     if (!floating) {
       unaryLong(op, 0); // rejects floating-only ops before touching data
     }
-    if (floating && xs.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32) {
-      StridedLoop.forEach(out.shape(), new int[][] {out.strides(), xs.strides()},
-          new long[] {out.offset(), xs.offset()}, (o, so, i, si, u, su, n) -> {
-            for (int k = 0; k < n; k++, o += so, i += si) {
-              y.f32.put(o, (float) unaryDouble(op, x.f32.get(i)));
-            }
-          });
-      return;
-    }
-    StridedLoop.forEach(out.shape(), new int[][] {out.strides(), xs.strides()},
-        new long[] {out.offset(), xs.offset()}, (o, so, i, si, u, su, n) -> {
-          for (int k = 0; k < n; k++, o += so, i += si) {
-            if (floating) {
-              y.setDouble(o, unaryDouble(op, x.getDouble(i)));
-            } else {
-              y.setLong(o, unaryLong(op, x.getLong(i)));
-            }
-          }
-        });
+    StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) -> {
+      for (int k = 0; k < n; k++, o += so, i += si) {
+        if (floating) {
+          y.setDouble(o, unaryDouble(op, x.getDouble(i)));
+        } else {
+          y.setLong(o, unaryLong(op, x.getLong(i)));
+        }
+      }
+    });
   }
 
   static double binaryDouble(BinaryOp op, double a, double b) {
@@ -184,31 +220,20 @@ final class Elementwise {
     CpuStorage y = storage(out);
     int[][] strides = {out.strides(), as.strides(), bs.strides()};
     long[] offsets = {out.offset(), as.offset(), bs.offset()};
-    if (as.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32) {
-      StridedLoop.forEach(out.shape(), strides, offsets, (o, so, i, si, j, sj, n) -> {
-        for (int k = 0; k < n; k++, o += so, i += si, j += sj) {
-          float x = a.f32.get(i);
-          float z = b.f32.get(j);
-          float r = switch (op) {
-            case ADD -> x + z;
-            case SUB -> x - z;
-            case MUL -> x * z;
-            case DIV -> x / z;
-            default -> (float) binaryDouble(op, x, z);
-          };
-          y.f32.put(o, r);
-        }
-      });
+    int outSize = out.dtype().byteSize();
+    if (as.dtype() == DType.FLOAT32) {
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, j, sj, n) ->
+          FastLoops.binaryF32(op, a.at(i), 4L * si, b.at(j), 4L * sj, y.at(o), (long) outSize * so, n));
       return;
     }
-    boolean floating = as.dtype().isFloatingPoint();
-    StridedLoop.forEach(out.shape(), strides, offsets, (o, so, i, si, j, sj, n) -> {
+    if (as.dtype() == DType.FLOAT64) {
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, j, sj, n) ->
+          FastLoops.binaryF64(op, a.at(i), 8L * si, b.at(j), 8L * sj, y.at(o), (long) outSize * so, n));
+      return;
+    }
+    StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, j, sj, n) -> {
       for (int k = 0; k < n; k++, o += so, i += si, j += sj) {
-        if (floating) {
-          y.setDouble(o, binaryDouble(op, a.getDouble(i), b.getDouble(j)));
-        } else {
-          y.setLong(o, binaryLong(op, a.getLong(i), b.getLong(j)));
-        }
+        y.setLong(o, binaryLong(op, a.getLong(i), b.getLong(j)));
       }
     });
   }
@@ -218,6 +243,13 @@ final class Elementwise {
     CpuStorage a = storage(as);
     CpuStorage b = storage(bs);
     CpuStorage y = storage(out);
+    if (out.dtype() == DType.FLOAT32) {
+      StridedLoop.forEach4(out.shape(), new int[][] {out.strides(), as.strides(), bs.strides(), cs.strides()},
+          new long[] {out.offset(), as.offset(), bs.offset(), cs.offset()},
+          (o, so, i, si, j, sj, q, sq, n) ->
+              FastLoops.whereF32(c.at(q), sq, a.at(i), 4L * si, b.at(j), 4L * sj, y.at(o), 4L * so, n));
+      return;
+    }
     boolean floating = out.dtype().isFloatingPoint();
     StridedLoop.forEach4(out.shape(), new int[][] {out.strides(), as.strides(), bs.strides(), cs.strides()},
         new long[] {out.offset(), as.offset(), bs.offset(), cs.offset()},

@@ -1,12 +1,21 @@
 package dev.ember.backend.cpu;
 
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+
 /**
- * Walks the elements of up to three strided operands of one shape in row-major order, handing the
+ * Walks the elements of up to four strided operands of one shape in row-major order, handing the
  * innermost dimension to a body as one run of {@code n} elements with per-operand strides. Dims
  * that are contiguous across all operands are merged first, so a contiguous tensor is one run.
+ * Large iterations are split across the cores when the caller says the body is thread-safe.
  */
 final class StridedLoop {
-  /** The innermost run: element k of operand j is at {@code offsets[j] + k * strides[j]}. */
+  /** Below this many elements a loop runs on the calling thread. */
+  static final long PARALLEL_THRESHOLD = 1L << 15;
+  private static final int THREADS = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+  private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
+
+  /** The innermost run: element k of operand j is at {@code oj + k * sj}. */
   @FunctionalInterface
   interface Body {
     void run(int o0, int s0, int o1, int s1, int o2, int s2, int n);
@@ -26,18 +35,26 @@ final class StridedLoop {
 
   /** Iterates over {@code shape}; {@code strides[j]} and {@code offsets[j]} describe operand j. */
   static void forEach(int[] shape, int[][] strides, long[] offsets, Body body) {
-    int ops = strides.length;
-    iterate(shape, strides, offsets, (p, s, n) -> body.run((int) p[0], s[0], ops > 1 ? (int) p[1] : 0,
-        ops > 1 ? s[1] : 0, ops > 2 ? (int) p[2] : 0, ops > 2 ? s[2] : 0, n));
+    iterate(shape, strides, offsets, false, adapt(strides.length, body));
   }
 
-  /** Iterates four operands over {@code shape}. */
+  /** Like {@link #forEach} but may run pieces on several threads: the body must be thread-safe. */
+  static void forEachParallel(int[] shape, int[][] strides, long[] offsets, Body body) {
+    iterate(shape, strides, offsets, true, adapt(strides.length, body));
+  }
+
+  /** Iterates four operands over {@code shape}, possibly in parallel (thread-safe body). */
   static void forEach4(int[] shape, int[][] strides, long[] offsets, Body4 body) {
-    iterate(shape, strides, offsets, (p, s, n) -> body.run((int) p[0], s[0], (int) p[1], s[1], (int) p[2],
+    iterate(shape, strides, offsets, true, (p, s, n) -> body.run((int) p[0], s[0], (int) p[1], s[1], (int) p[2],
         s[2], (int) p[3], s[3], n));
   }
 
-  private static void iterate(int[] shape, int[][] strides, long[] offsets, Runs body) {
+  private static Runs adapt(int ops, Body body) {
+    return (p, s, n) -> body.run((int) p[0], s[0], ops > 1 ? (int) p[1] : 0, ops > 1 ? s[1] : 0,
+        ops > 2 ? (int) p[2] : 0, ops > 2 ? s[2] : 0, n);
+  }
+
+  private static void iterate(int[] shape, int[][] strides, long[] offsets, boolean parallel, Runs body) {
     int ops = strides.length;
     int rank = shape.length;
     long total = 1;
@@ -47,14 +64,10 @@ final class StridedLoop {
     if (total == 0) {
       return;
     }
-    // Merge dim d into d+1 when every operand steps over d exactly as a run of d+1.
+    // Merge dim d into the previous kept dim when every operand steps over it exactly as a run.
     int[] sh = new int[Math.max(rank, 1)];
     int[][] st = new int[ops][Math.max(rank, 1)];
     int r = 0;
-    if (rank == 0) {
-      sh[0] = 1;
-      r = 1;
-    }
     for (int d = 0; d < rank; d++) {
       if (shape[d] == 1) {
         continue;
@@ -88,9 +101,65 @@ final class StridedLoop {
       innerStrides[j] = st[j][r - 1];
     }
     long outer = total / inner;
-    int[] counter = new int[r];
+    if (!parallel || POOL == null || total < PARALLEL_THRESHOLD) {
+      walk(sh, st, r, offsets, 0, outer, inner, innerStrides, body);
+      return;
+    }
+    int pieces = THREADS;
+    ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[pieces];
+    final int rr = r;
+    if (outer >= pieces) {
+      for (int t = 0; t < pieces; t++) {
+        long from = outer * t / pieces;
+        long to = outer * (t + 1) / pieces;
+        tasks[t] = POOL.submit(() -> walk(sh, st, rr, offsets, from, to, inner, innerStrides, body));
+      }
+    } else {
+      // One long run (or a few): split the runs themselves.
+      for (int t = 0; t < pieces; t++) {
+        int from = (int) ((long) inner * t / pieces);
+        int to = (int) ((long) inner * (t + 1) / pieces);
+        tasks[t] = POOL.submit(() -> {
+          for (long o = 0; o < outer; o++) {
+            long[] pos = position(sh, st, rr, offsets, o);
+            for (int j = 0; j < pos.length; j++) {
+              pos[j] += (long) from * innerStrides[j];
+            }
+            body.run(pos, innerStrides, to - from);
+          }
+        });
+      }
+    }
+    for (ForkJoinTask<?> task : tasks) {
+      task.join();
+    }
+  }
+
+  /** Returns the operands' positions at the start of outer run {@code o}. */
+  private static long[] position(int[] sh, int[][] st, int r, long[] offsets, long o) {
     long[] pos = offsets.clone();
-    for (long it = 0; it < outer; it++) {
+    long rem = o;
+    for (int d = r - 2; d >= 0; d--) {
+      long c = rem % sh[d];
+      rem /= sh[d];
+      for (int j = 0; j < pos.length; j++) {
+        pos[j] += c * st[j][d];
+      }
+    }
+    return pos;
+  }
+
+  private static void walk(int[] sh, int[][] st, int r, long[] offsets, long from, long to, int inner,
+      int[] innerStrides, Runs body) {
+    int ops = offsets.length;
+    long[] pos = position(sh, st, r, offsets, from);
+    int[] counter = new int[r];
+    long rem = from;
+    for (int d = r - 2; d >= 0; d--) {
+      counter[d] = (int) (rem % sh[d]);
+      rem /= sh[d];
+    }
+    for (long it = from; it < to; it++) {
       body.run(pos, innerStrides, inner);
       for (int d = r - 2; d >= 0; d--) {
         counter[d]++;

@@ -1,0 +1,174 @@
+package dev.ember.backend.cpu;
+
+import static dev.ember.backend.cpu.Raw.U;
+
+import dev.ember.spi.BinaryOp;
+import dev.ember.spi.UnaryOp;
+
+/**
+ * Inner loops for float32 and float64 over raw addresses, one loop per (op, dtype) for the cheap
+ * ops so the JIT sees a tight body; costly functions (exp, log, ...) share a loop that switches per
+ * element, since the math dominates there. Strides are in bytes.
+ */
+final class FastLoops {
+  private FastLoops() {}
+
+  static void unaryF32(UnaryOp op, long x, long sx, long y, long sy, int n) {
+    switch (op) {
+      case NEG -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          U.putFloat(y, -U.getFloat(x));
+        }
+      }
+      case RELU -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          float v = U.getFloat(x);
+          U.putFloat(y, v > 0 || v != v ? v : 0f);
+        }
+      }
+      case ABS -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          U.putFloat(y, Math.abs(U.getFloat(x)));
+        }
+      }
+      default -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          U.putFloat(y, (float) Elementwise.unaryDouble(op, U.getFloat(x)));
+        }
+      }
+    }
+  }
+
+  static void unaryF64(UnaryOp op, long x, long sx, long y, long sy, int n) {
+    switch (op) {
+      case NEG -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          U.putDouble(y, -U.getDouble(x));
+        }
+      }
+      case RELU -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          double v = U.getDouble(x);
+          U.putDouble(y, v > 0 || v != v ? v : 0.0);
+        }
+      }
+      default -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          U.putDouble(y, Elementwise.unaryDouble(op, U.getDouble(x)));
+        }
+      }
+    }
+  }
+
+  static void binaryF32(BinaryOp op, long a, long sa, long b, long sb, long y, long sy, int n) {
+    switch (op) {
+      case ADD -> {
+        for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+          U.putFloat(y, U.getFloat(a) + U.getFloat(b));
+        }
+      }
+      case SUB -> {
+        for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+          U.putFloat(y, U.getFloat(a) - U.getFloat(b));
+        }
+      }
+      case MUL -> {
+        for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+          U.putFloat(y, U.getFloat(a) * U.getFloat(b));
+        }
+      }
+      case DIV -> {
+        for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+          U.putFloat(y, U.getFloat(a) / U.getFloat(b));
+        }
+      }
+      case GT -> {
+        for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+          U.putByte(y, (byte) (U.getFloat(a) > U.getFloat(b) ? 1 : 0));
+        }
+      }
+      case EQ -> {
+        for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+          U.putByte(y, (byte) (U.getFloat(a) == U.getFloat(b) ? 1 : 0));
+        }
+      }
+      default -> {
+        if (op.isPredicate()) {
+          for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+            U.putByte(y, (byte) Elementwise.binaryDouble(op, U.getFloat(a), U.getFloat(b)));
+          }
+        } else {
+          for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+            U.putFloat(y, (float) Elementwise.binaryDouble(op, U.getFloat(a), U.getFloat(b)));
+          }
+        }
+      }
+    }
+  }
+
+  static void binaryF64(BinaryOp op, long a, long sa, long b, long sb, long y, long sy, int n) {
+    switch (op) {
+      case ADD -> {
+        for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+          U.putDouble(y, U.getDouble(a) + U.getDouble(b));
+        }
+      }
+      case MUL -> {
+        for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+          U.putDouble(y, U.getDouble(a) * U.getDouble(b));
+        }
+      }
+      default -> {
+        if (op.isPredicate()) {
+          for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+            U.putByte(y, (byte) Elementwise.binaryDouble(op, U.getDouble(a), U.getDouble(b)));
+          }
+        } else {
+          for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+            U.putDouble(y, Elementwise.binaryDouble(op, U.getDouble(a), U.getDouble(b)));
+          }
+        }
+      }
+    }
+  }
+
+  /** Copies {@code n} elements of {@code size} bytes between strided addresses (no conversion). */
+  static void copySame(int size, long x, long sx, long y, long sy, int n) {
+    switch (size) {
+      case 8 -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          U.putLong(y, U.getLong(x));
+        }
+      }
+      case 4 -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          U.putInt(y, U.getInt(x));
+        }
+      }
+      default -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          U.putByte(y, U.getByte(x));
+        }
+      }
+    }
+  }
+
+  /** Converts bool bytes to float32 ones and zeros. */
+  static void boolToF32(long x, long sx, long y, long sy, int n) {
+    for (int k = 0; k < n; k++, x += sx, y += sy) {
+      U.putFloat(y, U.getByte(x) != 0 ? 1f : 0f);
+    }
+  }
+
+  static void whereF32(long c, long sc, long a, long sa, long b, long sb, long y, long sy, int n) {
+    for (int k = 0; k < n; k++, c += sc, a += sa, b += sb, y += sy) {
+      U.putFloat(y, U.getByte(c) != 0 ? U.getFloat(a) : U.getFloat(b));
+    }
+  }
+
+  static void fillF32(long y, long sy, int n, float v) {
+    for (int k = 0; k < n; k++, y += sy) {
+      U.putFloat(y, v);
+    }
+  }
+}

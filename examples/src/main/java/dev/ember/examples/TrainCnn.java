@@ -1,0 +1,250 @@
+package dev.ember.examples;
+
+import dev.ember.Device;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.data.DataLoader;
+import dev.ember.data.Mnist;
+import dev.ember.data.SyntheticDigits;
+import dev.ember.data.TensorDataset;
+import dev.ember.io.Checkpoint;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.Flatten;
+import dev.ember.nn.Linear;
+import dev.ember.nn.MaxPool2d;
+import dev.ember.nn.Module;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import dev.ember.optim.Adam;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code ./ember train}: trains the W3 CNN (conv 1-16, pool, conv 16-32, pool, linear) on the
+ * built-in synthetic digits or on MNIST files, with Adam, showing a progress bar per epoch, the test
+ * accuracy, a PNG chart of the curves and a checkpoint it can resume from.
+ */
+public final class TrainCnn {
+  static final Set<String> OPTIONS = Set.of("epochs", "batch-size", "lr", "device", "data", "seed", "out",
+      "train-size", "test-size");
+  static final Set<String> FLAGS = Set.of("resume", "help");
+
+  /** What one run produced: per-epoch metrics and the final test accuracy. */
+  record Result(List<double[]> epochs, double testAccuracy, double seconds) {}
+
+  private TrainCnn() {}
+
+  static String usage() {
+    return """
+        usage: ./ember train [options]
+          --epochs N          epochs to train (default 3)
+          --batch-size N      examples per step (default 64)
+          --lr X              Adam learning rate (default 0.001)
+          --device D          cpu or cuda[:N] (default cpu)
+          --data SRC          builtin (synthetic digits drawn with the JDK's fonts) or mnist:DIR
+                              (DIR holds t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz;
+                              trains on images 0-7999, tests on 8000-9999) (default builtin)
+          --train-size N      builtin training images (default 20000)
+          --test-size N       builtin test images (default 4000)
+          --seed N            seed for data, initialization and shuffling (default 1)
+          --out DIR           where the chart, metrics and checkpoint go (default runs/cnn)
+          --resume            continue from DIR/checkpoint.safetensors
+        """;
+  }
+
+  /** Builds the W3 CNN: [N, 1, 28, 28] -> [N, 10] logits. */
+  static Module model() {
+    return new Sequential(
+        new Conv2d(1, 16, 3, 1, 1), new ReLU(), new MaxPool2d(2),
+        new Conv2d(16, 32, 3, 1, 1), new ReLU(), new MaxPool2d(2),
+        new Flatten(), new Linear(32 * 7 * 7, 10));
+  }
+
+  /** Runs the command with its arguments; returns the result. */
+  static Result run(String[] args, PrintStream out) throws IOException {
+    Cli cli = new Cli(args, OPTIONS, FLAGS);
+    if (cli.flag("help")) {
+      out.print(usage());
+      return null;
+    }
+    int epochs = cli.getInt("epochs", 3);
+    int batchSize = cli.getInt("batch-size", 64);
+    double lr = cli.getDouble("lr", 1e-3);
+    Device device = Device.parse(cli.get("device", "cpu"));
+    long seed = cli.getInt("seed", 1);
+    Path dir = Path.of(cli.get("out", "runs/cnn"));
+    Files.createDirectories(dir);
+    Path checkpointFile = dir.resolve("checkpoint.safetensors");
+
+    long t0 = System.nanoTime();
+    TensorDataset[] data = loadData(cli.get("data", "builtin"), cli.getInt("train-size", 20000),
+        cli.getInt("test-size", 4000), seed, out);
+    out.printf(Locale.ROOT, "data: %d training and %d test images (%.1fs)%n", data[0].size(), data[1].size(),
+        (System.nanoTime() - t0) / 1e9);
+
+    Tensor.manualSeed(seed);
+    Module model = model().to(device);
+    Adam optimizer = new Adam(model.parameters(), lr);
+    List<double[]> history = new ArrayList<>();
+    int startEpoch = 0;
+    if (cli.flag("resume")) {
+      Checkpoint ck = Checkpoint.load(checkpointFile);
+      model.loadStateDict(ck.tensors("model"));
+      optimizer.loadStateDict(ck.tensors("optim"), ck.scalars("optim"));
+      startEpoch = Integer.parseInt(ck.scalars().get("epoch"));
+      history = Metrics.parse(ck.scalars().get("history"));
+      out.printf("resumed from %s after epoch %d%n", checkpointFile, startEpoch);
+    }
+    DataLoader<Tensor[]> loader = DataLoader.builder(data[0]).batchSize(batchSize).shuffle(true).seed(seed).build();
+    CrossEntropy loss = new CrossEntropy();
+    long start = System.nanoTime();
+    for (int epoch = startEpoch; epoch < epochs; epoch++) {
+      model.train();
+      ProgressBar bar = new ProgressBar(out, String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs),
+          loader.size());
+      double lossSum = 0;
+      long correct = 0;
+      long seen = 0;
+      int step = 0;
+      for (Tensor[] batch : loader.iterator(epoch)) {
+        Tensor x = batch[0].to(device);
+        Tensor y = batch[1].to(device);
+        Tensor logits = model.call(x);
+        Tensor l = loss.apply(logits, y);
+        optimizer.zeroGrad();
+        l.backward();
+        optimizer.step();
+        double lv = l.item();
+        lossSum += lv * y.size(0);
+        try (GradMode off = GradMode.noGrad()) {
+          correct += (long) logits.argmax(1, false).eq(y).sum().item();
+        }
+        seen += y.size(0);
+        bar.update(++step, lossSum / seen, (double) correct / seen, seen);
+      }
+      double testAccuracy = evaluate(model, data[1], device);
+      history.add(new double[] {epoch + 1, lossSum / seen, (double) correct / seen, testAccuracy});
+      out.printf(Locale.ROOT, "epoch %d: train loss %.4f, train acc %.2f%%, test acc %.2f%%%n", epoch + 1,
+          lossSum / seen, 100.0 * correct / seen, 100 * testAccuracy);
+      Checkpoint.create()
+          .putTensors("model", model.stateDict())
+          .putTensors("optim", optimizer.stateDict())
+          .putScalars("optim", optimizer.scalarState())
+          .put("epoch", epoch + 1)
+          .put("history", Metrics.format(history))
+          .save(checkpointFile);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double finalAccuracy = history.isEmpty() ? evaluate(model, data[1], device) : history.get(history.size() - 1)[3];
+    writeChart(dir.resolve("curves.png"), history);
+    Files.writeString(dir.resolve("metrics.csv"), Metrics.csv(history));
+    out.printf(Locale.ROOT, "final test accuracy: %.2f%% (%d epochs, %.1fs training on %s)%n",
+        100 * finalAccuracy, epochs, seconds, device);
+    out.printf("chart: %s%ncheckpoint: %s%n", dir.resolve("curves.png"), checkpointFile);
+    loader.close();
+    return new Result(history, finalAccuracy, seconds);
+  }
+
+  /** Applies the cross-entropy loss to logits and int64 labels. */
+  private static final class CrossEntropy {
+    Tensor apply(Tensor logits, Tensor labels) {
+      return logits.crossEntropy(labels);
+    }
+  }
+
+  /** Returns the accuracy of {@code model} on a data set, in eval mode and without recording. */
+  static double evaluate(Module model, TensorDataset test, Device device) {
+    model.eval();
+    long correct = 0;
+    try (GradMode off = GradMode.noGrad(); DataLoader<Tensor[]> loader = DataLoader.of(test, 500)) {
+      for (Tensor[] batch : loader) {
+        Tensor logits = model.call(batch[0].to(device));
+        correct += (long) logits.argmax(1, false).eq(batch[1].to(device)).sum().item();
+      }
+    }
+    model.train();
+    return (double) correct / test.size();
+  }
+
+  /** Returns {train, test} data sets for {@code builtin} or {@code mnist:DIR}. */
+  static TensorDataset[] loadData(String source, int trainSize, int testSize, long seed, PrintStream out)
+      throws IOException {
+    if (source.equals("builtin")) {
+      return new TensorDataset[] {SyntheticDigits.generate(trainSize, seed),
+          SyntheticDigits.generate(testSize, seed + 1_000_003L)};
+    }
+    if (source.startsWith("mnist:")) {
+      Path dir = Path.of(source.substring(6));
+      TensorDataset all = Mnist.read(dir.resolve("t10k-images-idx3-ubyte.gz"),
+          dir.resolve("t10k-labels-idx1-ubyte.gz"));
+      Tensor images = all.tensor(0).sub(0.1307).div(0.3081);
+      Tensor labels = all.tensor(1);
+      int n = images.size(0);
+      int split = Math.min(8000, n * 4 / 5);
+      return new TensorDataset[] {
+          new TensorDataset(images.narrow(0, 0, split).contiguous(), labels.narrow(0, 0, split).contiguous()),
+          new TensorDataset(images.narrow(0, split, n - split).contiguous(),
+              labels.narrow(0, split, n - split).contiguous())};
+    }
+    throw new IllegalArgumentException("--data must be 'builtin' or 'mnist:DIR', got '" + source + "'");
+  }
+
+  private static void writeChart(Path file, List<double[]> history) throws IOException {
+    List<double[]> loss = new ArrayList<>();
+    List<double[]> train = new ArrayList<>();
+    List<double[]> test = new ArrayList<>();
+    for (double[] h : history) {
+      loss.add(new double[] {h[0], h[1]});
+      train.add(new double[] {h[0], 100 * h[2]});
+      test.add(new double[] {h[0], 100 * h[3]});
+    }
+    LineChart.write(file, "Ember CNN training", List.of(
+        new LineChart.Panel("training loss", List.of(new LineChart.Series("loss", new Color(200, 60, 40), loss))),
+        new LineChart.Panel("accuracy (%)", List.of(
+            new LineChart.Series("train", new Color(40, 90, 200), train),
+            new LineChart.Series("test", new Color(30, 150, 60), test)))));
+  }
+
+  /** Per-epoch metrics as text, for the checkpoint and metrics.csv. */
+  static final class Metrics {
+    private Metrics() {}
+
+    static String format(List<double[]> rows) {
+      StringBuilder sb = new StringBuilder();
+      for (double[] r : rows) {
+        sb.append(String.format(Locale.ROOT, "%.0f,%.17g,%.17g,%.17g;", r[0], r[1], r[2], r[3]));
+      }
+      return sb.toString();
+    }
+
+    static List<double[]> parse(String s) {
+      List<double[]> rows = new ArrayList<>();
+      if (s == null || s.isEmpty()) {
+        return rows;
+      }
+      for (String row : s.split(";")) {
+        if (!row.isEmpty()) {
+          String[] f = row.split(",");
+          rows.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+              Double.parseDouble(f[3])});
+        }
+      }
+      return rows;
+    }
+
+    static String csv(List<double[]> rows) {
+      StringBuilder sb = new StringBuilder("epoch,train_loss,train_accuracy,test_accuracy\n");
+      for (double[] r : rows) {
+        sb.append(String.format(Locale.ROOT, "%.0f,%.6f,%.6f,%.6f%n", r[0], r[1], r[2], r[3]));
+      }
+      return sb.toString();
+    }
+  }
+}

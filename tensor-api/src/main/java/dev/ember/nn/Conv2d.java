@@ -1,0 +1,86 @@
+package dev.ember.nn;
+
+import dev.ember.Generator;
+import dev.ember.Tensor;
+import dev.ember.ops.Convolution;
+
+/**
+ * A 2-d convolution layer, PyTorch's {@code nn.Conv2d}: input [N, inChannels, H, W] (or unbatched
+ * [inChannels, H, W]), output [N, outChannels, oh, ow] with {@code oh = (H + 2 ph - dh (kh - 1) -
+ * 1) / sh + 1}. Parameters {@code weight} [outChannels, inChannels / groups, kh, kw] and {@code
+ * bias} [outChannels], initialized as in PyTorch ({@code U(-1/sqrt(fan_in), 1/sqrt(fan_in))}, fan_in
+ * = inChannels / groups * kh * kw).
+ */
+public class Conv2d extends Module {
+  private final int inChannels;
+  private final int outChannels;
+  private final int[] kernel;
+  private final int[] stride;
+  private final int[] padding;
+  private final int[] dilation;
+  private final int groups;
+
+  /** Creates a square-kernel layer with stride 1, no padding, and a bias. */
+  public Conv2d(int inChannels, int outChannels, int kernelSize) {
+    this(inChannels, outChannels, kernelSize, 1, 0);
+  }
+
+  /** Creates a square-kernel layer with a bias, dilation 1 and one group. */
+  public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
+    this(inChannels, outChannels, Layers.pair(kernelSize), Layers.pair(stride), Layers.pair(padding),
+        Layers.pair(1), 1, true, null);
+  }
+
+  /**
+   * Creates a layer with every option.
+   *
+   * @param kernel (kh, kw)
+   * @param stride (sh, sw)
+   * @param padding zero padding (ph, pw) on both sides
+   * @param dilation (dh, dw)
+   * @param groups channel groups; both channel counts must divide by it
+   * @param bias whether to add a learned bias
+   * @param generator the initializer's generator, or null for the global one
+   */
+  public Conv2d(int inChannels, int outChannels, int[] kernel, int[] stride, int[] padding, int[] dilation,
+      int groups, boolean bias, Generator generator) {
+    if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
+      throw new IllegalArgumentException("Conv2d: in_channels " + inChannels + " and out_channels " + outChannels
+          + " must both be divisible by groups " + groups);
+    }
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernel = kernel.clone();
+    this.stride = stride.clone();
+    this.padding = padding.clone();
+    this.dilation = dilation.clone();
+    this.groups = groups;
+    registerParameter("weight", Layers.kaimingA5(generator, outChannels, inChannels / groups, kernel[0],
+        kernel[1]));
+    int fanIn = inChannels / groups * kernel[0] * kernel[1];
+    registerParameter("bias", bias ? Layers.fanInBias(generator, fanIn, outChannels) : null);
+  }
+
+  /** Returns the weight [outChannels, inChannels / groups, kh, kw]. */
+  public Tensor weight() {
+    return param("weight");
+  }
+
+  /** Returns the bias [outChannels], or null. */
+  public Tensor bias() {
+    return param("bias");
+  }
+
+  /** Convolves [N, C, H, W] (or [C, H, W]) into [N, outChannels, oh, ow]. */
+  @Override
+  public Tensor forward(Tensor input) {
+    return Convolution.conv2d(input, weight(), bias(), stride, padding, dilation, groups);
+  }
+
+  @Override
+  protected String extraRepr() {
+    return inChannels + ", " + outChannels + ", kernel_size=" + Layers.tuple(kernel) + ", stride="
+        + Layers.tuple(stride) + (padding[0] != 0 || padding[1] != 0 ? ", padding=" + Layers.tuple(padding) : "")
+        + (groups != 1 ? ", groups=" + groups : "") + (bias() == null ? ", bias=False" : "");
+  }
+}

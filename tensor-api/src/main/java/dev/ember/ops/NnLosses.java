@@ -1,0 +1,196 @@
+package dev.ember.ops;
+
+import static dev.ember.Autograd.record;
+
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.internal.Dispatch;
+import dev.ember.ops.Losses.Reduction;
+import java.util.Arrays;
+
+/**
+ * Regression and binary losses of {@code torch.nn.functional} ({@code mse_loss}, {@code l1_loss},
+ * {@code smooth_l1_loss}, {@code huber_loss}, {@code binary_cross_entropy}, {@code
+ * binary_cross_entropy_with_logits}) and {@code normalize}. The class-index losses live in {@link
+ * Losses}.
+ *
+ * <p>Most are compositions of differentiable ops. The two binary cross-entropies record an
+ * analytic backward (PyTorch's formulas, as Tensor expressions) because the composite's gradient
+ * would be wrong at the clamps: {@code 0 * inf} at {@code x = 0} for BCE, and 0 instead of {@code
+ * sigmoid(0) - t} at exactly {@code x = 0} for the logits form (zero-initialized heads hit it).
+ */
+public final class NnLosses {
+  private NnLosses() {}
+
+  /** Returns the mean (or sum, or unreduced) squared error {@code (input - target)^2}; shapes broadcast. */
+  public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+    return reduce(diff("mse_loss", input, target).square(), reduction);
+  }
+
+  /** Returns the mean (or sum, or unreduced) absolute error {@code |input - target|}; shapes broadcast. */
+  public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
+    return reduce(diff("l1_loss", input, target).abs(), reduction);
+  }
+
+  /**
+   * Returns the smooth L1 loss: {@code 0.5 d^2 / beta} where {@code |d| < beta}, else {@code |d| -
+   * 0.5 beta}, with {@code d = input - target} (PyTorch's default beta is 1; beta 0 is L1).
+   */
+  public static Tensor smoothL1Loss(Tensor input, Tensor target, Reduction reduction, double beta) {
+    if (beta < 0) {
+      throw new IllegalArgumentException("smooth_l1_loss: beta must be non-negative, got " + beta);
+    }
+    Tensor d = diff("smooth_l1_loss", input, target);
+    Tensor a = d.abs();
+    if (beta == 0) {
+      return reduce(a, reduction);
+    }
+    Tensor loss = Tensor.where(a.lt(beta), d.square().mul(0.5 / beta), a.sub(0.5 * beta));
+    return reduce(loss, reduction);
+  }
+
+  /**
+   * Returns the Huber loss: {@code 0.5 d^2} where {@code |d| < delta}, else {@code delta (|d| - 0.5
+   * delta)} (PyTorch's default delta is 1).
+   */
+  public static Tensor huberLoss(Tensor input, Tensor target, Reduction reduction, double delta) {
+    if (delta <= 0) {
+      throw new IllegalArgumentException("huber_loss: delta must be positive, got " + delta);
+    }
+    Tensor d = diff("huber_loss", input, target);
+    Tensor a = d.abs();
+    Tensor loss = Tensor.where(a.lt(delta), d.square().mul(0.5), a.sub(0.5 * delta).mul(delta));
+    return reduce(loss, reduction);
+  }
+
+  /**
+   * Returns the binary cross-entropy {@code -w (t log(x) + (1 - t) log(1 - x))} between
+   * probabilities {@code input} in [0, 1] and {@code target} of the same shape. Each log is clamped
+   * at -100, as in PyTorch, so the loss stays finite; gradients flow to input and target.
+   *
+   * @param weight per-element rescaling, broadcastable to the input, or null
+   * @throws IllegalArgumentException if shapes differ or an input lies outside [0, 1]
+   */
+  public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
+    String op = "binary_cross_entropy";
+    sameShape(op, input, target);
+    if (input.numel() > 0) {
+      double lo = input.detach().amin().item();
+      double hi = input.detach().amax().item();
+      if (!(lo >= 0 && hi <= 1)) {
+        throw new IllegalArgumentException(op + ": all elements of input should be between 0 and 1, found "
+            + (lo < 0 || Double.isNaN(lo) ? lo : hi));
+      }
+    }
+    Tensor x = input;
+    Tensor t = target.to(input.dtype());
+    Tensor loss;
+    try (GradMode off = GradMode.noGrad()) {
+      loss = t.mul(clampedLog(x)).add(t.rsub(1).mul(clampedLog1m(x))).neg();
+    }
+    loss = record(op, loss, new Tensor[] {x, t}, new Tensor[] {x, t}, g -> new Tensor[] {
+        x.requiresGrad() ? g.mul(x.sub(t)).div(x.rsub(1).mul(x).clamp(1e-12, Double.NaN)) : null,
+        t.requiresGrad() ? g.mul(clampedLog1m(x).sub(clampedLog(x))) : null});
+    return reduce(weight == null ? loss : loss.mul(weight), reduction);
+  }
+
+  private static Tensor clampedLog(Tensor x) {
+    return x.log().clamp(-100, Double.NaN);
+  }
+
+  private static Tensor clampedLog1m(Tensor x) {
+    return x.neg().log1p().clamp(-100, Double.NaN);
+  }
+
+  /**
+   * Returns the binary cross-entropy of logits: {@code -w (pw t log(sigmoid(x)) + (1 - t) log(1 -
+   * sigmoid(x)))}, computed stably as {@code (1 - t) x + (1 + (pw - 1) t) softplus(-x)}.
+   *
+   * @param target probabilities of the input's shape
+   * @param weight per-element rescaling, broadcastable to the input, or null
+   * @param posWeight weight of positive examples, broadcastable to the input (typically [C] for the
+   *     last dim), or null; like {@code weight} it gets no gradient
+   */
+  public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
+      Reduction reduction) {
+    String op = "binary_cross_entropy_with_logits";
+    sameShape(op, input, target);
+    if (posWeight != null) {
+      Dispatch.broadcastShapes(op, posWeight.shapeArray(), input.shapeArray());
+    }
+    Tensor x = input;
+    Tensor t = target.to(input.dtype());
+    Tensor pw = posWeight == null ? null : posWeight.detach().to(input.dtype());
+    Tensor loss;
+    try (GradMode off = GradMode.noGrad()) {
+      Tensor soft = softplusOfNegative(x);
+      Tensor logWeight = pw == null ? null : pw.sub(1).mul(t).add(1);
+      loss = t.rsub(1).mul(x).add(logWeight == null ? soft : logWeight.mul(soft));
+    }
+    loss = record(op, loss, new Tensor[] {x, t}, new Tensor[] {x, t}, g -> {
+      Tensor gx = null;
+      Tensor gt = null;
+      if (x.requiresGrad()) {
+        Tensor s = x.sigmoid();
+        if (pw == null) {
+          gx = g.mul(s.sub(t));
+        } else {
+          Tensor tp = pw.mul(t);
+          gx = g.mul(tp.add(1).sub(t).mul(s).sub(tp));
+        }
+      }
+      if (t.requiresGrad()) {
+        Tensor dt = x.neg();
+        gt = g.mul(pw == null ? dt : dt.add(pw.sub(1).mul(softplusOfNegative(x))));
+      }
+      return new Tensor[] {gx, gt};
+    });
+    return reduce(weight == null ? loss : loss.mul(weight), reduction);
+  }
+
+  /** Returns {@code log(1 + e^-x)} without overflow: {@code max(-x, 0) + log1p(e^-|x|)}. */
+  private static Tensor softplusOfNegative(Tensor x) {
+    return x.neg().relu().add(x.abs().neg().exp().log1p());
+  }
+
+  /**
+   * Returns {@code x / max(||x||_p, eps)} along {@code dim} ({@code torch.nn.functional.normalize};
+   * PyTorch's defaults are p = 2, dim = 1, eps = 1e-12).
+   */
+  public static Tensor normalize(Tensor x, double p, int dim, double eps) {
+    if (!x.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException("normalize: expected a floating input, got " + x.dtype());
+    }
+    Tensor norm = x.norm(p, new int[] {dim}, true).clamp(eps, Double.NaN);
+    return x.div(norm);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static Tensor diff(String op, Tensor input, Tensor target) {
+    Dispatch.broadcastShapes(op, input.shapeArray(), target.shapeArray());
+    if (!input.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException(op + ": expected a floating input, got " + input.dtype());
+    }
+    return input.sub(target);
+  }
+
+  private static void sameShape(String op, Tensor input, Tensor target) {
+    if (!Arrays.equals(input.shapeArray(), target.shapeArray())) {
+      throw new IllegalArgumentException(op + ": target size " + target.shape() + " must be the same as input"
+          + " size " + input.shape());
+    }
+    if (!input.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException(op + ": expected a floating input, got " + input.dtype());
+    }
+  }
+
+  /** Applies a {@link Reduction} to per-element losses. */
+  static Tensor reduce(Tensor loss, Reduction reduction) {
+    return switch (reduction) {
+      case NONE -> loss;
+      case SUM -> loss.sum();
+      case MEAN -> loss.mean();
+    };
+  }
+}
