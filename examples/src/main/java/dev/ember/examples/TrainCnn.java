@@ -93,17 +93,19 @@ public final class TrainCnn {
     Module model = model().to(device);
     Adam optimizer = new Adam(model.parameters(), lr);
     List<double[]> history = new ArrayList<>();
+    List<double[]> curve = new ArrayList<>();
     int startEpoch = 0;
     if (cli.flag("resume")) {
       Checkpoint ck = Checkpoint.load(checkpointFile);
       model.loadStateDict(ck.tensors("model"));
       optimizer.loadStateDict(ck.tensors("optim"), ck.scalars("optim"));
+      Tensor.manualSeed(Long.parseLong(ck.scalars().get("seed")));
       startEpoch = Integer.parseInt(ck.scalars().get("epoch"));
       history = Metrics.parse(ck.scalars().get("history"));
+      curve = Metrics.parse(ck.scalars().get("curve"));
       out.printf("resumed from %s after epoch %d%n", checkpointFile, startEpoch);
     }
     DataLoader<Tensor[]> loader = DataLoader.builder(data[0]).batchSize(batchSize).shuffle(true).seed(seed).build();
-    CrossEntropy loss = new CrossEntropy();
     long start = System.nanoTime();
     for (int epoch = startEpoch; epoch < epochs; epoch++) {
       model.train();
@@ -113,16 +115,26 @@ public final class TrainCnn {
       long correct = 0;
       long seen = 0;
       int step = 0;
-      for (Tensor[] batch : loader.iterator(epoch)) {
+      int every = Math.max(1, loader.size() / 25);
+      double windowLoss = 0;
+      int windowSteps = 0;
+      loader.setEpoch(epoch);
+      for (Tensor[] batch : loader) {
         Tensor x = batch[0].to(device);
         Tensor y = batch[1].to(device);
         Tensor logits = model.call(x);
-        Tensor l = loss.apply(logits, y);
+        Tensor l = logits.crossEntropy(y);
         optimizer.zeroGrad();
         l.backward();
         optimizer.step();
         double lv = l.item();
         lossSum += lv * y.size(0);
+        windowLoss += lv;
+        if (++windowSteps == every) {
+          curve.add(new double[] {epoch + (step + 1.0) / loader.size(), windowLoss / windowSteps});
+          windowLoss = 0;
+          windowSteps = 0;
+        }
         try (GradMode off = GradMode.noGrad()) {
           correct += (long) logits.argmax(1, false).eq(y).sum().item();
         }
@@ -135,28 +147,23 @@ public final class TrainCnn {
           lossSum / seen, 100.0 * correct / seen, 100 * testAccuracy);
       Checkpoint.create()
           .putTensors("model", model.stateDict())
-          .putTensors("optim", optimizer.stateDict())
-          .putScalars("optim", optimizer.scalarState())
+          .putTensors("optim", optimizer.stateTensors())
+          .putScalars("optim", optimizer.stateScalars())
+          .put("seed", seed)
           .put("epoch", epoch + 1)
           .put("history", Metrics.format(history))
+          .put("curve", Metrics.format(curve))
           .save(checkpointFile);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     double finalAccuracy = history.isEmpty() ? evaluate(model, data[1], device) : history.get(history.size() - 1)[3];
-    writeChart(dir.resolve("curves.png"), history);
+    writeChart(dir.resolve("curves.png"), history, curve);
     Files.writeString(dir.resolve("metrics.csv"), Metrics.csv(history));
     out.printf(Locale.ROOT, "final test accuracy: %.2f%% (%d epochs, %.1fs training on %s)%n",
         100 * finalAccuracy, epochs, seconds, device);
     out.printf("chart: %s%ncheckpoint: %s%n", dir.resolve("curves.png"), checkpointFile);
     loader.close();
     return new Result(history, finalAccuracy, seconds);
-  }
-
-  /** Applies the cross-entropy loss to logits and int64 labels. */
-  private static final class CrossEntropy {
-    Tensor apply(Tensor logits, Tensor labels) {
-      return logits.crossEntropy(labels);
-    }
   }
 
   /** Returns the accuracy of {@code model} on a data set, in eval mode and without recording. */
@@ -177,8 +184,7 @@ public final class TrainCnn {
   static TensorDataset[] loadData(String source, int trainSize, int testSize, long seed, PrintStream out)
       throws IOException {
     if (source.equals("builtin")) {
-      return new TensorDataset[] {SyntheticDigits.generate(trainSize, seed),
-          SyntheticDigits.generate(testSize, seed + 1_000_003L)};
+      return new TensorDataset[] {SyntheticDigits.train(trainSize, seed), SyntheticDigits.test(testSize, seed)};
     }
     if (source.startsWith("mnist:")) {
       Path dir = Path.of(source.substring(6));
@@ -196,17 +202,17 @@ public final class TrainCnn {
     throw new IllegalArgumentException("--data must be 'builtin' or 'mnist:DIR', got '" + source + "'");
   }
 
-  private static void writeChart(Path file, List<double[]> history) throws IOException {
-    List<double[]> loss = new ArrayList<>();
+  private static void writeChart(Path file, List<double[]> history, List<double[]> curve) throws IOException {
+    List<double[]> loss = new ArrayList<>(curve);
     List<double[]> train = new ArrayList<>();
     List<double[]> test = new ArrayList<>();
     for (double[] h : history) {
-      loss.add(new double[] {h[0], h[1]});
       train.add(new double[] {h[0], 100 * h[2]});
       test.add(new double[] {h[0], 100 * h[3]});
     }
     LineChart.write(file, "Ember CNN training", List.of(
-        new LineChart.Panel("training loss", List.of(new LineChart.Series("loss", new Color(200, 60, 40), loss))),
+        new LineChart.Panel("training loss (mean over 1/25 epoch)",
+            List.of(new LineChart.Series("loss", new Color(200, 60, 40), loss))),
         new LineChart.Panel("accuracy (%)", List.of(
             new LineChart.Series("train", new Color(40, 90, 200), train),
             new LineChart.Series("test", new Color(30, 150, 60), test)))));
@@ -219,7 +225,10 @@ public final class TrainCnn {
     static String format(List<double[]> rows) {
       StringBuilder sb = new StringBuilder();
       for (double[] r : rows) {
-        sb.append(String.format(Locale.ROOT, "%.0f,%.17g,%.17g,%.17g;", r[0], r[1], r[2], r[3]));
+        for (int i = 0; i < r.length; i++) {
+          sb.append(i == 0 ? "" : ",").append(Double.toString(r[i]));
+        }
+        sb.append(';');
       }
       return sb.toString();
     }
@@ -231,9 +240,7 @@ public final class TrainCnn {
       }
       for (String row : s.split(";")) {
         if (!row.isEmpty()) {
-          String[] f = row.split(",");
-          rows.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
-              Double.parseDouble(f[3])});
+          rows.add(java.util.Arrays.stream(row.split(",")).mapToDouble(Double::parseDouble).toArray());
         }
       }
       return rows;
