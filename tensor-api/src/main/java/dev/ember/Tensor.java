@@ -81,6 +81,7 @@ public final class Tensor implements AutoCloseable {
    * and backend authors.
    */
   public static Tensor wrap(Backend backend, Strided s) {
+    checkInBounds("wrap", s.shape(), s.strides(), s.offset(), s.storage().numel());
     return new Tensor(new Data(s.storage(), backend), s.dtype(), s.shape().clone(), s.strides().clone(),
         s.offset(), null);
   }
@@ -90,7 +91,40 @@ public final class Tensor implements AutoCloseable {
    * recorded (the caller records it). For op implementations.
    */
   public Tensor asStrided(int[] newShape, int[] newStrides, long newOffset) {
+    checkInBounds("as_strided", newShape, newStrides, newOffset, data.storage.numel());
     return new Tensor(data, dtype, newShape, newStrides, newOffset, base == null ? this : base);
+  }
+
+  /**
+   * Checks that every element of a strided view lies inside its storage: backends read raw memory,
+   * so a view past the end must fail here rather than crash the JVM.
+   */
+  private static void checkInBounds(String op, int[] shape, int[] strides, long offset, long storageNumel) {
+    if (shape.length != strides.length) {
+      throw new IllegalArgumentException(op + ": shape " + java.util.Arrays.toString(shape) + " and strides "
+          + java.util.Arrays.toString(strides) + " differ in length");
+    }
+    long lo = offset;
+    long hi = offset;
+    for (int i = 0; i < shape.length; i++) {
+      if (shape[i] < 0) {
+        throw new IllegalArgumentException(op + ": negative size in " + java.util.Arrays.toString(shape));
+      }
+      if (shape[i] == 0) {
+        return;
+      }
+      long span = (long) (shape[i] - 1) * strides[i];
+      if (span < 0) {
+        lo += span;
+      } else {
+        hi += span;
+      }
+    }
+    if (lo < 0 || hi >= Math.max(storageNumel, 1)) {
+      throw new IndexOutOfBoundsException(op + ": view of shape " + java.util.Arrays.toString(shape)
+          + ", strides " + java.util.Arrays.toString(strides) + " and offset " + offset
+          + " reaches elements [" + lo + ", " + hi + "] outside a storage of " + storageNumel);
+    }
   }
 
   /** Returns the strided view a backend sees. For op implementations and backend authors. */

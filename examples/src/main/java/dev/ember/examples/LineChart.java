@@ -70,7 +70,7 @@ final class LineChart {
       maxX = minX + 1;
     }
     double pad = (maxY - minY) * 0.05 + 1e-9;
-    minY -= pad;
+    minY = minY >= 0 ? Math.max(0, minY - pad) : minY - pad;
     maxY += pad;
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     g.setColor(Color.BLACK);

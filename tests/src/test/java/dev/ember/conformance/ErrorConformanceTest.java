@@ -44,6 +44,16 @@ class ErrorConformanceTest {
   }
 
   @Test
+  void viewsOutsideTheStorageAreRefusedBeforeAnyKernelReadsMemory() {
+    Tensor a = zeros(DType.FLOAT32, 2, 3);
+    expect(IndexOutOfBoundsException.class, () -> a.asStrided(new int[] {3, 3}, new int[] {3, 1}, 0),
+        "as_strided:", "[3, 3]", "outside a storage of 6");
+    expect(IndexOutOfBoundsException.class, () -> a.asStrided(new int[] {2}, new int[] {-1}, 0),
+        "as_strided:");
+    assertEquals(4.0, a.asStrided(new int[] {2, 2}, new int[] {1, 2}, 1).numel());
+  }
+
+  @Test
   void shapeMismatchesNameTheOpAndBothShapes() {
     Tensor a = zeros(DType.FLOAT32, 2, 3);
     Tensor b = zeros(DType.FLOAT32, 4);
