@@ -160,12 +160,18 @@ public final class Autograd {
         ready.add(r);
       }
     }
-    try (GradMode mode = GradMode.set(createGraph)) {
+    // Without createGraph nothing made here outlives backward except what lands in .grad (made
+    // outside any scope), grad()'s results and what hooks saw: free the rest right away.
+    try (GradMode mode = GradMode.set(createGraph);
+        TensorScope temporaries = createGraph ? null : TensorScope.open()) {
       while (!ready.isEmpty()) {
         Node node = ready.poll();
         Tensor grad = pending.remove(node);
         if (grad != null && node.hooks != null) {
           for (var hook : node.hooks) {
+            if (temporaries != null) {
+              temporaries.escape(grad);
+            }
             Tensor replaced = hook.apply(grad);
             if (replaced != null) {
               grad = replaced;
@@ -174,6 +180,9 @@ public final class Autograd {
         }
         if (targetSet.contains(node)) {
           captured.put(node, grad);
+          if (temporaries != null) {
+            temporaries.keep(grad);
+          }
         }
         Tensor retainedTensor = node.retained == null ? null : node.retained.get();
         if (retainedTensor != null && grad != null && !captureOnly) {

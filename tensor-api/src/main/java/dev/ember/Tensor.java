@@ -82,8 +82,20 @@ public final class Tensor implements AutoCloseable {
    */
   public static Tensor wrap(Backend backend, Strided s) {
     checkInBounds("wrap", s.shape(), s.strides(), s.offset(), s.storage().numel());
-    return new Tensor(new Data(s.storage(), backend), s.dtype(), s.shape().clone(), s.strides().clone(),
+    Tensor t = new Tensor(new Data(s.storage(), backend), s.dtype(), s.shape().clone(), s.strides().clone(),
         s.offset(), null);
+    TensorScope.register(t);
+    return t;
+  }
+
+  /** Returns an object identifying this tensor's storage (shared by all its views). */
+  Object storageIdentity() {
+    return data.storage;
+  }
+
+  /** Frees the storage now, whatever views share it. For {@link TensorScope}. */
+  void freeStorage() {
+    data.storage.close();
   }
 
   /**
@@ -192,7 +204,9 @@ public final class Tensor implements AutoCloseable {
   void accumulateGrad(Tensor g) {
     // A fresh copy: the same gradient tensor may reach several leaves, and optimizers update
     // grads in place.
-    grad = grad == null ? g.clone() : grad.add(g);
+    try (TensorScope unscoped = TensorScope.unscoped()) {
+      grad = grad == null ? g.clone() : grad.add(g);
+    }
   }
 
   // ---------------------------------------------------------------- creation

@@ -6,6 +6,7 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Shape;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 import dev.ember.optim.AdamW;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -84,17 +85,19 @@ final class CharGpt {
     double last = Double.NaN;
     long start = System.nanoTime();
     for (int step = 1; step <= steps; step++) {
-      Tensor starts = Tensor.randint(0, text.length() - context - 1, Shape.of(batch, 1), Device.CPU, g);
-      Tensor offsets = starts.add(Tensor.arange(context + 1).reshape(1, -1));
-      Tensor window = data.index(offsets);
-      Tensor x = window.narrow(1, 0, context).to(device);
-      Tensor y = window.narrow(1, 1, context).to(device);
-      Tensor logits = model.call(x);
-      Tensor loss = logits.reshape(-1, vocab.length).crossEntropy(y.reshape(-1));
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
-      last = loss.item();
+      try (TensorScope scope = TensorScope.open()) {
+        Tensor starts = Tensor.randint(0, text.length() - context - 1, Shape.of(batch, 1), Device.CPU, g);
+        Tensor offsets = starts.add(Tensor.arange(context + 1).reshape(1, -1));
+        Tensor window = data.index(offsets);
+        Tensor x = window.narrow(1, 0, context).to(device);
+        Tensor y = window.narrow(1, 1, context).to(device);
+        Tensor logits = model.call(x);
+        Tensor loss = logits.reshape(-1, vocab.length).crossEntropy(y.reshape(-1));
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        last = loss.item();
+      }
       if (step == 1 || step % 50 == 0 || step == steps) {
         out.printf(Locale.ROOT, "step %d/%d loss %.4f (%.1fs)%n", step, steps, last, (System.nanoTime() - start) / 1e9);
       }

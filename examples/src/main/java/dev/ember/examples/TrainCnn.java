@@ -3,6 +3,7 @@ package dev.ember.examples;
 import dev.ember.Device;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 import dev.ember.data.DataLoader;
 import dev.ember.data.Mnist;
 import dev.ember.data.SyntheticDigits;
@@ -120,25 +121,31 @@ public final class TrainCnn {
       int windowSteps = 0;
       loader.setEpoch(epoch);
       for (Tensor[] batch : loader) {
-        Tensor x = batch[0].to(device);
-        Tensor y = batch[1].to(device);
-        Tensor logits = model.call(x);
-        Tensor l = logits.crossEntropy(y);
-        optimizer.zeroGrad();
-        l.backward();
-        optimizer.step();
-        double lv = l.item();
-        lossSum += lv * y.size(0);
+        double lv;
+        long batchCorrect;
+        int batchSize = batch[1].size(0);
+        try (TensorScope scope = TensorScope.open()) {
+          Tensor x = batch[0].to(device);
+          Tensor y = batch[1].to(device);
+          Tensor logits = model.call(x);
+          Tensor l = logits.crossEntropy(y);
+          optimizer.zeroGrad();
+          l.backward();
+          optimizer.step();
+          lv = l.item();
+          try (GradMode off = GradMode.noGrad()) {
+            batchCorrect = (long) logits.argmax(1, false).eq(y).sum().item();
+          }
+        }
+        correct += batchCorrect;
+        lossSum += lv * batchSize;
         windowLoss += lv;
         if (++windowSteps == every) {
           curve.add(new double[] {epoch + (step + 1.0) / loader.size(), windowLoss / windowSteps});
           windowLoss = 0;
           windowSteps = 0;
         }
-        try (GradMode off = GradMode.noGrad()) {
-          correct += (long) logits.argmax(1, false).eq(y).sum().item();
-        }
-        seen += y.size(0);
+        seen += batchSize;
         bar.update(++step, lossSum / seen, (double) correct / seen, seen);
       }
       double testAccuracy = evaluate(model, data[1], device);
@@ -172,8 +179,10 @@ public final class TrainCnn {
     long correct = 0;
     try (GradMode off = GradMode.noGrad(); DataLoader<Tensor[]> loader = DataLoader.of(test, 500)) {
       for (Tensor[] batch : loader) {
-        Tensor logits = model.call(batch[0].to(device));
-        correct += (long) logits.argmax(1, false).eq(batch[1].to(device)).sum().item();
+        try (TensorScope scope = TensorScope.open()) {
+          Tensor logits = model.call(batch[0].to(device));
+          correct += (long) logits.argmax(1, false).eq(batch[1].to(device)).sum().item();
+        }
       }
     }
     model.train();

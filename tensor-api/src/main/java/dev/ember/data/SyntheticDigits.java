@@ -39,12 +39,14 @@ import java.util.stream.IntStream;
  * {@code i}, never on the thread count or the other examples, so the same seed gives identical
  * bytes and {@code train(100, s)} is a prefix of {@code train(1000, s)}. Pixels are 8-bit values
  * scaled by 1/255, as MNIST's are. Glyph outlines come from the fonts installed on the machine
- * (through fontconfig), so two machines with different fonts give different images for the same
- * seed; on a machine without usable fonts ({@link #usesFonts()} false) every digit is drawn with
- * pen strokes. Java2D renders headless: the class sets {@code java.awt.headless=true} unless the
- * property is already set.
+ * (through fontconfig) and Java2D rasterizes them, so machines with different fonts or JDK
+ * versions may give different images for the same seed; on a machine without usable fonts ({@link
+ * #usesFonts()} false) every digit is drawn with pen strokes. Java2D renders headless: the class
+ * sets {@code java.awt.headless=true} unless the property is already set.
  *
- * <p>Generation runs on all cores (about 12 µs an image per core).
+ * <p>Generation runs on all cores and takes about 40 µs of CPU an image: the default 60,000 +
+ * 10,000 take about 4 s on two idle cores. Nothing is cached; call {@code train(size, seed)} for
+ * a smaller set.
  *
  * @since 0.1
  */
@@ -64,13 +66,6 @@ public final class SyntheticDigits {
   /** The seed of {@link #train()} and {@link #test()}. */
   public static final long DEFAULT_SEED = 20_240_601L;
 
-  /**
-   * Canvas scale. 1: Java2D's antialiasing already computes each pixel's coverage from 8x8
-   * sub-samples, so drawing larger and averaging down adds only cost.
-   */
-  private static final int SS = 1;
-
-  private static final int CANVAS = SIZE * SS;
   private static final String[] FAMILIES = {"SansSerif", "Serif", "Monospaced", "Dialog",
       "DialogInput"};
   private static final int[] STYLES = {Font.PLAIN, Font.BOLD, Font.ITALIC, Font.BOLD | Font.ITALIC};
@@ -196,7 +191,7 @@ public final class SyntheticDigits {
 
   /** Per-thread drawing state: a canvas and scratch arrays. */
   private static final class Renderer {
-    private final BufferedImage canvas = new BufferedImage(CANVAS, CANVAS, BufferedImage.TYPE_BYTE_GRAY);
+    private final BufferedImage canvas = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_BYTE_GRAY);
     private final byte[] canvasPixels = ((DataBufferByte) canvas.getRaster().getDataBuffer()).getData();
     private final Graphics2D g = canvas.createGraphics();
     private final float[] out = new float[SIZE * SIZE];
@@ -207,6 +202,8 @@ public final class SyntheticDigits {
     private final double[] fy2 = new double[SIZE];
 
     Renderer() {
+      // Antialiasing computes each pixel's coverage from sub-samples, so drawing larger and
+      // averaging down would add only cost.
       g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
       g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
       g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
@@ -221,14 +218,14 @@ public final class SyntheticDigits {
       g.setColor(Color.WHITE);
 
       // Geometry, in canvas pixels: height of the digit, aspect, rotation, shear, offset.
-      double height = uniform(rng, 0.62, 0.80) * CANVAS;
+      double height = uniform(rng, 0.62, 0.80) * SIZE;
       double aspect = uniform(rng, 0.80, 1.20);
       double angle = Math.toRadians(uniform(rng, -18, 18));
       double shear = uniform(rng, -0.25, 0.25);
-      double dx = uniform(rng, -2.5, 2.5) * SS;
-      double dy = uniform(rng, -2.0, 2.0) * SS;
+      double dx = uniform(rng, -2.5, 2.5);
+      double dy = uniform(rng, -2.0, 2.0);
       AffineTransform t = new AffineTransform();
-      t.translate(CANVAS / 2.0 + dx, CANVAS / 2.0 + dy);
+      t.translate(SIZE / 2.0 + dx, SIZE / 2.0 + dy);
       t.rotate(angle);
       t.shear(shear, 0);
       t.scale(height * aspect, height);
@@ -238,7 +235,7 @@ public final class SyntheticDigits {
         Shape glyph = Glyphs.OUTLINES[rng.nextInt(Glyphs.OUTLINES.length)][label];
         Shape placed = t.createTransformedShape(glyph);
         g.fill(placed);
-        double extra = rng.nextDouble() < 0.5 ? 0 : uniform(rng, 0.3, 1.5) * SS;
+        double extra = rng.nextDouble() < 0.5 ? 0 : uniform(rng, 0.3, 1.5);
         if (extra > 0) {
           g.setStroke(new BasicStroke((float) extra, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
           g.draw(placed);
@@ -252,7 +249,7 @@ public final class SyntheticDigits {
         center.scale(s, s);
         center.translate(-b.getCenterX(), -b.getCenterY());
         Shape placed = center.createTransformedShape(pen);
-        float width = (float) (uniform(rng, 1.1, 2.8) * SS);
+        float width = (float) (uniform(rng, 1.1, 2.8));
         g.setStroke(new BasicStroke(width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         g.draw(placed);
       }
@@ -263,11 +260,11 @@ public final class SyntheticDigits {
         for (int m = 0; m < marks; m++) {
           int gray = (int) uniform(rng, 60, 140);
           g.setColor(new Color(gray, gray, gray));
-          g.setStroke(new BasicStroke((float) uniform(rng, 1.0, 2.5) * SS, BasicStroke.CAP_ROUND,
+          g.setStroke(new BasicStroke((float) uniform(rng, 1.0, 2.5), BasicStroke.CAP_ROUND,
               BasicStroke.JOIN_ROUND));
-          double x0 = uniform(rng, 0, CANVAS);
-          double y0 = uniform(rng, 0, CANVAS);
-          double len = uniform(rng, 2, 7) * SS;
+          double x0 = uniform(rng, 0, SIZE);
+          double y0 = uniform(rng, 0, SIZE);
+          double len = uniform(rng, 2, 7);
           double a = uniform(rng, 0, 2 * Math.PI);
           g.draw(new java.awt.geom.Line2D.Double(x0, y0, x0 + len * StrictMath.cos(a),
               y0 + len * StrictMath.sin(a)));
@@ -314,7 +311,7 @@ public final class SyntheticDigits {
       int w = SIZE + 2;
       for (int y = 0; y < SIZE; y++) {
         for (int x = 0; x < SIZE; x++) {
-          small[(y + 1) * w + x + 1] = (canvasPixels[y * CANVAS + x] & 0xff) * (1f / 255);
+          small[(y + 1) * w + x + 1] = (canvasPixels[y * SIZE + x] & 0xff) * (1f / 255);
         }
       }
     }

@@ -127,7 +127,7 @@ public abstract class Module {
         tensor.requiresGrad(true);
       }
     }
-    parameters.put(name, tensor);
+    parameters.put(name, dev.ember.TensorScope.disown(tensor));
     return tensor;
   }
 
@@ -137,7 +137,7 @@ public abstract class Module {
    */
   protected Tensor registerBuffer(String name, Tensor tensor, boolean persistent) {
     checkName("registerBuffer", name, buffers.containsKey(name));
-    buffers.put(name, tensor);
+    buffers.put(name, dev.ember.TensorScope.disown(tensor));
     if (!persistent) {
       nonPersistent.add(name);
     }
@@ -186,7 +186,7 @@ public abstract class Module {
   /** Replaces the tensor of an existing own buffer (e.g. after an out-of-place update). */
   protected void setBuffer(String name, Tensor tensor) {
     buffer(name);
-    buffers.put(name, tensor);
+    buffers.put(name, dev.ember.TensorScope.disown(tensor));
   }
 
   /**
@@ -198,7 +198,7 @@ public abstract class Module {
     if (tensor != null && tensor.dtype().isFloatingPoint() && !tensor.requiresGrad()) {
       tensor.requiresGrad(true);
     }
-    parameters.put(name, tensor);
+    parameters.put(name, dev.ember.TensorScope.disown(tensor));
   }
 
   /** Returns the child {@code name}. */

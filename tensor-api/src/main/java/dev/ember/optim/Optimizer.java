@@ -2,6 +2,7 @@ package dev.ember.optim;
 
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -116,12 +117,19 @@ public abstract class Optimizer {
 
   /** Performs one optimization step on every parameter that has a gradient. */
   public void step() {
-    try (GradMode off = GradMode.noGrad()) {
+    // Temporaries of the update are freed at once; the state it creates outlives every scope.
+    try (GradMode off = GradMode.noGrad(); TensorScope temporaries = TensorScope.open()) {
       for (ParamGroup g : groups) {
         for (Tensor p : g.params()) {
           Tensor grad = p.grad();
           if (grad != null) {
-            update(g, p, grad, state(p));
+            Map<String, Object> s = state(p);
+            update(g, p, grad, s);
+            for (Object v : s.values()) {
+              if (v instanceof Tensor t) {
+                temporaries.escape(t);
+              }
+            }
           }
         }
       }

@@ -13,12 +13,12 @@ import org.bytedeco.javacpp.BytePointer;
  *
  * <p>Unreachable storages are only found by the garbage collector, which the small Java objects of
  * a training loop do not trigger often enough. So when the bytes in use would pass the budget
- * ({@code -Dember.cpu.memoryBudget}, default 1 GiB) the allocator asks for a collection and waits
+ * ({@code -Dember.cpu.memoryBudget}, default 512 MiB) the allocator asks for a collection and waits
  * briefly for blocks to come back before allocating more: memory stays flat across a training
  * loop instead of growing until the JVM's own limits.
  */
 final class CpuMemory {
-  static final CpuMemory INSTANCE = new CpuMemory(Long.getLong("ember.cpu.memoryBudget", 1L << 30));
+  static final CpuMemory INSTANCE = new CpuMemory(Long.getLong("ember.cpu.memoryBudget", 512L << 20));
 
   private final ConcurrentHashMap<Long, ConcurrentLinkedDeque<BytePointer>> free = new ConcurrentHashMap<>();
   private final AtomicLong inUse = new AtomicLong();
