@@ -123,7 +123,7 @@ public final class TrainCnn {
       for (Tensor[] batch : loader) {
         double lv;
         long batchCorrect;
-        int batchSize = batch[1].size(0);
+        int examples = batch[1].size(0);
         try (TensorScope scope = TensorScope.open()) {
           Tensor x = batch[0].to(device);
           Tensor y = batch[1].to(device);
@@ -138,14 +138,14 @@ public final class TrainCnn {
           }
         }
         correct += batchCorrect;
-        lossSum += lv * batchSize;
+        lossSum += lv * examples;
         windowLoss += lv;
         if (++windowSteps == every) {
           curve.add(new double[] {epoch + (step + 1.0) / loader.size(), windowLoss / windowSteps});
           windowLoss = 0;
           windowSteps = 0;
         }
-        seen += batchSize;
+        seen += examples;
         bar.update(++step, lossSum / seen, (double) correct / seen, seen);
       }
       double testAccuracy = evaluate(model, data[1], device);
