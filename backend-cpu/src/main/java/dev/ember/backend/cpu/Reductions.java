@@ -32,7 +32,6 @@ final class Reductions {
         reducedDim = d;
       }
     }
-    int[] xContig = Strided.contiguousStrides(shape);
     int[] counterStride = new int[shape.length];
     if (position != null && reducedDim >= 0) {
       counterStride[reducedDim] = 1;
@@ -43,7 +42,75 @@ final class Reductions {
         java.util.Arrays.fill(accLong, 1);
       }
     }
-    assert xContig.length == shape.length;
+    boolean raw = xs.dtype() == dev.ember.DType.FLOAT32 || xs.dtype() == dev.ember.DType.FLOAT64;
+    if (raw && position == null) {
+      foldFloating(op, x, xs, outStrides, acc);
+      java.util.Arrays.fill(started, true);
+    } else {
+      foldGeneric(op, x, xs, floating, shape, outStrides, counterStride, acc, accLong, position, started);
+    }
+    writeOut(out, y, m, position, floating, acc, accLong);
+  }
+
+  /**
+   * Folds float32/float64 {@code x} into {@code acc} with raw loads: a run along a reduced dim
+   * (output stride 0) folds into one local before touching {@code acc}; a run along a kept dim adds
+   * a row into {@code acc}.
+   */
+  private static void foldFloating(ReduceOp op, CpuStorage x, Strided xs, int[] outStrides, double[] acc) {
+    boolean single = xs.dtype() == dev.ember.DType.FLOAT32;
+    int size = single ? 4 : 8;
+    if (op == ReduceOp.MAX || op == ReduceOp.MIN) {
+      java.util.Arrays.fill(acc, op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+    }
+    boolean max = op == ReduceOp.MAX;
+    StridedLoop.forEach(xs.shape(), new int[][] {xs.strides(), outStrides}, new long[] {xs.offset(), 0},
+        (i, si, o, so, u, su, n) -> {
+          long a = x.at(i);
+          long step = (long) si * size;
+          if (so == 0) {
+            double r = acc[o];
+            switch (op) {
+              case SUM -> {
+                for (int k = 0; k < n; k++, a += step) {
+                  r += single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+                }
+              }
+              case PROD -> {
+                for (int k = 0; k < n; k++, a += step) {
+                  r *= single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+                }
+              }
+              default -> {
+                for (int k = 0; k < n; k++, a += step) {
+                  double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+                  if (v != v || r != r) {
+                    r = Double.NaN;
+                  } else if (max ? v > r : v < r) {
+                    r = v;
+                  }
+                }
+              }
+            }
+            acc[o] = r;
+          } else {
+            for (int k = 0, q = o; k < n; k++, a += step, q += so) {
+              double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+              switch (op) {
+                case SUM -> acc[q] += v;
+                case PROD -> acc[q] *= v;
+                default -> {
+                  double r = acc[q];
+                  acc[q] = v != v || r != r ? Double.NaN : (max ? Math.max(r, v) : Math.min(r, v));
+                }
+              }
+            }
+          }
+        });
+  }
+
+  private static void foldGeneric(ReduceOp op, CpuStorage x, Strided xs, boolean floating, int[] shape,
+      int[] outStrides, int[] counterStride, double[] acc, long[] accLong, long[] position, boolean[] started) {
     StridedLoop.forEach(shape, new int[][] {xs.strides(), outStrides, counterStride},
         new long[] {xs.offset(), 0, 0}, (i, si, o, so, c, sc, n) -> {
           for (int k = 0; k < n; k++, i += si, o += so, c += sc) {
@@ -84,6 +151,10 @@ final class Reductions {
             started[o] = true;
           }
         });
+  }
+
+  private static void writeOut(Strided out, CpuStorage y, int m, long[] position, boolean floating, double[] acc,
+      long[] accLong) {
     int[] outStrided = out.strides();
     int[] outShape = out.shape();
     for (int lin = 0; lin < m; lin++) {
@@ -102,6 +173,7 @@ final class Reductions {
       }
     }
   }
+
 
   static void cumsum(Strided xs, int dim, Strided out) {
     CpuStorage x = Elementwise.storage(xs);
