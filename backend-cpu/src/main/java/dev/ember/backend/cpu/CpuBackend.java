@@ -33,6 +33,14 @@ public final class CpuBackend implements Backend {
     return new MemoryStats(m.inUseBytes(), m.cachedBytes(), m.peakBytes(), m.collections());
   }
 
+  /**
+   * Returns whether ND4J's native kernels are in use for large transcendental elementwise ops
+   * (false where its natives cannot load, or with {@code -Dember.cpu.noNd4j=true}).
+   */
+  public static boolean nd4jKernelsAvailable() {
+    return Nd4jKernels.available();
+  }
+
   /** Frees the blocks the caching allocator keeps for reuse. */
   public static void emptyCache() {
     CpuMemory.INSTANCE.emptyCache();

@@ -129,6 +129,9 @@ final class Elementwise {
   }
 
   static void unary(UnaryOp op, Strided xs, Strided out) {
+    if (Nd4jKernels.unary(op, xs, out)) {
+      return;
+    }
     CpuStorage x = storage(xs);
     CpuStorage y = storage(out);
     int[][] strides = {out.strides(), xs.strides()};

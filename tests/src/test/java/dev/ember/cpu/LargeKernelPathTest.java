@@ -1,0 +1,58 @@
+package dev.ember.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.DType;
+import dev.ember.Tensor;
+import dev.ember.backend.cpu.CpuBackend;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Large elementwise ops run on ND4J's native kernels, small ones in Java loops: both paths must
+ * agree. Each op runs on a tensor above the ND4J threshold and, piece by piece, on slices below it.
+ */
+class LargeKernelPathTest {
+  private static void agree(String name, UnaryOperator<Tensor> op, Tensor x, double tol) {
+    int n = (int) x.numel();
+    Tensor whole = op.apply(x);
+    double worst = 0;
+    for (int start = 0; start < n; start += 1000) {
+      int len = Math.min(1000, n - start);
+      double[] small = op.apply(x.narrow(0, start, len).clone()).toDoubleArray();
+      double[] large = whole.narrow(0, start, len).toDoubleArray();
+      for (int i = 0; i < len; i++) {
+        double scale = Math.max(1, Math.abs(small[i]));
+        worst = Math.max(worst, Math.abs(small[i] - large[i]) / scale);
+      }
+    }
+    assertEquals(0, worst, tol, name + ": Java and ND4J paths differ by " + worst);
+  }
+
+  @Test
+  void nd4jKernelsLoad() {
+    assertTrue(CpuBackend.nd4jKernelsAvailable(), "ND4J's natives should load on this platform");
+  }
+
+  @Test
+  void nativeAndJavaPathsAgree() {
+    Tensor.manualSeed(11);
+    for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+      double tol = t == DType.FLOAT32 ? 2e-6 : 1e-13;
+      Tensor x = Tensor.randn(300_000).to(t);
+      Tensor positive = x.abs().add(0.01);
+      agree("exp " + t, Tensor::exp, x, tol);
+      agree("expm1 " + t, Tensor::expm1, x, tol);
+      agree("tanh " + t, Tensor::tanh, x, tol);
+      agree("sigmoid " + t, Tensor::sigmoid, x, tol);
+      agree("sin " + t, Tensor::sin, x, tol);
+      agree("cos " + t, Tensor::cos, x, tol);
+      agree("erf " + t, Tensor::erf, x, tol);
+      agree("log " + t, Tensor::log, positive, tol);
+      agree("log1p " + t, Tensor::log1p, positive, tol);
+      agree("sqrt " + t, Tensor::sqrt, positive, tol);
+      agree("rsqrt " + t, Tensor::rsqrt, positive, tol);
+    }
+  }
+}
