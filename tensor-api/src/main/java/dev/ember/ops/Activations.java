@@ -20,7 +20,7 @@ public final class Activations {
   public static Tensor relu(Tensor x) {
     Tensor out = Dispatch.unary(UnaryOp.RELU, x);
     return record("relu", out, new Tensor[] {x}, new Tensor[] {out},
-        g -> new Tensor[] {g.mul(out.gt(0).to(g.dtype()))});
+        g -> new Tensor[] {Tensor.where(out.gt(0), g, Tensor.zeros(dev.ember.Shape.scalar(), g.dtype(), g.device()))});
   }
 
   /** Returns {@code x} where positive, {@code slope * x} elsewhere. */

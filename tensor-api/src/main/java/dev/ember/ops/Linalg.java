@@ -5,6 +5,7 @@ import static dev.ember.Autograd.record;
 import dev.ember.Tensor;
 import dev.ember.internal.Dispatch;
 import dev.ember.spi.Backend;
+import dev.ember.spi.Strided;
 import java.util.Arrays;
 
 /**
@@ -136,12 +137,46 @@ public final class Linalg {
    * Returns {@code x @ weight^T + bias}: x is [..., in], weight [out, in], bias [out] or null.
    */
   public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-    if (weight.dim() != 2 || x.size(-1) != weight.size(1)) {
+    Dispatch.backendOf("linear", x, weight);
+    checkFloating("linear", x, weight);
+    if (weight.dim() != 2 || x.dim() == 0 || x.size(-1) != weight.size(1)) {
       throw new IllegalArgumentException("linear: input " + x.shape() + " and weight " + weight.shape()
-          + " don't match (expected weight [out, " + x.size(-1) + "])");
+          + " don't match (expected weight [out, " + (x.dim() == 0 ? "?" : x.size(-1)) + "])");
     }
-    Tensor y = matmul(x, weight.t());
-    return bias == null ? y : y.add(bias);
+    int[] shape = x.shapeArray();
+    shape[shape.length - 1] = weight.size(0);
+    Tensor y = rows(x.reshape(-1, weight.size(1)), weight);
+    if (bias != null) {
+      y = y.add(bias);
+    }
+    return y.reshape(shape);
+  }
+
+  /**
+   * Returns {@code x @ w^T} for x [N, in] and w [out, in] as one GEMM with w read transposed in
+   * place; the weight's gradient {@code g^T @ x} comes out in w's own layout, with no transposed
+   * copy (what {@code matmul(x, w.t())} followed by the transpose's backward would make).
+   */
+  private static Tensor rows(Tensor x, Tensor w) {
+    Backend backend = x.backend();
+    int n = x.size(0);
+    int in = x.size(1);
+    int out = w.size(0);
+    Tensor y = Dispatch.empty(backend, x.dtype(), new int[] {n, out});
+    if (in == 0) {
+      backend.fill(y.strided(), 0);
+    } else if (y.numel() > 0) {
+      Strided xs = x.strided();
+      Strided ws = w.strided();
+      backend.matmul(new Strided(xs.storage(), xs.dtype(), new int[] {1, n, in},
+              new int[] {0, xs.strides()[0], xs.strides()[1]}, xs.offset()),
+          new Strided(ws.storage(), ws.dtype(), new int[] {1, in, out},
+              new int[] {0, ws.strides()[1], ws.strides()[0]}, ws.offset()),
+          Strided.contiguous(y.strided().storage(), 1, n, out));
+    }
+    return record("linear", y, new Tensor[] {x, w}, new Tensor[] {x, w}, g -> new Tensor[] {
+        x.requiresGrad() ? g.mm(w) : null,
+        w.requiresGrad() ? g.t().mm(x) : null});
   }
 
   /**
