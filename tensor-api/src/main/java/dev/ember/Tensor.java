@@ -1243,7 +1243,7 @@ public final class Tensor implements AutoCloseable {
 
   /** Adds {@code alpha * other} in place; returns {@code this}. */
   public Tensor addInPlace(Tensor other, double alpha) {
-    return addInPlace(alpha == 1 ? other : other.mul(alpha));
+    return Arithmetic.addScaledInPlace(this, other, alpha);
   }
 
   /** Subtracts {@code other} in place ({@code sub_}); returns {@code this}. */

@@ -207,6 +207,23 @@ public final class Arithmetic {
     return self;
   }
 
+  /**
+   * Adds {@code alpha * other} to {@code self} in place: one fused pass ({@link
+   * dev.ember.spi.Backend#axpby}) when nothing is recorded, as in optimizer updates.
+   */
+  public static Tensor addScaledInPlace(Tensor self, Tensor other, double alpha) {
+    boolean recorded = GradMode.isEnabled() && (self.requiresGrad() || other.requiresGrad());
+    if (recorded || !self.dtype().isFloatingPoint() || !other.device().equals(self.device())
+        || !java.util.Arrays.equals(self.shapeArray(), other.shapeArray())) {
+      return inPlace("add_", self, alpha == 1 ? other : other.mul(alpha), BinaryOp.ADD, Tensor::add);
+    }
+    checkInPlaceAllowed("add_", self);
+    Tensor b = Dispatch.cast(other, self.dtype());
+    self.backend().axpby(1, self.strided(), alpha, b.strided(), self.strided());
+    self.bumpVersion();
+    return self;
+  }
+
   /** Sets every element of {@code self} to {@code value}; returns {@code self}. */
   public static Tensor fillInPlace(Tensor self, double value) {
     checkInPlaceAllowed("fill_", self);

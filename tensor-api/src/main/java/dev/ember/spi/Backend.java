@@ -79,6 +79,29 @@ public interface Backend {
   void uniform(long seed, long offset, Strided out);
 
   /**
+   * Computes {@code out = alpha * a + beta * b} elementwise (floating; {@code a}, {@code b} have
+   * {@code out}'s shape): the optimizers' update, in one pass where a backend fuses it. The default
+   * composes it from {@link #binary} with a temporary.
+   */
+  default void axpby(double alpha, Strided a, double beta, Strided b, Strided out) {
+    Storage scalars = allocate(out.dtype(), 2);
+    Strided alphaView = new Strided(scalars, out.dtype(), out.shape(), new int[out.rank()], 0);
+    Strided betaView = new Strided(scalars, out.dtype(), out.shape(), new int[out.rank()], 1);
+    fill(new Strided(scalars, out.dtype(), new int[] {1}, new int[] {1}, 0), alpha);
+    fill(new Strided(scalars, out.dtype(), new int[] {1}, new int[] {1}, 1), beta);
+    Storage tmp = allocate(out.dtype(), Math.max(1, out.numel()));
+    try {
+      Strided t = Strided.contiguous(tmp, out.shape());
+      binary(BinaryOp.MUL, b, betaView, t);
+      binary(BinaryOp.MUL, a, alphaView, out);
+      binary(BinaryOp.ADD, out, t, out);
+    } finally {
+      tmp.close();
+      scalars.close();
+    }
+  }
+
+  /**
    * Computes a fused softmax (or log-softmax) along the last dim of a contiguous {@code x} into
    * {@code out}, if this backend has one; returns {@code false} to let tensor-api compose it.
    */

@@ -147,6 +147,11 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public void axpby(double alpha, Strided a, double beta, Strided b, Strided out) {
+    Elementwise.axpby(alpha, a, beta, b, out);
+  }
+
+  @Override
   public void where(Strided cond, Strided a, Strided b, Strided out) {
     Elementwise.where(cond, a, b, out);
   }

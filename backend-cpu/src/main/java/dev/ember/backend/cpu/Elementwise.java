@@ -241,6 +241,26 @@ final class Elementwise {
     });
   }
 
+  static void axpby(double alpha, Strided as, double beta, Strided bs, Strided out) {
+    CpuStorage a = storage(as);
+    CpuStorage b = storage(bs);
+    CpuStorage y = storage(out);
+    int[][] strides = {out.strides(), as.strides(), bs.strides()};
+    long[] offsets = {out.offset(), as.offset(), bs.offset()};
+    if (out.dtype() == DType.FLOAT32) {
+      float fa = (float) alpha;
+      float fb = (float) beta;
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, j, sj, n) ->
+          FastLoops.axpbyF32(fa, a.at(i), 4L * si, fb, b.at(j), 4L * sj, y.at(o), 4L * so, n));
+      return;
+    }
+    StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, j, sj, n) -> {
+      for (int k = 0; k < n; k++, o += so, i += si, j += sj) {
+        y.setDouble(o, alpha * a.getDouble(i) + beta * b.getDouble(j));
+      }
+    });
+  }
+
   static void where(Strided cs, Strided as, Strided bs, Strided out) {
     CpuStorage c = storage(cs);
     CpuStorage a = storage(as);

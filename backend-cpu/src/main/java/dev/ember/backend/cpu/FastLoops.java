@@ -153,6 +153,13 @@ final class FastLoops {
     }
   }
 
+  /** Computes {@code y = alpha * a + beta * b}. */
+  static void axpbyF32(float alpha, long a, long sa, float beta, long b, long sb, long y, long sy, int n) {
+    for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
+      U.putFloat(y, alpha * U.getFloat(a) + beta * U.getFloat(b));
+    }
+  }
+
   /** Converts bool bytes to float32 ones and zeros. */
   static void boolToF32(long x, long sx, long y, long sy, int n) {
     for (int k = 0; k < n; k++, x += sx, y += sy) {
