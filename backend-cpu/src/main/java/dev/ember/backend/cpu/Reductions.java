@@ -46,6 +46,8 @@ final class Reductions {
     if (raw && position == null) {
       foldFloating(op, x, xs, outStrides, acc);
       java.util.Arrays.fill(started, true);
+    } else if (raw && reducedDim >= 0) {
+      argFloating(op == ReduceOp.ARGMAX, x, xs, outStrides, counterStride, acc, position);
     } else {
       foldGeneric(op, x, xs, floating, shape, outStrides, counterStride, acc, accLong, position, started);
     }
@@ -109,6 +111,31 @@ final class Reductions {
         });
   }
 
+  /**
+   * Finds the first maximum (or minimum) of float32/float64 {@code x} along its one reduced dim, NaN
+   * counting as the extreme, with raw loads.
+   */
+  private static void argFloating(boolean max, CpuStorage x, Strided xs, int[] outStrides, int[] counterStride,
+      double[] best, long[] position) {
+    boolean single = xs.dtype() == dev.ember.DType.FLOAT32;
+    int size = single ? 4 : 8;
+    boolean[] seen = new boolean[best.length];
+    StridedLoop.forEach(xs.shape(), new int[][] {xs.strides(), outStrides, counterStride},
+        new long[] {xs.offset(), 0, 0}, (i, si, o, so, c, sc, n) -> {
+          long a = x.at(i);
+          long step = (long) si * size;
+          for (int k = 0, q = o, idx = c; k < n; k++, a += step, q += so, idx += sc) {
+            double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+            double r = best[q];
+            if (!seen[q] || (r == r && (v != v || (max ? v > r : v < r)))) {
+              best[q] = v;
+              position[q] = idx;
+              seen[q] = true;
+            }
+          }
+        });
+  }
+
   private static void foldGeneric(ReduceOp op, CpuStorage x, Strided xs, boolean floating, int[] shape,
       int[] outStrides, int[] counterStride, double[] acc, long[] accLong, long[] position, boolean[] started) {
     StridedLoop.forEach(shape, new int[][] {xs.strides(), outStrides, counterStride},
@@ -155,6 +182,19 @@ final class Reductions {
 
   private static void writeOut(Strided out, CpuStorage y, int m, long[] position, boolean floating, double[] acc,
       long[] accLong) {
+    if (out.isContiguous()) {
+      int base = (int) out.offset();
+      for (int lin = 0; lin < m; lin++) {
+        if (position != null) {
+          y.setLong(base + lin, position[lin]);
+        } else if (floating) {
+          y.setDouble(base + lin, acc[lin]);
+        } else {
+          y.setLong(base + lin, accLong[lin]);
+        }
+      }
+      return;
+    }
     int[] outStrided = out.strides();
     int[] outShape = out.shape();
     for (int lin = 0; lin < m; lin++) {
