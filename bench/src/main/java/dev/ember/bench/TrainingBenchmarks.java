@@ -1,0 +1,131 @@
+package dev.ember.bench;
+
+import dev.ember.Device;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * JMH benchmarks of the training workloads W1-W5, one training step per measured invocation.
+ *
+ * <p>The mode is {@link Mode#SingleShotTime}: every measurement iteration times exactly one step, so the
+ * JSON result holds one time per step and the report takes the median, minimum and maximum over them, as
+ * {@code WORKLOADS.md} asks (at least 20 steps). Warm-up iterations are untimed steps; W1, whose steps are
+ * about a millisecond, gets many more of them so the JIT has compiled the dispatch path. The {@code
+ * device} parameter takes {@code cpu} and {@code cuda}; on a machine without a CUDA backend the cuda
+ * trial fails in its set-up with the reason, and {@code bench/run} only asks for cuda when it opens.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xss4m"})
+public class TrainingBenchmarks {
+  /** Holds one workload's step, built once per trial. */
+  @State(Scope.Thread)
+  public abstract static class StepState {
+    /** The device the workload runs on: cpu or cuda. */
+    @Param({"cpu"})
+    public String device;
+
+    Workloads.Step step;
+
+    abstract String workload();
+
+    /** Builds the model, optimizer and batch; fails with the reason when the device cannot be used. */
+    @Setup
+    public void setUp() {
+      step = Workloads.build(workload(), Device.parse(device));
+    }
+  }
+
+  /** W1's state. */
+  public static class W1 extends StepState {
+    @Override
+    String workload() {
+      return "W1";
+    }
+  }
+
+  /** W2's state. */
+  public static class W2 extends StepState {
+    @Override
+    String workload() {
+      return "W2";
+    }
+  }
+
+  /** W3's state. */
+  public static class W3 extends StepState {
+    @Override
+    String workload() {
+      return "W3";
+    }
+  }
+
+  /** W4's state. */
+  public static class W4 extends StepState {
+    @Override
+    String workload() {
+      return "W4";
+    }
+  }
+
+  /** W5's state. */
+  public static class W5 extends StepState {
+    @Override
+    String workload() {
+      return "W5";
+    }
+  }
+
+  /** W1 op overhead: one step of 100 ops, sum and backward; the score is per op, in microseconds. */
+  @Benchmark
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  @OperationsPerInvocation(Workloads.W1_OPS)
+  @Warmup(iterations = 300)
+  @Measurement(iterations = 100)
+  public double w1(W1 s) {
+    return s.step.run();
+  }
+
+  /** W2 MLP training step. */
+  @Benchmark
+  @Warmup(iterations = 15)
+  @Measurement(iterations = 50)
+  public double w2(W2 s) {
+    return s.step.run();
+  }
+
+  /** W3 CNN training step. */
+  @Benchmark
+  @Warmup(iterations = 10)
+  @Measurement(iterations = 40)
+  public double w3(W3 s) {
+    return s.step.run();
+  }
+
+  /** W4 tiny GPT training step. */
+  @Benchmark
+  @Warmup(iterations = 5)
+  @Measurement(iterations = 25)
+  public double w4(W4 s) {
+    return s.step.run();
+  }
+
+  /** W5 LSTM language-model training step with nn.LSTM. */
+  @Benchmark
+  @Warmup(iterations = 10)
+  @Measurement(iterations = 30)
+  public double w5(W5 s) {
+    return s.step.run();
+  }
+}
