@@ -259,13 +259,13 @@ public final class Indexing {
     Tensor idx = checkRange(index.to(DType.INT64).reshape(-1), x.dim() == 0 ? 1 : x.size(d), d);
     int[] shape = x.shapeArray();
     if (x.dim() == 0) {
-      return x.reshape(1).gather(0, idx).reshape(index.shapeArray());
+      return gather(x.reshape(1), 0, idx, false).reshape(index.shapeArray());
     }
     shape[d] = idx.size(0);
     int[] viewShape = new int[shape.length];
     Arrays.fill(viewShape, 1);
     viewShape[d] = idx.size(0);
-    return gather(x, d, idx.reshape(viewShape).expand(shape));
+    return gather(x, d, idx.reshape(viewShape).expand(shape), false);
   }
 
   private static void checkIndexShape(String op, Tensor x, int d, Tensor index) {
@@ -286,10 +286,18 @@ public final class Indexing {
 
   /** Returns {@code out[i][j] = x[i][index[i][j]]} (dim 1); {@code index} is int64. */
   public static Tensor gather(Tensor x, int dim, Tensor index) {
+    return gather(x, dim, index, true);
+  }
+
+  /**
+   * Gathers; {@code checked == false} skips the range check for indices Ember made itself (argmax
+   * results, indices already checked by the forward), which costs a full pass over them.
+   */
+  static Tensor gather(Tensor x, int dim, Tensor index, boolean checked) {
     int d = Shape.normalizeDim(dim, x.dim(), "gather");
     checkIndexShape("gather", x, d, index);
     Dispatch.backendOf("gather", x, index);
-    Tensor idx = checkRange(index, x.size(d), d);
+    Tensor idx = checked ? checkRange(index, x.size(d), d) : index;
     Tensor out = Dispatch.empty(x.backend(), x.dtype(), idx.shapeArray());
     int[] narrowed = idx.shapeArray();
     narrowed[d] = x.size(d);
@@ -298,7 +306,7 @@ public final class Indexing {
         idx.strided(), out.strided());
     int[] shape = x.shapeArray();
     return record("gather", out, new Tensor[] {x}, new Tensor[] {idx},
-        g -> new Tensor[] {Tensor.zeros(Shape.of(shape), g.dtype(), g.device()).scatterAdd(d, idx, g)});
+        g -> new Tensor[] {scatterAdd(Tensor.zeros(Shape.of(shape), g.dtype(), g.device()), d, idx, g, false)});
   }
 
   /**
@@ -306,6 +314,11 @@ public final class Indexing {
    * Gradients: {@code x} gets the upstream gradient, {@code src} gathers it at {@code index}.
    */
   public static Tensor scatterAdd(Tensor x, int dim, Tensor index, Tensor src) {
+    return scatterAdd(x, dim, index, src, true);
+  }
+
+  /** Scatters and adds; {@code checked == false} trusts the indices (see {@link #gather}). */
+  static Tensor scatterAdd(Tensor x, int dim, Tensor index, Tensor src, boolean checked) {
     int d = Shape.normalizeDim(dim, x.dim(), "scatter_add");
     checkIndexShape("scatter_add", x, d, index);
     Dispatch.backendOf("scatter_add", x, index, src);
@@ -315,7 +328,7 @@ public final class Indexing {
             + src.shape() + " at dim " + k);
       }
     }
-    Tensor idx = checkRange(index, x.size(d), d);
+    Tensor idx = checked ? checkRange(index, x.size(d), d) : index;
     Tensor out = Dispatch.empty(x.backend(), x.dtype(), x.shapeArray());
     x.backend().copy(x.strided(), out.strided());
     Strided ss = Dispatch.cast(src, x.dtype()).strided();
@@ -325,7 +338,7 @@ public final class Indexing {
     return record("scatter_add", out, new Tensor[] {x, src}, new Tensor[] {idx}, g -> {
       Tensor gs = null;
       if (src.requiresGrad()) {
-        gs = g.gather(d, idx);
+        gs = gather(g, d, idx, false);
         if (!Arrays.equals(gs.shapeArray(), srcShape)) {
           int[] pad = new int[srcShape.length * 2];
           for (int k = 0; k < srcShape.length; k++) {

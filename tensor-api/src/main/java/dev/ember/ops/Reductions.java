@@ -141,7 +141,7 @@ public final class Reductions {
     String op = max ? "max" : "min";
     int d = Shape.normalizeDim(dim, x.dim(), op);
     Tensor indices = argmax(x, d, true, max);
-    Tensor values = x.dim() == 0 ? x : x.gather(d, indices);
+    Tensor values = x.dim() == 0 ? x : Indexing.gather(x, d, indices, false);
     if (!keepdim && x.dim() > 0) {
       values = values.squeeze(d);
       indices = indices.squeeze(d);

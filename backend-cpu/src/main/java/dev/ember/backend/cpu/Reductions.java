@@ -124,6 +124,26 @@ final class Reductions {
         new long[] {xs.offset(), 0, 0}, (i, si, o, so, c, sc, n) -> {
           long a = x.at(i);
           long step = (long) si * size;
+          if (so == 0) {
+            // The run lies along the reduced dim: find its extreme locally, then merge once.
+            double r = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+            int at = 0;
+            a += step;
+            for (int k = 1; k < n && r == r; k++, a += step) {
+              double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+              if (v != v || (max ? v > r : v < r)) {
+                r = v;
+                at = k;
+              }
+            }
+            double prior = best[o];
+            if (!seen[o] || (prior == prior && (r != r || (max ? r > prior : r < prior)))) {
+              best[o] = r;
+              position[o] = c + (long) at * sc;
+              seen[o] = true;
+            }
+            return;
+          }
           for (int k = 0, q = o, idx = c; k < n; k++, a += step, q += so, idx += sc) {
             double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
             double r = best[q];

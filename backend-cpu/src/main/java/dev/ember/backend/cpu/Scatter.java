@@ -19,6 +19,16 @@ final class Scatter {
     CpuStorage y = Elementwise.storage(out);
     int step = xs.strides()[dim];
     boolean floating = xs.dtype().isFloatingPoint();
+    if (xs.dtype() == dev.ember.DType.FLOAT32 && out.dtype() == dev.ember.DType.FLOAT32) {
+      StridedLoop.forEachParallel(index.shape(), new int[][] {out.strides(), index.strides(),
+          withoutDim(xs.strides(), dim)}, new long[] {out.offset(), index.offset(), xs.offset()},
+          (o, so, i, si, b, sb, n) -> {
+            for (int k = 0; k < n; k++, o += so, i += si, b += sb) {
+              Raw.U.putFloat(y.at(o), Raw.U.getFloat(x.at(b + Raw.U.getLong(idx.at(i)) * step)));
+            }
+          });
+      return;
+    }
     StridedLoop.forEach(index.shape(), new int[][] {out.strides(), index.strides(), withoutDim(xs.strides(), dim)},
         new long[] {out.offset(), index.offset(), xs.offset()}, (o, so, i, si, b, sb, n) -> {
           for (int k = 0; k < n; k++, o += so, i += si, b += sb) {
@@ -38,6 +48,16 @@ final class Scatter {
     CpuStorage y = Elementwise.storage(out);
     int step = out.strides()[dim];
     boolean floating = out.dtype().isFloatingPoint();
+    if (out.dtype() == dev.ember.DType.FLOAT32 && src.dtype() == dev.ember.DType.FLOAT32) {
+      StridedLoop.forEach(index.shape(), new int[][] {src.strides(), index.strides(), withoutDim(out.strides(), dim)},
+          new long[] {src.offset(), index.offset(), out.offset()}, (q, sq, i, si, b, sb, n) -> {
+            for (int k = 0; k < n; k++, q += sq, i += si, b += sb) {
+              long at = y.at(b + Raw.U.getLong(idx.at(i)) * step);
+              Raw.U.putFloat(at, Raw.U.getFloat(at) + Raw.U.getFloat(s.at(q)));
+            }
+          });
+      return;
+    }
     StridedLoop.forEach(index.shape(), new int[][] {src.strides(), index.strides(), withoutDim(out.strides(), dim)},
         new long[] {src.offset(), index.offset(), out.offset()}, (q, sq, i, si, b, sb, n) -> {
           for (int k = 0; k < n; k++, q += sq, i += si, b += sb) {
