@@ -30,6 +30,17 @@ __device__ __forceinline__ float unary_float(int op, float x) {
     case UNARY_FLOOR: return floorf(x);
     case UNARY_CEIL: return ceilf(x);
     case UNARY_ROUND: return rintf(x);  // round half to even
+    case UNARY_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case UNARY_GELU_GRAD:
+      return 0.5f * (1.0f + erff(x * 0.70710678118654752f)) + x * expf(-0.5f * x * x) * 0.39894228040143268f;
+    case UNARY_GELU_TANH: {
+      float t = tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x));
+      return 0.5f * x * (1.0f + t);
+    }
+    case UNARY_GELU_TANH_GRAD: {
+      float t = tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x));
+      return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 3.0f * 0.044715f * x * x);
+    }
     default: return x;
   }
 }
@@ -58,6 +69,17 @@ __device__ __forceinline__ double unary_double(int op, double x) {
     case UNARY_FLOOR: return floor(x);
     case UNARY_CEIL: return ceil(x);
     case UNARY_ROUND: return rint(x);
+    case UNARY_GELU: return 0.5 * x * (1.0 + erf(x * 0.70710678118654752));
+    case UNARY_GELU_GRAD:
+      return 0.5 * (1.0 + erf(x * 0.70710678118654752)) + x * exp(-0.5 * x * x) * 0.39894228040143268;
+    case UNARY_GELU_TANH: {
+      double t = tanh(0.79788456080286536 * (x + 0.044715 * x * x * x));
+      return 0.5 * x * (1.0 + t);
+    }
+    case UNARY_GELU_TANH_GRAD: {
+      double t = tanh(0.79788456080286536 * (x + 0.044715 * x * x * x));
+      return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * 0.79788456080286536 * (1.0 + 3.0 * 0.044715 * x * x);
+    }
     default: return x;
   }
 }

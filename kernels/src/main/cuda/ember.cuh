@@ -34,6 +34,10 @@ typedef unsigned long long u64;
 #define UNARY_CEIL 17
 #define UNARY_ROUND 18
 #define UNARY_LOGICAL_NOT 19
+#define UNARY_GELU 20
+#define UNARY_GELU_GRAD 21
+#define UNARY_GELU_TANH 22
+#define UNARY_GELU_TANH_GRAD 23
 
 #define BINARY_ADD 0
 #define BINARY_SUB 1

@@ -49,6 +49,18 @@ public final class OpCodes {
   /** Unary logical not; bool output. */
   public static final int UNARY_LOGICAL_NOT = 19;
 
+  /** GELU, exact (erf). */
+  public static final int UNARY_GELU = 20;
+
+  /** Derivative of exact GELU. */
+  public static final int UNARY_GELU_GRAD = 21;
+
+  /** GELU, tanh approximation. */
+  public static final int UNARY_GELU_TANH = 22;
+
+  /** Derivative of tanh-approximated GELU. */
+  public static final int UNARY_GELU_TANH_GRAD = 23;
+
   /** Binary {@code a + b}. */
   public static final int BINARY_ADD = 0;
   /** Binary {@code a - b}. */

@@ -33,16 +33,32 @@ public final class Activations {
    * tanh approximation ({@code "tanh"}).
    */
   public static Tensor gelu(Tensor x, String approximate) {
-    switch (approximate) {
-      case "none":
-        return x.mul(x.mul(1 / Math.sqrt(2)).erf().add(1)).mul(0.5);
-      case "tanh":
-        Tensor inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-        return x.mul(inner.tanh().add(1)).mul(0.5);
-      default:
-        throw new IllegalArgumentException("gelu: approximate must be 'none' or 'tanh', got '"
-            + approximate + "'");
+    boolean tanh = switch (approximate) {
+      case "none" -> false;
+      case "tanh" -> true;
+      default -> throw new IllegalArgumentException("gelu: approximate must be 'none' or 'tanh', got '"
+          + approximate + "'");
+    };
+    Tensor xf = x.dtype().isFloatingPoint() ? x : x.to(DType.FLOAT32);
+    // One fused pass forward and one for the derivative; a gradient of the gradient (createGraph,
+    // so recording is on inside the backward) uses the differentiable composite instead.
+    Tensor out = Dispatch.unary(tanh ? UnaryOp.GELU_TANH : UnaryOp.GELU, xf);
+    return record("gelu", out, new Tensor[] {xf}, new Tensor[] {xf}, g -> new Tensor[] {
+        dev.ember.GradMode.isEnabled() ? g.mul(geluDerivative(xf, tanh))
+            : g.mul(Dispatch.unary(tanh ? UnaryOp.GELU_TANH_GRAD : UnaryOp.GELU_GRAD, xf))});
+  }
+
+  /** The derivative of GELU as differentiable Tensor ops. */
+  private static Tensor geluDerivative(Tensor x, boolean tanh) {
+    if (!tanh) {
+      Tensor cdf = x.mul(1 / Math.sqrt(2)).erf().add(1).mul(0.5);
+      Tensor pdf = x.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
+      return cdf.add(x.mul(pdf));
     }
+    double k0 = Math.sqrt(2 / Math.PI);
+    Tensor t = x.add(x.pow(3).mul(0.044715)).mul(k0).tanh();
+    Tensor inner = x.square().mul(3 * 0.044715).add(1).mul(k0);
+    return t.add(1).mul(0.5).add(x.mul(t.square().rsub(1)).mul(inner).mul(0.5));
   }
 
   /** Returns {@code x * sigmoid(x)} (SiLU, swish). */

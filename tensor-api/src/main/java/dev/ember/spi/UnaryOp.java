@@ -44,5 +44,13 @@ public enum UnaryOp {
   /** Round half to even. */
   ROUND,
   /** {@code !x}; output is bool. */
-  LOGICAL_NOT
+  LOGICAL_NOT,
+  /** GELU, exact: {@code x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))}. */
+  GELU,
+  /** The derivative of {@link #GELU}: {@code Phi(x) + x phi(x)}. */
+  GELU_GRAD,
+  /** GELU, tanh form: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
+  GELU_TANH,
+  /** The derivative of {@link #GELU_TANH}. */
+  GELU_TANH_GRAD
 }

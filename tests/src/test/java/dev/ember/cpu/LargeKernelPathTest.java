@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.DType;
 import dev.ember.Tensor;
+import dev.ember.internal.Dispatch;
+import dev.ember.spi.UnaryOp;
 import dev.ember.backend.cpu.CpuBackend;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -53,6 +55,9 @@ class LargeKernelPathTest {
       agree("log1p " + t, Tensor::log1p, positive, tol);
       agree("sqrt " + t, Tensor::sqrt, positive, tol);
       agree("rsqrt " + t, Tensor::rsqrt, positive, tol);
+      for (UnaryOp op : new UnaryOp[] {UnaryOp.GELU, UnaryOp.GELU_GRAD, UnaryOp.GELU_TANH, UnaryOp.GELU_TANH_GRAD}) {
+        agree(op + " " + t, v -> Dispatch.unary(op, v), x, tol);
+      }
     }
   }
 }

@@ -98,8 +98,20 @@ final class Elementwise {
       case CEIL -> Math.ceil(x);
       case ROUND -> Math.rint(x);
       case LOGICAL_NOT -> x == 0 ? 1 : 0;
+      case GELU -> 0.5 * x * (1 + Erf.erf(x * SQRT_HALF));
+      case GELU_GRAD -> 0.5 * (1 + Erf.erf(x * SQRT_HALF)) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI;
+      case GELU_TANH -> 0.5 * x * (1 + tanh(GELU_K0 * (x + GELU_K1 * x * x * x)));
+      case GELU_TANH_GRAD -> {
+        double t = tanh(GELU_K0 * (x + GELU_K1 * x * x * x));
+        yield 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_K0 * (1 + 3 * GELU_K1 * x * x);
+      }
     };
   }
+
+  private static final double SQRT_HALF = Math.sqrt(0.5);
+  private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+  private static final double GELU_K0 = Math.sqrt(2 / Math.PI);
+  private static final double GELU_K1 = 0.044715;
 
   /**
    * Returns tanh(x): {@code (1 - e^-2|x|) / (1 + e^-2|x|)} with the sign of x, which costs one
@@ -129,7 +141,7 @@ final class Elementwise {
   }
 
   static void unary(UnaryOp op, Strided xs, Strided out) {
-    if (Nd4jKernels.unary(op, xs, out)) {
+    if (Nd4jKernels.unary(op, xs, out) || GeluKernels.unary(op, xs, out)) {
       return;
     }
     CpuStorage x = storage(xs);

@@ -195,6 +195,10 @@ final class CudaKernels {
       case CEIL -> OpCodes.UNARY_CEIL;
       case ROUND -> OpCodes.UNARY_ROUND;
       case LOGICAL_NOT -> OpCodes.UNARY_LOGICAL_NOT;
+      case GELU -> OpCodes.UNARY_GELU;
+      case GELU_GRAD -> OpCodes.UNARY_GELU_GRAD;
+      case GELU_TANH -> OpCodes.UNARY_GELU_TANH;
+      case GELU_TANH_GRAD -> OpCodes.UNARY_GELU_TANH_GRAD;
     };
   }
 

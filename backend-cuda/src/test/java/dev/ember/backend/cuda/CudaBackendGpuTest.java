@@ -148,6 +148,14 @@ class CudaBackendGpuTest {
       case CEIL -> Math.ceil(x);
       case ROUND -> Math.rint(x);
       case LOGICAL_NOT -> x == 0 ? 1 : 0;
+      case GELU -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
+      case GELU_GRAD -> 0.5 * (1 + erf(x / Math.sqrt(2))) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+      case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+      case GELU_TANH_GRAD -> {
+        double k0 = Math.sqrt(2 / Math.PI);
+        double t = Math.tanh(k0 * (x + 0.044715 * x * x * x));
+        yield 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k0 * (1 + 3 * 0.044715 * x * x);
+      }
     };
   }
 
