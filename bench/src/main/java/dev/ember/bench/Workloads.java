@@ -3,6 +3,7 @@ package dev.ember.bench;
 import dev.ember.Device;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 import dev.ember.examples.TinyGpt;
 import dev.ember.nn.Conv2d;
 import dev.ember.nn.Embedding;
@@ -91,17 +92,19 @@ public final class Workloads {
     Tensor x = Tensor.randn(4).to(device).requiresGrad(true);
     return () -> {
       x.setGrad(null);
-      Tensor y = x;
-      for (int i = 0; i < W1_OPS; i++) {
-        switch (i % 3) {
-          case 0 -> y = y.add(0.5);
-          case 1 -> y = y.mul(0.9);
-          default -> y = y.tanh();
+      try (TensorScope scope = TensorScope.open()) {
+        Tensor y = x;
+        for (int i = 0; i < W1_OPS; i++) {
+          switch (i % 3) {
+            case 0 -> y = y.add(0.5);
+            case 1 -> y = y.mul(0.9);
+            default -> y = y.tanh();
+          }
         }
+        Tensor s = y.sum();
+        s.backward();
+        return s.item();
       }
-      Tensor s = y.sum();
-      s.backward();
-      return s.item();
     };
   }
 
@@ -137,11 +140,13 @@ public final class Workloads {
     Module model = new TinyGpt(vocab, context, 4, 4, 128).to(device);
     Optimizer opt = new AdamW(model.parameters(), AdamW.options(3e-4).withWeightDecay(0.01));
     return () -> {
-      opt.zeroGrad();
-      Tensor loss = model.call(x).reshape(-1, vocab).crossEntropy(y);
-      loss.backward();
-      opt.step();
-      return loss.item();
+      try (TensorScope scope = TensorScope.open()) {
+        opt.zeroGrad();
+        Tensor loss = model.call(x).reshape(-1, vocab).crossEntropy(y);
+        loss.backward();
+        opt.step();
+        return loss.item();
+      }
     };
   }
 
@@ -165,23 +170,28 @@ public final class Workloads {
     Optimizer opt = new SGD(model.parameters(), 1.0);
     Tensor[] state = {Tensor.zeros(1, batch, hidden).to(device), Tensor.zeros(1, batch, hidden).to(device)};
     return () -> {
-      opt.zeroGrad();
-      LSTM.Output out = lstm.forward(emb.call(x), state[0], state[1]);
-      Tensor loss = dec.call(out.output()).reshape(-1, vocab).crossEntropy(y);
-      loss.backward();
-      opt.step();
-      state[0] = out.hN().detach();
-      state[1] = out.cN().detach();
-      return loss.item();
+      try (TensorScope scope = TensorScope.open()) {
+        opt.zeroGrad();
+        LSTM.Output out = lstm.forward(emb.call(x), state[0], state[1]);
+        Tensor loss = dec.call(out.output()).reshape(-1, vocab).crossEntropy(y);
+        loss.backward();
+        opt.step();
+        state[0] = scope.keep(out.hN().detach());
+        state[1] = scope.keep(out.cN().detach());
+        return loss.item();
+      }
     };
   }
 
+  /** One step, in a {@link TensorScope} so activations are freed as it ends (Ember's training idiom). */
   private static double train(Module model, Optimizer opt, Tensor x, Tensor y) {
-    opt.zeroGrad();
-    Tensor loss = model.call(x).crossEntropy(y);
-    loss.backward();
-    opt.step();
-    return loss.item();
+    try (TensorScope scope = TensorScope.open()) {
+      opt.zeroGrad();
+      Tensor loss = model.call(x).crossEntropy(y);
+      loss.backward();
+      opt.step();
+      return loss.item();
+    }
   }
 
   /** W6: two random float32 n x n matrices on {@code device} and their product, without autograd. */
