@@ -64,6 +64,20 @@ public final class Autograd {
     }
   }
 
+  /**
+   * Records a slice view {@code out = x[start::step]} along {@code dim}, whose backward writes the
+   * gradient into that region of a zero tensor of {@code x}'s shape. Inside {@code backward} (without
+   * {@code createGraph}) the engine instead adds it straight into {@code x}'s accumulated gradient.
+   * For view op implementations.
+   */
+  public static Tensor recordSlice(Tensor out, Tensor x, int dim, int start, int step, Node.Backward backward) {
+    Tensor r = record("slice", out, new Tensor[] {x}, backward);
+    if (r.gradFn() != null) {
+      r.gradFn().sliceSpec = new int[] {dim, start, step};
+    }
+    return r;
+  }
+
   /** Shorthand for {@link #record(String, Tensor, Tensor[], Tensor[], Node.Backward)} with no saved tensors. */
   public static Tensor record(String name, Tensor out, Tensor[] inputs, Node.Backward backward) {
     return record(name, out, inputs, new Tensor[0], backward);
@@ -154,6 +168,8 @@ public final class Autograd {
       targetSet.addAll(Arrays.asList(targets));
     }
     Map<Node, Tensor> captured = new IdentityHashMap<>();
+    // Accumulated gradients this run allocated itself: only these may be added into in place.
+    java.util.Set<Tensor> owned = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequence, a.sequence));
     for (Node r : new java.util.LinkedHashSet<>(roots)) {
       if (!dependencies.containsKey(r)) {
@@ -194,6 +210,28 @@ public final class Autograd {
           }
           continue;
         }
+        if (node.sliceSpec != null && !createGraph && grad != null && node.next[0] != null) {
+          node.checkRunnable();
+          Node m = node.next[0];
+          Tensor acc = pending.get(m);
+          if (acc == null || !owned.contains(acc)) {
+            Tensor fresh = acc == null ? Tensor.zeros(Shape.of(m.outputShape), grad.dtype(), grad.device())
+                : acc.clone();
+            owned.add(fresh);
+            pending.put(m, fresh);
+            acc = fresh;
+          }
+          int[] spec = node.sliceSpec;
+          int length = grad.size(spec[0]);
+          acc.slice(spec[0], spec[1], spec[1] + (length - 1) * spec[2] + 1, spec[2]).addInPlace(grad);
+          if (dependencies.merge(m, -1, Integer::sum) == 0) {
+            ready.add(m);
+          }
+          if (!retainGraph) {
+            node.release();
+          }
+          continue;
+        }
         Tensor[] inputGrads = grad == null ? new Tensor[node.next.length] : node.run(grad);
         for (int i = 0; i < node.next.length; i++) {
           Node m = node.next[i];
@@ -206,7 +244,18 @@ public final class Autograd {
               throw new IllegalStateException("backward: '" + node.name + "' returned a gradient of shape "
                   + g.shape() + " for input " + i + " of shape " + Arrays.toString(m.outputShape));
             }
-            pending.merge(m, g, Tensor::add);
+            Tensor acc = pending.get(m);
+            if (acc == null) {
+              pending.put(m, g);
+            } else if (!createGraph && owned.contains(acc)) {
+              acc.addInPlace(g);
+            } else {
+              Tensor sum = acc.add(g);
+              if (!createGraph) {
+                owned.add(sum);
+              }
+              pending.put(m, sum);
+            }
           }
           if (dependencies.merge(m, -1, Integer::sum) == 0) {
             ready.add(m);

@@ -31,6 +31,13 @@ public final class Node {
   /** For an accumulating node: the leaf it feeds. */
   final Tensor leaf;
   List<UnaryOperator<Tensor>> hooks;
+  /**
+   * For a slice view ({@code x[start::step]} along {@code sliceDim}): the engine adds the gradient
+   * into that region of the input's accumulated gradient directly, instead of materializing a
+   * zero tensor of the input's shape per slice (which makes T slices of one tensor cost T full
+   * passes, as in an RNN over time steps). Null for other nodes.
+   */
+  int[] sliceSpec;
   java.lang.ref.WeakReference<Tensor> retained;
   private boolean freed;
 
@@ -77,6 +84,13 @@ public final class Node {
   /** Returns whether this node accumulates into a leaf tensor's {@code grad}. */
   public boolean isAccumulator() {
     return leaf != null;
+  }
+
+  /** Fails as {@link #run} would if this node's graph was already freed. */
+  void checkRunnable() {
+    if (freed) {
+      run(null);
+    }
   }
 
   Tensor[] run(Tensor grad) {

@@ -267,7 +267,7 @@ public final class Views {
     strides[d] *= step;
     Tensor out = x.asStrided(shape, strides, offset);
     int[] from = x.shapeArray();
-    return record("slice", out, new Tensor[] {x},
+    return dev.ember.Autograd.recordSlice(out, x, d, s, step,
         g -> new Tensor[] {sliceBackward(g, from, d, s, step)});
   }
 
