@@ -21,9 +21,9 @@ final class FastLoops {
         }
       }
       case RELU -> {
+        // Math.max is branch-free (maxss) and keeps NaN; a ternary mispredicts on random signs.
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          float v = U.getFloat(x);
-          U.putFloat(y, v > 0 || v != v ? v : 0f);
+          U.putFloat(y, Math.max(U.getFloat(x), 0f));
         }
       }
       case ABS -> {
@@ -48,8 +48,7 @@ final class FastLoops {
       }
       case RELU -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          double v = U.getDouble(x);
-          U.putDouble(y, v > 0 || v != v ? v : 0.0);
+          U.putDouble(y, Math.max(U.getDouble(x), 0.0));
         }
       }
       default -> {

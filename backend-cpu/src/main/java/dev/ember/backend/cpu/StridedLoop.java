@@ -10,8 +10,11 @@ import java.util.concurrent.ForkJoinTask;
  * Large iterations are split across the cores when the caller says the body is thread-safe.
  */
 final class StridedLoop {
-  /** Below this many elements a loop runs on the calling thread. */
-  static final long PARALLEL_THRESHOLD = 1L << 15;
+  /**
+   * Below this many elements a loop runs on the calling thread: smaller splits lose more to waking
+   * workers (and to OpenBLAS threads still spinning after a GEMM) than they gain.
+   */
+  static final long PARALLEL_THRESHOLD = Long.getLong("ember.cpu.parallelThreshold", 1L << 18);
   private static final int THREADS = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
   private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
 
