@@ -14,6 +14,19 @@ final class FastLoops {
   private FastLoops() {}
 
   static void unaryF32(UnaryOp op, long x, long sx, long y, long sy, int n) {
+    if (sx == 4 && sy == 4 && (op == UnaryOp.RELU || op == UnaryOp.NEG)) {
+      // Unit stride: constant-stride loops that the JIT vectorizes.
+      if (op == UnaryOp.RELU) {
+        for (int k = 0; k < n; k++) {
+          U.putFloat(y + 4L * k, Math.max(U.getFloat(x + 4L * k), 0f));
+        }
+      } else {
+        for (int k = 0; k < n; k++) {
+          U.putFloat(y + 4L * k, -U.getFloat(x + 4L * k));
+        }
+      }
+      return;
+    }
     switch (op) {
       case NEG -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
@@ -60,6 +73,9 @@ final class FastLoops {
   }
 
   static void binaryF32(BinaryOp op, long a, long sa, long b, long sb, long y, long sy, int n) {
+    if (sa == 4 && sy == 4 && (sb == 4 || sb == 0) && denseF32(op, a, b, sb == 0, y, n)) {
+      return;
+    }
     switch (op) {
       case ADD -> {
         for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
@@ -120,6 +136,69 @@ final class FastLoops {
     }
   }
 
+  /**
+   * Unit-stride float32 runs (the common case) with constant strides, which the JIT compiles to
+   * vector instructions: about 0.3 ns per element here against 1 ns for the strided loops. {@code b}
+   * is either a run too or, with {@code scalarB}, one value broadcast. Returns false for other ops.
+   */
+  private static boolean denseF32(BinaryOp op, long a, long b, boolean scalarB, long y, int n) {
+    if (scalarB) {
+      float v = U.getFloat(b);
+      switch (op) {
+        case ADD -> {
+          for (int k = 0; k < n; k++) {
+            U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) + v);
+          }
+        }
+        case SUB -> {
+          for (int k = 0; k < n; k++) {
+            U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) - v);
+          }
+        }
+        case MUL -> {
+          for (int k = 0; k < n; k++) {
+            U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) * v);
+          }
+        }
+        case DIV -> {
+          for (int k = 0; k < n; k++) {
+            U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) / v);
+          }
+        }
+        default -> {
+          return false;
+        }
+      }
+      return true;
+    }
+    switch (op) {
+      case ADD -> {
+        for (int k = 0; k < n; k++) {
+          U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) + U.getFloat(b + 4L * k));
+        }
+      }
+      case SUB -> {
+        for (int k = 0; k < n; k++) {
+          U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) - U.getFloat(b + 4L * k));
+        }
+      }
+      case MUL -> {
+        for (int k = 0; k < n; k++) {
+          U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) * U.getFloat(b + 4L * k));
+        }
+      }
+      case DIV -> {
+        for (int k = 0; k < n; k++) {
+          U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) / U.getFloat(b + 4L * k));
+        }
+      }
+      default -> {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static void binaryF64(BinaryOp op, long a, long sa, long b, long sb, long y, long sy, int n) {
     switch (op) {
       case ADD -> {
@@ -169,6 +248,12 @@ final class FastLoops {
 
   /** Computes {@code y = alpha * a + beta * b}. */
   static void axpbyF32(float alpha, long a, long sa, float beta, long b, long sb, long y, long sy, int n) {
+    if (sa == 4 && sb == 4 && sy == 4) {
+      for (int k = 0; k < n; k++) {
+        U.putFloat(y + 4L * k, alpha * U.getFloat(a + 4L * k) + beta * U.getFloat(b + 4L * k));
+      }
+      return;
+    }
     for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
       U.putFloat(y, alpha * U.getFloat(a) + beta * U.getFloat(b));
     }
@@ -182,6 +267,13 @@ final class FastLoops {
   }
 
   static void whereF32(long c, long sc, long a, long sa, long b, long sb, long y, long sy, int n) {
+    if (sc == 1 && sa == 4 && sy == 4 && (sb == 4 || sb == 0)) {
+      long bs = sb;
+      for (int k = 0; k < n; k++) {
+        U.putFloat(y + 4L * k, U.getByte(c + k) != 0 ? U.getFloat(a + 4L * k) : U.getFloat(b + bs * k));
+      }
+      return;
+    }
     for (int k = 0; k < n; k++, c += sc, a += sa, b += sb, y += sy) {
       U.putFloat(y, U.getByte(c) != 0 ? U.getFloat(a) : U.getFloat(b));
     }
