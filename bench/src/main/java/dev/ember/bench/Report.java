@@ -1,5 +1,6 @@
 package dev.ember.bench;
 
+import dev.ember.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,7 +92,7 @@ public final class Report {
         List<Double> xs = new ArrayList<>();
         for (Object fork : (List<?>) pm.get("rawData")) {
           for (Object v : (List<?>) fork) {
-            xs.add((Double) v);
+            xs.add(number(v));
           }
         }
         ember.put(name + "@" + device, Stat.of(xs));
@@ -114,13 +115,13 @@ public final class Report {
         if (!line.startsWith("STARTUP ")) {
           continue;
         }
-        Map<String, Object> s = Json.parseObject(line.substring(8));
+        Map<String, Object> s = parseObject(line.substring(8));
         if (!Boolean.TRUE.equals(s.get("ok"))) {
           continue;
         }
         String w = (String) s.get("workload");
-        ttfs.computeIfAbsent(w, k -> new ArrayList<>()).add(((Double) s.get("first_step_ms_from_launch")) / 1000);
-        hwm.computeIfAbsent(w, k -> new ArrayList<>()).add((Double) s.get("vm_hwm_mib"));
+        ttfs.computeIfAbsent(w, k -> new ArrayList<>()).add(number(s.get("first_step_ms_from_launch")) / 1000);
+        hwm.computeIfAbsent(w, k -> new ArrayList<>()).add(number(s.get("vm_hwm_mib")));
       }
     }
 
@@ -135,7 +136,7 @@ public final class Report {
         if (at < 0) {
           continue;
         }
-        Map<String, Object> r = Json.parseObject(line.substring(at + 13));
+        Map<String, Object> r = parseObject(line.substring(at + 13));
         if (!Boolean.TRUE.equals(r.get("ok"))) {
           continue;
         }
@@ -144,24 +145,20 @@ public final class Report {
         if (w.equals("W6")) {
           Map<?, ?> ms = (Map<?, ?>) r.get("w6_ms");
           for (Map.Entry<?, ?> e : ms.entrySet()) {
-            @SuppressWarnings("unchecked")
-            List<Double> xs = (List<Double>) e.getValue();
-            torch.put("w6-" + e.getKey(), Stat.of(xs));
+            torch.put("w6-" + e.getKey(), Stat.of(numbers(e.getValue())));
           }
           Map<?, ?> g = (Map<?, ?>) r.get("w6_gflops_median");
           for (Map.Entry<?, ?> e : g.entrySet()) {
-            torchW6.put(String.valueOf(e.getKey()), (Double) e.getValue());
+            torchW6.put(String.valueOf(e.getKey()), number(e.getValue()));
           }
           continue;
         }
-        @SuppressWarnings("unchecked")
-        List<Double> times = (List<Double>) r.get("times_ms");
-        Stat st = Stat.of(times);
+        Stat st = Stat.of(numbers(r.get("times_ms")));
         // W1 is reported per op; W5f (nn.LSTM) is the row Ember's W5 (nn.LSTM) compares with.
         String key = w.equals("W1") ? "w1" : w.equals("W5f") ? "w5" : w.equals("W5") ? "w5cell" : w.toLowerCase();
         torch.put(key, w.equals("W1") ? st.scale(1000.0 / Workloads.W1_OPS) : st);
-        if (r.get("rss_peak_mb") instanceof Double d) {
-          torchRss.put(w, d);
+        if (r.get("rss_peak_mb") != null) {
+          torchRss.put(w, number(r.get("rss_peak_mb")));
         }
       }
     }
@@ -275,6 +272,82 @@ public final class Report {
   }
 
   /** Reads the per-step, W6 and memory figures of reference.md for "pytorch" and "dl4j". */
+  /**
+   * Parses one JSON object as Python's json module and {@link FirstStep} write them: the strict {@link
+   * Json} after the bare tokens {@code NaN}, {@code Infinity} and {@code -Infinity} outside strings (which
+   * JSON lacks) are turned into the strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"};
+   * read numbers with {@link #number} or {@link #numbers}, which turn those back into doubles.
+   */
+  static Map<String, Object> parseObject(String text) {
+    StringBuilder b = new StringBuilder(text.length() + 16);
+    boolean inString = false;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (inString) {
+        b.append(c);
+        if (c == '\\' && i + 1 < text.length()) {
+          b.append(text.charAt(++i));
+        } else if (c == '"') {
+          inString = false;
+        }
+        continue;
+      }
+      String token = null;
+      for (String t : NON_FINITE) {
+        if (text.startsWith(t, i)) {
+          token = t;
+          break;
+        }
+      }
+      if (token != null) {
+        b.append('"').append(token).append('"');
+        i += token.length() - 1;
+      } else {
+        inString = c == '"';
+        b.append(c);
+      }
+    }
+    return Json.parseObject(b.toString());
+  }
+
+  private static final List<String> NON_FINITE = List.of("NaN", "Infinity", "-Infinity");
+
+  /**
+   * Returns a parsed JSON number as a double; also the strings {@code "NaN"}, {@code "Infinity"} and
+   * {@code "-Infinity"} that {@link #parseObject} makes of Python's tokens, and {@code "+INF"} and {@code
+   * "-INF"} that JMH writes in its JSON.
+   */
+  static double number(Object v) {
+    if (v instanceof Number n) {
+      return n.doubleValue();
+    }
+    if (v instanceof String s) {
+      switch (s) {
+        case "NaN":
+          return Double.NaN;
+        case "Infinity", "+INF":
+          return Double.POSITIVE_INFINITY;
+        case "-Infinity", "-INF":
+          return Double.NEGATIVE_INFINITY;
+        default:
+          break;
+      }
+    }
+    throw new IllegalArgumentException("expected a number, got " + Json.typeName(v) + " " + v);
+  }
+
+  /** Returns a parsed JSON array as doubles, each element read with {@link #number}. */
+  static List<Double> numbers(Object array) {
+    if (!(array instanceof List<?> list)) {
+      throw new IllegalArgumentException("expected an array, got " + Json.typeName(array));
+    }
+    List<Double> out = new ArrayList<>(list.size());
+    for (Object v : list) {
+      out.add(number(v));
+    }
+    return out;
+  }
+
   static Map<String, Ref> readReference(Path file) throws IOException {
     Ref torch = new Ref();
     Ref dl4j = new Ref();

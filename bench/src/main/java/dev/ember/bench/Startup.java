@@ -1,5 +1,6 @@
 package dev.ember.bench;
 
+import dev.ember.io.Json;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -85,9 +86,9 @@ public final class Startup {
     int rc = p.waitFor();
     if (result == null || rc != 0) {
       return String.format(Locale.ROOT, "STARTUP {\"workload\":\"%s\",\"device\":\"%s\",\"ok\":false,\"reason\":%s}",
-          workload, device, Json.quote("exit " + rc + ": " + tail.toString().strip()));
+          workload, device, Json.write("exit " + rc + ": " + tail.toString().strip()));
     }
-    Map<String, Object> child = Json.parseObject(result.substring(8));
+    Map<String, Object> child = Report.parseObject(result.substring(8));
     long end = ((Number) child.get("first_step_end_epoch_ms")).longValue();
     return result.substring(0, result.length() - 1)
         + String.format(Locale.ROOT, ",\"ok\":true,\"first_step_ms_from_launch\":%d}", end - launched);

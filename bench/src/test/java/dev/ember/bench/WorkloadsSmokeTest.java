@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.Device;
 import dev.ember.Tensor;
+import dev.ember.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,8 +67,14 @@ class WorkloadsSmokeTest {
 
   @Test
   void jsonReadsJmhAndPythonValues() {
-    Map<String, Object> m = Json.parseObject("{\"a\": [1, 2.5e3, NaN], \"b\": {\"c\": \"x\\\"y\"}, \"d\": null}");
-    assertEquals(List.of(1.0, 2500.0, Double.NaN), m.get("a"));
-    assertEquals("x\"y", ((Map<?, ?>) m.get("b")).get("c"));
+    Map<String, Object> m = Report.parseObject(
+        "{\"a\": [1, 2.5e3, NaN, Infinity, -Infinity], \"b\": {\"c\": \"x\\\"y NaN\"}, \"d\": null}");
+    assertEquals(List.of(1.0, 2500.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY),
+        Report.numbers(m.get("a")));
+    assertEquals("x\"y NaN", ((Map<?, ?>) m.get("b")).get("c"));
+    assertEquals(List.of(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1.5),
+        Report.numbers(Json.parse("[\"NaN\", \"+INF\", \"-INF\", 1.5]")));
+    assertThrows(IllegalArgumentException.class, () -> Report.parseObject("{\"a\": 1, \"a\": 2}"));
+    assertThrows(IllegalArgumentException.class, () -> Report.parseObject("{\"a\": NaNx}"));
   }
 }

@@ -78,6 +78,76 @@ public final class Json {
     return sb.toString();
   }
 
+  /**
+   * Returns a parsed JSON array of numbers as a {@code double[]}, element by element with {@link
+   * Number#doubleValue()} (integers above 2<sup>53</sup> round to the nearest double).
+   *
+   * @param array a value returned by {@link #parse}, expected to be an array of numbers
+   * @throws IllegalArgumentException if {@code array} is not an array or one of its elements is not
+   *     a number (naming the index)
+   */
+  public static double[] toDoubleArray(Object array) {
+    List<?> list = asArray(array);
+    double[] out = new double[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      Object v = list.get(i);
+      if (!(v instanceof Number n)) {
+        throw new IllegalArgumentException("json: element " + i + " is a " + typeName(v) + ", expected a number");
+      }
+      out[i] = n.doubleValue();
+    }
+    return out;
+  }
+
+  /**
+   * Returns a parsed JSON array of integers as a {@code long[]}.
+   *
+   * @param array a value returned by {@link #parse}, expected to be an array of integers (numbers
+   *     written without a fraction or an exponent)
+   * @throws IllegalArgumentException if {@code array} is not an array or one of its elements is not
+   *     an integer that fits in a {@code long} (naming the index)
+   */
+  public static long[] toLongArray(Object array) {
+    List<?> list = asArray(array);
+    long[] out = new long[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      Object v = list.get(i);
+      if (!(v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte)) {
+        throw new IllegalArgumentException("json: element " + i + " is "
+            + (v instanceof Number ? "the number " + v + ", " : "a " + typeName(v) + ", ")
+            + "expected an integer that fits in 64 bits");
+      }
+      out[i] = ((Number) v).longValue();
+    }
+    return out;
+  }
+
+  /**
+   * Returns a parsed JSON array of integers as an {@code int[]}, for shapes and indices.
+   *
+   * @param array a value returned by {@link #parse}, expected to be an array of integers
+   * @throws IllegalArgumentException if {@code array} is not an array or one of its elements is not
+   *     an integer that fits in an {@code int} (naming the index)
+   */
+  public static int[] toIntArray(Object array) {
+    long[] longs = toLongArray(array);
+    int[] out = new int[longs.length];
+    for (int i = 0; i < out.length; i++) {
+      if (longs[i] != (int) longs[i]) {
+        throw new IllegalArgumentException("json: element " + i + " is " + longs[i] + ", outside the int range");
+      }
+      out[i] = (int) longs[i];
+    }
+    return out;
+  }
+
+  private static List<?> asArray(Object array) {
+    if (!(array instanceof List<?> list)) {
+      throw new IllegalArgumentException("json: expected an array, got " + typeName(array));
+    }
+    return list;
+  }
+
   /** Returns a short name of a parsed value's JSON type, for error messages. */
   public static String typeName(Object v) {
     if (v == null) {

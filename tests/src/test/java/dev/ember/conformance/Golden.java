@@ -4,6 +4,7 @@ import dev.ember.Autograd;
 import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Tensor;
+import dev.ember.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +103,7 @@ final class Golden {
 
   @SuppressWarnings("unchecked")
   static List<Case> parse(String json) {
-    Map<String, Object> root = (Map<String, Object>) Json.parse(json);
+    Map<String, Object> root = Json.parseObject(json);
     List<Case> cases = new ArrayList<>();
     for (Object o : (List<Object>) root.get("cases")) {
       Map<String, Object> c = (Map<String, Object>) o;
@@ -129,8 +130,7 @@ final class Golden {
       return null;
     }
     Map<String, Object> m = (Map<String, Object>) o;
-    List<Object> shape = (List<Object>) m.get("shape");
-    int[] s = shape.stream().mapToInt(x -> ((Number) x).intValue()).toArray();
+    int[] s = Json.toIntArray(m.get("shape"));
     List<Object> values = (List<Object>) m.get("data");
     double[] v = new double[values.size()];
     for (int i = 0; i < v.length; i++) {

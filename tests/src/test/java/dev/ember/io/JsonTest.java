@@ -14,6 +14,17 @@ import org.junit.jupiter.api.Test;
 
 class JsonTest {
   @Test
+  void arrayHelpersConvertAndNameTheBadElement() {
+    Object parsed = Json.parse("[1, 2.5, -3]");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {1, 2.5, -3}, Json.toDoubleArray(parsed));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {4, 5}, Json.toLongArray(Json.parse("[4, 5]")));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 3}, Json.toIntArray(Json.parse("[2, 3]")));
+    var e = assertThrows(IllegalArgumentException.class, () -> Json.toLongArray(Json.parse("[1, 2.5]")));
+    assertTrue(e.getMessage().contains("1"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Json.toIntArray(Json.parse("[3000000000]")));
+  }
+
+  @Test
   void parsesEveryKindOfValue() {
     Map<String, Object> m = Json.parseObject(" {\"a\": [1, -2.5, 1e3, true, false, null],"
         + " \"s\": \"x\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\", \"o\": {}, \"e\": [],"

@@ -8,6 +8,7 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Tensor;
 import dev.ember.conformance.GoldenOps;
+import dev.ember.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -48,8 +49,7 @@ class NnGoldenParityTest {
     GoldenOps.lookup("torch.add");   // runs GoldenOps' static block, which registers NnGoldenRows
     NnGoldenRows.registerAll();
     try (InputStream in = NnGoldenParityTest.class.getResourceAsStream("/golden-cases.json")) {
-      Map<String, Object> root = (Map<String, Object>) MiniJson.parse(
-          new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      Map<String, Object> root = Json.parseObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
       cases = new ArrayList<>();
       for (Object c : (List<Object>) root.get("cases")) {
         Map<String, Object> m = (Map<String, Object>) c;
@@ -130,9 +130,8 @@ class NnGoldenParityTest {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private Tensor tensor(Map<String, Object> m, DType floating) {
-    int[] shape = ((List<Object>) m.get("shape")).stream().mapToInt(v -> ((Number) v).intValue()).toArray();
+    int[] shape = Json.toIntArray(m.get("shape"));
     double[] v = values(m);
     String dtype = (String) m.get("dtype");
     Tensor t;
@@ -161,10 +160,8 @@ class NnGoldenParityTest {
     return v;
   }
 
-  @SuppressWarnings("unchecked")
   private static String compare(String what, Tensor actual, Map<String, Object> expected, DType dtype) {
-    int[] shape = ((List<Object>) expected.get("shape")).stream().mapToInt(v -> ((Number) v).intValue())
-        .toArray();
+    int[] shape = Json.toIntArray(expected.get("shape"));
     if (!Arrays.equals(actual.shapeArray(), shape)) {
       return what + ": shape " + actual.shape() + ", expected " + Arrays.toString(shape);
     }

@@ -3,6 +3,7 @@ package dev.ember.optim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ember.Tensor;
+import dev.ember.io.Json;
 import dev.ember.optim.lr.CosineAnnealingLR;
 import dev.ember.optim.lr.ExponentialLR;
 import dev.ember.optim.lr.LRScheduler;
@@ -10,6 +11,10 @@ import dev.ember.optim.lr.LinearLR;
 import dev.ember.optim.lr.MultiStepLR;
 import dev.ember.optim.lr.OneCycleLR;
 import dev.ember.optim.lr.StepLR;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,9 +31,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 class PyTorchTraceInteropTest {
   private static final double TOL = 1e-10;
 
-  @SuppressWarnings("unchecked")
   private static Map<String, Object> data() {
-    return (Map<String, Object>) Json.resource("/interop/optim.json");
+    try (InputStream in = PyTorchTraceInteropTest.class.getResourceAsStream("/interop/optim.json")) {
+      if (in == null) {
+        throw new IllegalStateException("no resource /interop/optim.json");
+      }
+      return Json.parseObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -43,12 +54,9 @@ class PyTorchTraceInteropTest {
         .map(o -> Arguments.of(o.get("scheduler"), o));
   }
 
-  @SuppressWarnings("unchecked")
   static Tensor tensor(Object spec) {
-    Map<String, Object> m = (Map<String, Object>) spec;
-    List<Double> data = (List<Double>) m.get("data");
-    int[] shape = ((List<Double>) m.get("shape")).stream().mapToInt(Double::intValue).toArray();
-    return Tensor.of(data.stream().mapToDouble(Double::doubleValue).toArray(), shape);
+    Map<?, ?> m = (Map<?, ?>) spec;
+    return Tensor.of(Json.toDoubleArray(m.get("data")), Json.toIntArray(m.get("shape")));
   }
 
   /** Parses {@code Name(k=v, k=(a, b), k=True)} into the name and its keyword arguments. */
@@ -138,7 +146,8 @@ class PyTorchTraceInteropTest {
       Map<String, Object> expected = steps.get(s);
       opt.zeroGrad();
       Tensor l = loss(x, y, w, b);
-      assertEquals((Double) expected.get("loss_before_step"), l.item(), TOL, config + " loss before step " + s);
+      assertEquals(((Number) expected.get("loss_before_step")).doubleValue(), l.item(), TOL,
+          config + " loss before step " + s);
       l.backward();
       opt.step();
       List<Object> params = (List<Object>) expected.get("params");
@@ -168,17 +177,17 @@ class PyTorchTraceInteropTest {
   @SuppressWarnings("unchecked")
   void reproducesPyTorchLearningRates(String config, Map<String, Object> run) {
     Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
-    SGD opt = new SGD(List.of(w), SGD.options((Double) run.get("base_lr")));
+    SGD opt = new SGD(List.of(w), SGD.options(((Number) run.get("base_lr")).doubleValue()));
     var call = parseCall(config);
     LRScheduler sched = schedule(call.getKey(), call.getValue(), opt);
-    List<Double> expected = (List<Double>) run.get("lr_after_each_step");
-    for (int s = 0; s < expected.size(); s++) {
+    double[] expected = Json.toDoubleArray(run.get("lr_after_each_step"));
+    for (int s = 0; s < expected.length; s++) {
       w.square().sum().backward();
       opt.step();
       opt.zeroGrad();
       sched.step();
-      assertEquals(expected.get(s), sched.getLastLr()[0], TOL, config + " lr after step " + (s + 1));
-      assertEquals(expected.get(s), opt.paramGroups().get(0).lr(), TOL, config + " group lr after step " + (s + 1));
+      assertEquals(expected[s], sched.getLastLr()[0], TOL, config + " lr after step " + (s + 1));
+      assertEquals(expected[s], opt.paramGroups().get(0).lr(), TOL, config + " group lr after step " + (s + 1));
     }
   }
 }

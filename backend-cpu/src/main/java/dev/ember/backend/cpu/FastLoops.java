@@ -73,7 +73,7 @@ final class FastLoops {
   }
 
   static void binaryF32(BinaryOp op, long a, long sa, long b, long sb, long y, long sy, int n) {
-    if (sa == 4 && sy == 4 && (sb == 4 || sb == 0) && denseF32(op, a, b, sb == 0, y, n)) {
+    if (sa == 4 && (sb == 4 || sb == 0) && sy == (op.isPredicate() ? 1 : 4) && denseF32(op, a, b, sb == 0, y, n)) {
       return;
     }
     switch (op) {
@@ -142,6 +142,17 @@ final class FastLoops {
    * is either a run too or, with {@code scalarB}, one value broadcast. Returns false for other ops.
    */
   private static boolean denseF32(BinaryOp op, long a, long b, boolean scalarB, long y, int n) {
+    if (scalarB && op == BinaryOp.GT) {
+      // The ReLU mask: y is bool, one byte per element.
+      float v = U.getFloat(b);
+      for (int k = 0; k < n; k++) {
+        U.putByte(y + k, (byte) (U.getFloat(a + 4L * k) > v ? 1 : 0));
+      }
+      return true;
+    }
+    if (op.isPredicate()) {
+      return false;
+    }
     if (scalarB) {
       float v = U.getFloat(b);
       switch (op) {
@@ -261,6 +272,12 @@ final class FastLoops {
 
   /** Converts bool bytes to float32 ones and zeros. */
   static void boolToF32(long x, long sx, long y, long sy, int n) {
+    if (sx == 1 && sy == 4) {
+      for (int k = 0; k < n; k++) {
+        U.putFloat(y + 4L * k, U.getByte(x + k) != 0 ? 1f : 0f);
+      }
+      return;
+    }
     for (int k = 0; k < n; k++, x += sx, y += sy) {
       U.putFloat(y, U.getByte(x) != 0 ? 1f : 0f);
     }

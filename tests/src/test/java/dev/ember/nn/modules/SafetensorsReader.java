@@ -1,14 +1,13 @@
 package dev.ember.nn.modules;
 
 import dev.ember.Tensor;
-import dev.ember.optim.Json;
+import dev.ember.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** Reads a {@code .safetensors} test resource (F32, F64, I64) into tensors, in file order. */
@@ -28,8 +27,7 @@ final class SafetensorsReader {
     }
     ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     int headerLen = (int) buf.getLong(0);
-    Map<String, Object> header = (Map<String, Object>) Json.parse(new String(bytes, 8, headerLen,
-        StandardCharsets.UTF_8));
+    Map<String, Object> header = Json.parseObject(new String(bytes, 8, headerLen, StandardCharsets.UTF_8));
     int base = 8 + headerLen;
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : header.entrySet()) {
@@ -37,9 +35,9 @@ final class SafetensorsReader {
         continue;
       }
       Map<String, Object> spec = (Map<String, Object>) e.getValue();
-      int[] shape = ((List<Double>) spec.get("shape")).stream().mapToInt(Double::intValue).toArray();
-      List<Double> offs = (List<Double>) spec.get("data_offsets");
-      int begin = base + offs.get(0).intValue();
+      int[] shape = Json.toIntArray(spec.get("shape"));
+      long[] offs = Json.toLongArray(spec.get("data_offsets"));
+      int begin = base + Math.toIntExact(offs[0]);
       int n = 1;
       for (int d : shape) {
         n *= d;
