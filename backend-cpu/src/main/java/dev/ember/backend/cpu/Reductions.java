@@ -144,6 +144,26 @@ final class Reductions {
             }
             return;
           }
+          if (sc == 0 && so == 1) {
+            // The reduced index c is the same along the run: the first slice initializes a row of
+            // outputs, later ones update it with branch-free selects.
+            if (!seen[o]) {
+              for (int k = 0; k < n; k++, a += step) {
+                best[o + k] = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+                position[o + k] = c;
+                seen[o + k] = true;
+              }
+              return;
+            }
+            for (int k = 0; k < n; k++, a += step) {
+              double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+              double r = best[o + k];
+              boolean better = (max ? v > r : v < r) || (v != v && r == r);
+              best[o + k] = better ? v : r;
+              position[o + k] = better ? c : position[o + k];
+            }
+            return;
+          }
           for (int k = 0, q = o, idx = c; k < n; k++, a += step, q += so, idx += sc) {
             double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
             double r = best[q];
