@@ -38,18 +38,18 @@ final class StridedLoop {
 
   /** Iterates over {@code shape}; {@code strides[j]} and {@code offsets[j]} describe operand j. */
   static void forEach(int[] shape, int[][] strides, long[] offsets, Body body) {
-    iterate(shape, strides, offsets, false, adapt(strides.length, body));
+    iterate(shape, strides, offsets, false, adapt(strides.length, body), body);
   }
 
   /** Like {@link #forEach} but may run pieces on several threads: the body must be thread-safe. */
   static void forEachParallel(int[] shape, int[][] strides, long[] offsets, Body body) {
-    iterate(shape, strides, offsets, true, adapt(strides.length, body));
+    iterate(shape, strides, offsets, true, adapt(strides.length, body), body);
   }
 
   /** Iterates four operands over {@code shape}, possibly in parallel (thread-safe body). */
   static void forEach4(int[] shape, int[][] strides, long[] offsets, Body4 body) {
     iterate(shape, strides, offsets, true, (p, s, n) -> body.run((int) p[0], s[0], (int) p[1], s[1], (int) p[2],
-        s[2], (int) p[3], s[3], n));
+        s[2], (int) p[3], s[3], n), null);
   }
 
   private static Runs adapt(int ops, Body body) {
@@ -57,7 +57,8 @@ final class StridedLoop {
         ops > 2 ? (int) p[2] : 0, ops > 2 ? s[2] : 0, n);
   }
 
-  private static void iterate(int[] shape, int[][] strides, long[] offsets, boolean parallel, Runs body) {
+  private static void iterate(int[] shape, int[][] strides, long[] offsets, boolean parallel, Runs body,
+      Body direct) {
     int ops = strides.length;
     int rank = shape.length;
     long total = 1;
@@ -105,6 +106,23 @@ final class StridedLoop {
     }
     long outer = total / inner;
     if (!parallel || POOL == null || total < PARALLEL_THRESHOLD) {
+      if (direct != null && r == 2) {
+        // One outer dim (the common case after merging): call the body straight, without the
+        // generic counter walk and its adapter, which cost more than a short run's work.
+        long p0 = offsets[0];
+        long p1 = ops > 1 ? offsets[1] : 0;
+        long p2 = ops > 2 ? offsets[2] : 0;
+        int d0 = st[0][0];
+        int d1 = ops > 1 ? st[1][0] : 0;
+        int d2 = ops > 2 ? st[2][0] : 0;
+        int s0 = innerStrides[0];
+        int s1 = ops > 1 ? innerStrides[1] : 0;
+        int s2 = ops > 2 ? innerStrides[2] : 0;
+        for (int it = 0; it < sh[0]; it++, p0 += d0, p1 += d1, p2 += d2) {
+          direct.run((int) p0, s0, (int) p1, s1, (int) p2, s2, inner);
+        }
+        return;
+      }
       walk(sh, st, r, offsets, 0, outer, inner, innerStrides, body);
       return;
     }
