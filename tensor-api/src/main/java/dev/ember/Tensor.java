@@ -411,6 +411,11 @@ public final class Tensor implements AutoCloseable {
     return Creation.randn(t.shape(), t.dtype, t.device(), Generator.global());
   }
 
+  /** Returns int64 integers uniform in [low, high) with this tensor's shape and device. */
+  public static Tensor randintLike(Tensor t, long low, long high) {
+    return Creation.randint(low, high, t.shape(), t.device(), Generator.global());
+  }
+
   /** Sets the seed of the default generator ({@code torch.manual_seed}). */
   public static void manualSeed(long seed) {
     Generator.global().manualSeed(seed);

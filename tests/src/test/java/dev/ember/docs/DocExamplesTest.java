@@ -78,6 +78,18 @@ class DocExamplesTest {
   }
 
   @Test
+  void likeFactoriesKeepShapeAndDevice() {
+    Tensor t = Tensor.zeros(2, 3);
+    Tensor r = Tensor.randintLike(t, 5, 9);
+    assertArrayEquals(new int[] {2, 3}, r.shapeArray());
+    for (long v : r.toLongArray()) {
+      assertTrue(v >= 5 && v < 9, "randintLike value " + v);
+    }
+    assertEquals(dev.ember.DType.INT64, r.dtype());
+    assertEquals(t.device(), Tensor.randnLike(t).device());
+  }
+
+  @Test
   void guideScopeFreesWhatItOwns() {
     Tensor kept;
     Tensor dropped;
