@@ -55,6 +55,27 @@ class LargeKernelPathTest {
       agree("log1p " + t, Tensor::log1p, positive, tol);
       agree("sqrt " + t, Tensor::sqrt, positive, tol);
       agree("rsqrt " + t, Tensor::rsqrt, positive, tol);
+      Tensor rows = x.reshape(-1, 600);
+      Tensor fusedSoftmax = rows.softmax(-1);
+      Tensor fusedLog = rows.logSoftmax(-1);
+      for (int r = 0; r < rows.size(0); r += 97) {
+        Tensor row = rows.narrow(0, r, 1).clone();
+        double[] expected = row.softmax(-1).toDoubleArray();
+        double[] expectedLog = row.logSoftmax(-1).toDoubleArray();
+        double[] got = fusedSoftmax.narrow(0, r, 1).toDoubleArray();
+        double[] gotLog = fusedLog.narrow(0, r, 1).toDoubleArray();
+        for (int i = 0; i < expected.length; i++) {
+          assertEquals(expected[i], got[i], tol * Math.max(1, expected[i]), "softmax " + t);
+          assertEquals(expectedLog[i], gotLog[i], tol * 10 * Math.max(1, Math.abs(expectedLog[i])), "log_softmax " + t);
+        }
+      }
+      Tensor extreme = rows.sign().mul(400);
+      for (double v : extreme.logSoftmax(-1).toDoubleArray()) {
+        assertTrue(Double.isFinite(v), "log_softmax at +-400 must stay finite (" + t + ")");
+      }
+      for (double v : extreme.softmax(-1).toDoubleArray()) {
+        assertTrue(Double.isFinite(v) && v >= 0 && v <= 1, "softmax at +-400 must stay in [0, 1] (" + t + ")");
+      }
       for (UnaryOp op : new UnaryOp[] {UnaryOp.GELU, UnaryOp.GELU_GRAD, UnaryOp.GELU_TANH, UnaryOp.GELU_TANH_GRAD}) {
         agree(op + " " + t, v -> Dispatch.unary(op, v), x, tol);
       }
