@@ -46,6 +46,8 @@ final class Reductions {
     if (raw && position == null) {
       foldFloating(op, x, xs, outStrides, acc);
       java.util.Arrays.fill(started, true);
+    } else if (raw && reducedDim >= 0 && xs.isContiguous()) {
+      argContiguous(op == ReduceOp.ARGMAX, x, xs, reducedDim, acc, position);
     } else if (raw && reducedDim >= 0) {
       argFloating(op == ReduceOp.ARGMAX, x, xs, outStrides, counterStride, acc, position);
     } else {
@@ -112,6 +114,69 @@ final class Reductions {
   }
 
   /**
+   * Arg-max (or min) of a contiguous float tensor viewed as [outer, K, inner] along K, a block of the
+   * inner dim at a time so the running extremes stay in small arrays: with one output row per
+   * element of the slices, folding slice after slice over whole rows streams twice the data through
+   * the cache (max pooling's windows). The first extreme wins; NaN counts as the extreme.
+   */
+  private static void argContiguous(boolean max, CpuStorage x, Strided xs, int dim, double[] best,
+      long[] position) {
+    int[] shape = xs.shape();
+    int k = shape[dim];
+    long outer = 1;
+    long inner = 1;
+    for (int d = 0; d < dim; d++) {
+      outer *= shape[d];
+    }
+    for (int d = dim + 1; d < shape.length; d++) {
+      inner *= shape[d];
+    }
+    boolean single = xs.dtype() == dev.ember.DType.FLOAT32;
+    int size = single ? 4 : 8;
+    long base = x.at(xs.offset());
+    int block = 512;
+    double[] bv = new double[block];
+    int[] bi = new int[block];
+    for (long o = 0; o < outer; o++) {
+      for (long c0 = 0; c0 < inner; c0 += block) {
+        int len = (int) Math.min(block, inner - c0);
+        long row = base + ((o * k) * inner + c0) * size;
+        for (int j = 0; j < len; j++) {
+          bv[j] = single ? Raw.U.getFloat(row + 4L * j) : Raw.U.getDouble(row + 8L * j);
+          bi[j] = 0;
+        }
+        for (int s = 1; s < k; s++) {
+          long slice = row + (long) s * inner * size;
+          if (single && max) {
+            // Non-short-circuit logic keeps the loop free of data-dependent branches, which random
+            // data would mispredict half the time.
+            for (int j = 0; j < len; j++) {
+              double v = Raw.U.getFloat(slice + 4L * j);
+              double r = bv[j];
+              int better = -(((v > r) | ((v != v) & (r == r))) ? 1 : 0);
+              bv[j] = Math.max(v, r);
+              bi[j] = (bi[j] & ~better) | (s & better);
+            }
+            continue;
+          }
+          for (int j = 0; j < len; j++) {
+            double v = single ? Raw.U.getFloat(slice + 4L * j) : Raw.U.getDouble(slice + 8L * j);
+            double r = bv[j];
+            boolean better = (max ? v > r : v < r) | ((v != v) & (r == r));
+            bv[j] = better ? v : r;
+            bi[j] = better ? s : bi[j];
+          }
+        }
+        int out = (int) (o * inner + c0);
+        for (int j = 0; j < len; j++) {
+          best[out + j] = bv[j];
+          position[out + j] = bi[j];
+        }
+      }
+    }
+  }
+
+  /**
    * Finds the first maximum (or minimum) of float32/float64 {@code x} along its one reduced dim, NaN
    * counting as the extreme, with raw loads.
    */
@@ -152,6 +217,17 @@ final class Reductions {
                 best[o + k] = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
                 position[o + k] = c;
                 seen[o + k] = true;
+              }
+              return;
+            }
+            if (single && max && step == 4) {
+              // Max pooling's case, with constant strides and no loop-invariant tests.
+              for (int k = 0; k < n; k++) {
+                double v = Raw.U.getFloat(a + 4L * k);
+                double r = best[o + k];
+                boolean better = v > r || (v != v && r == r);
+                best[o + k] = better ? v : r;
+                position[o + k] = better ? c : position[o + k];
               }
               return;
             }
@@ -222,6 +298,20 @@ final class Reductions {
 
   private static void writeOut(Strided out, CpuStorage y, int m, long[] position, boolean floating, double[] acc,
       long[] accLong) {
+    if (out.isContiguous() && (position != null ? out.dtype() == dev.ember.DType.INT64
+        : out.dtype() == dev.ember.DType.FLOAT32)) {
+      long at = y.at(out.offset());
+      if (position != null) {
+        for (int lin = 0; lin < m; lin++) {
+          Raw.U.putLong(at + 8L * lin, position[lin]);
+        }
+      } else {
+        for (int lin = 0; lin < m; lin++) {
+          Raw.U.putFloat(at + 4L * lin, (float) acc[lin]);
+        }
+      }
+      return;
+    }
     if (out.isContiguous()) {
       int base = (int) out.offset();
       for (int lin = 0; lin < m; lin++) {
