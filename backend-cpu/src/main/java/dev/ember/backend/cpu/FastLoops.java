@@ -285,9 +285,12 @@ final class FastLoops {
 
   static void whereF32(long c, long sc, long a, long sa, long b, long sb, long y, long sy, int n) {
     if (sc == 1 && sa == 4 && sy == 4 && (sb == 4 || sb == 0)) {
+      // Select by bit masks: no data-dependent branch to mispredict on a
+      // random mask such as ReLU's; the bits are copied exactly (NaN, -0.0, infinities).
       long bs = sb;
       for (int k = 0; k < n; k++) {
-        U.putFloat(y + 4L * k, U.getByte(c + k) != 0 ? U.getFloat(a + 4L * k) : U.getFloat(b + bs * k));
+        int m = -(U.getByte(c + k) != 0 ? 1 : 0);
+        U.putInt(y + 4L * k, (U.getInt(a + 4L * k) & m) | (U.getInt(b + bs * k) & ~m));
       }
       return;
     }

@@ -86,13 +86,10 @@ final class Reductions {
                 }
               }
               default -> {
+                // Math.max/min propagate NaN, as PyTorch's amax/amin do, without branches.
                 for (int k = 0; k < n; k++, a += step) {
                   double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
-                  if (v != v || r != r) {
-                    r = Double.NaN;
-                  } else if (max ? v > r : v < r) {
-                    r = v;
-                  }
+                  r = max ? Math.max(r, v) : Math.min(r, v);
                 }
               }
             }
@@ -103,10 +100,7 @@ final class Reductions {
               switch (op) {
                 case SUM -> acc[q] += v;
                 case PROD -> acc[q] *= v;
-                default -> {
-                  double r = acc[q];
-                  acc[q] = v != v || r != r ? Double.NaN : (max ? Math.max(r, v) : Math.min(r, v));
-                }
+                default -> acc[q] = max ? Math.max(acc[q], v) : Math.min(acc[q], v);
               }
             }
           }
