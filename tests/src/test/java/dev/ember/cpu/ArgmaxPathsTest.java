@@ -42,6 +42,16 @@ class ArgmaxPathsTest {
   }
 
   @Test
+  void amaxAndAminPropagateNan() {
+    for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+      Tensor x = Tensor.of(new double[] {1, Double.NaN, 3, -2, 5, 0}, 2, 3).to(t);
+      assertArrayEquals(new double[] {Double.NaN, 5}, x.amax(1, false).toDoubleArray(), 0.0, t.toString());
+      assertArrayEquals(new double[] {Double.NaN, -2}, x.amin(1, false).toDoubleArray(), 0.0, t.toString());
+      assertArrayEquals(new double[] {1, Double.NaN, 5}, x.amax(0, false).toDoubleArray(), 0.0, t.toString());
+    }
+  }
+
+  @Test
   void firstExtremeWinsAndNanIsTheExtreme() {
     Random rnd = new Random(5);
     int[] shape = {3, 5, 700};
