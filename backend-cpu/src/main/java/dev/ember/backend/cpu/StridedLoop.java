@@ -15,7 +15,8 @@ final class StridedLoop {
    * workers (and to OpenBLAS threads still spinning after a GEMM) than they gain.
    */
   static final long PARALLEL_THRESHOLD = Long.getLong("ember.cpu.parallelThreshold", 1L << 18);
-  private static final int THREADS = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+  private static final int THREADS = Integer.getInteger("ember.cpu.threads",
+      Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8)));
   private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
 
   /** The innermost run: element k of operand j is at {@code oj + k * sj}. */
