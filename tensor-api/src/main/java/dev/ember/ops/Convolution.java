@@ -233,18 +233,7 @@ public final class Convolution {
   private static Tensor conv(String op, Tensor x, Tensor weight, Tensor bias, int[] stride, int[] pad,
       int[] dilation, int groups, int spatial) {
     boolean unbatched = x.dim() == spatial + 1;
-    if (x.dim() != spatial + 2 && !unbatched) {
-      throw new IllegalArgumentException(op + ": expected " + (spatial + 1) + "-d (unbatched) or "
-          + (spatial + 2) + "-d (batched) input " + (spatial == 2 ? "[N, C, H, W]" : "[N, C, L]") + ", got "
-          + x.shape());
-    }
-    if (weight.dim() != spatial + 2) {
-      throw new IllegalArgumentException(op + ": expected a " + (spatial + 2) + "-d weight "
-          + (spatial == 2 ? "[O, C / groups, kh, kw]" : "[O, C / groups, k]") + ", got " + weight.shape());
-    }
-    checkFloating(op, x, weight, bias);
-    Tensor xb = unbatched ? x.unsqueeze(0) : x;
-    Tensor x4 = spatial == 1 ? xb.unsqueeze(2) : xb;
+    Tensor x4 = lift(op, x, weight, bias, spatial, "O, C / groups");
     Tensor w4 = spatial == 1 ? weight.unsqueeze(2) : weight;
     int n = x4.size(0);
     int c = x4.size(1);
@@ -287,20 +276,31 @@ public final class Convolution {
     return unbatched ? out.squeeze(0) : out;
   }
 
-  private static Tensor convTranspose(String op, Tensor x, Tensor weight, Tensor bias, int[] stride,
-      int[] padding, int[] outputPadding, int groups, int[] dilation, int spatial) {
+  /**
+   * Checks the ranks and dtypes of a (transposed) convolution's operands and returns the input as
+   * [N, C, H, W]: an unbatched input gains N = 1, a 1-d one H = 1. {@code weightDims} names the
+   * weight's leading dims for the message.
+   */
+  private static Tensor lift(String op, Tensor x, Tensor weight, Tensor bias, int spatial, String weightDims) {
     boolean unbatched = x.dim() == spatial + 1;
     if (x.dim() != spatial + 2 && !unbatched) {
       throw new IllegalArgumentException(op + ": expected " + (spatial + 1) + "-d (unbatched) or "
-          + (spatial + 2) + "-d (batched) input, got " + x.shape());
+          + (spatial + 2) + "-d (batched) input " + (spatial == 2 ? "[N, C, H, W]" : "[N, C, L]") + ", got "
+          + x.shape());
     }
     if (weight.dim() != spatial + 2) {
-      throw new IllegalArgumentException(op + ": expected a " + (spatial + 2) + "-d weight [C, O / groups, "
-          + (spatial == 2 ? "kh, kw" : "k") + "], got " + weight.shape());
+      throw new IllegalArgumentException(op + ": expected a " + (spatial + 2) + "-d weight [" + weightDims
+          + (spatial == 2 ? ", kh, kw]" : ", k]") + ", got " + weight.shape());
     }
     checkFloating(op, x, weight, bias);
     Tensor xb = unbatched ? x.unsqueeze(0) : x;
-    Tensor x4 = spatial == 1 ? xb.unsqueeze(2) : xb;
+    return spatial == 1 ? xb.unsqueeze(2) : xb;
+  }
+
+  private static Tensor convTranspose(String op, Tensor x, Tensor weight, Tensor bias, int[] stride,
+      int[] padding, int[] outputPadding, int groups, int[] dilation, int spatial) {
+    boolean unbatched = x.dim() == spatial + 1;
+    Tensor x4 = lift(op, x, weight, bias, spatial, "C, O / groups");
     Tensor w4 = spatial == 1 ? weight.unsqueeze(2) : weight;
     int n = x4.size(0);
     int c = x4.size(1);
