@@ -233,6 +233,24 @@ public final class Autograd {
           continue;
         }
         Tensor[] inputGrads = grad == null ? new Tensor[node.next.length] : node.run(grad);
+        if (temporaries != null && grad != null && !targetSet.contains(node) && node.retained == null) {
+          // The node has consumed its gradient: free it now unless an input gradient shares its
+          // storage (add passes it on, views of it) — this keeps backward's peak memory at the
+          // live frontier instead of every gradient of the graph.
+          boolean passedOn = false;
+          for (Tensor ig : inputGrads) {
+            passedOn |= ig != null && ig.storageIdentity() == grad.storageIdentity();
+          }
+          // The same tensor may also wait as another node's gradient (an op that hands one
+          // gradient to several inputs).
+          for (Tensor waiting : pending.values()) {
+            passedOn |= waiting.storageIdentity() == grad.storageIdentity();
+          }
+          if (!passedOn) {
+            owned.remove(grad);
+            temporaries.freeIfOwned(grad);
+          }
+        }
         for (int i = 0; i < node.next.length; i++) {
           Node m = node.next[i];
           if (m == null) {

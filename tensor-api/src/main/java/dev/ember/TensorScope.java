@@ -36,6 +36,7 @@ public final class TensorScope implements AutoCloseable {
   private final TensorScope parent;
   private final boolean owning;
   private final List<Tensor> owned = new ArrayList<>();
+  private final Set<Object> ownedStorages = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Set<Object> kept = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Set<Object> escaped = Collections.newSetFromMap(new IdentityHashMap<>());
   private boolean closed;
@@ -67,6 +68,7 @@ public final class TensorScope implements AutoCloseable {
     TensorScope s = CURRENT.get();
     if (s != null && s.owning) {
       s.owned.add(t);
+      s.ownedStorages.add(t.storageIdentity());
     }
   }
 
@@ -101,6 +103,21 @@ public final class TensorScope implements AutoCloseable {
     return t;
   }
 
+  /**
+   * Frees {@code t}'s storage now if this scope owns it and it is neither kept nor escaped; returns
+   * whether it did. For code that knows a temporary is dead before the scope ends (the autograd
+   * engine, after a node has consumed its gradient).
+   */
+  boolean freeIfOwned(Tensor t) {
+    Object id = t.storageIdentity();
+    if (!ownedStorages.contains(id) || kept.contains(id) || escaped.contains(id)) {
+      return false;
+    }
+    ownedStorages.remove(id);
+    t.freeStorage();
+    return true;
+  }
+
   /** Keeps every tensor of {@code tensors}; see {@link #keep(Tensor)}. */
   public void keepAll(Iterable<Tensor> tensors) {
     for (Tensor t : tensors) {
@@ -131,11 +148,13 @@ public final class TensorScope implements AutoCloseable {
       if (kept.contains(t.storageIdentity())) {
         if (heir != null) {
           heir.owned.add(t);
+          heir.ownedStorages.add(t.storageIdentity());
         }
       } else {
         t.freeStorage();
       }
     }
     owned.clear();
+    ownedStorages.clear();
   }
 }
