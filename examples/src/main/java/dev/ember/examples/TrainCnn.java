@@ -79,6 +79,7 @@ public final class TrainCnn {
     int batchSize = cli.getInt("batch-size", 64);
     double lr = cli.getDouble("lr", 1e-3);
     Device device = Device.parse(cli.get("device", "cpu"));
+    Tensor.zeros(1).to(device);   // fail now, with the reason, rather than after loading the data
     long seed = cli.getInt("seed", 1);
     Path dir = Path.of(cli.get("out", "runs/cnn"));
     Files.createDirectories(dir);
