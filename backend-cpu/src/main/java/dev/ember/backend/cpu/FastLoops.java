@@ -238,6 +238,11 @@ final class FastLoops {
 
   /** Copies {@code n} elements of {@code size} bytes between strided addresses (no conversion). */
   static void copySame(int size, long x, long sx, long y, long sy, int n) {
+    if (sx == size && sy == size) {
+      // A unit-stride run (im2col's rows, slices): one block copy.
+      U.copyMemory(x, y, (long) n * size);
+      return;
+    }
     switch (size) {
       case 8 -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
