@@ -25,7 +25,6 @@ final class Reductions {
     double[] acc = new double[m];
     long[] accLong = floating ? null : new long[m];
     long[] position = (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN) ? new long[m] : null;
-    boolean[] started = new boolean[m];
     int reducedDim = -1;
     for (int d = 0; d < shape.length; d++) {
       if (outStrides[d] == 0 && shape[d] != 1) {
@@ -45,13 +44,12 @@ final class Reductions {
     boolean raw = xs.dtype() == dev.ember.DType.FLOAT32 || xs.dtype() == dev.ember.DType.FLOAT64;
     if (raw && position == null) {
       foldFloating(op, x, xs, outStrides, acc);
-      java.util.Arrays.fill(started, true);
     } else if (raw && reducedDim >= 0 && xs.isContiguous()) {
       argContiguous(op == ReduceOp.ARGMAX, x, xs, reducedDim, acc, position);
     } else if (raw && reducedDim >= 0) {
       argFloating(op == ReduceOp.ARGMAX, x, xs, outStrides, counterStride, acc, position);
     } else {
-      foldGeneric(op, x, xs, floating, shape, outStrides, counterStride, acc, accLong, position, started);
+      foldGeneric(op, x, xs, floating, shape, outStrides, counterStride, acc, accLong, position);
     }
     writeOut(out, y, m, position, floating, acc, accLong);
   }
@@ -214,17 +212,6 @@ final class Reductions {
               }
               return;
             }
-            if (single && max && step == 4) {
-              // Max pooling's case, with constant strides and no loop-invariant tests.
-              for (int k = 0; k < n; k++) {
-                double v = Raw.U.getFloat(a + 4L * k);
-                double r = best[o + k];
-                boolean better = v > r || (v != v && r == r);
-                best[o + k] = better ? v : r;
-                position[o + k] = better ? c : position[o + k];
-              }
-              return;
-            }
             for (int k = 0; k < n; k++, a += step) {
               double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
               double r = best[o + k];
@@ -247,7 +234,8 @@ final class Reductions {
   }
 
   private static void foldGeneric(ReduceOp op, CpuStorage x, Strided xs, boolean floating, int[] shape,
-      int[] outStrides, int[] counterStride, double[] acc, long[] accLong, long[] position, boolean[] started) {
+      int[] outStrides, int[] counterStride, double[] acc, long[] accLong, long[] position) {
+    boolean[] started = new boolean[acc.length];
     StridedLoop.forEach(shape, new int[][] {xs.strides(), outStrides, counterStride},
         new long[] {xs.offset(), 0, 0}, (i, si, o, so, c, sc, n) -> {
           for (int k = 0; k < n; k++, i += si, o += so, c += sc) {
