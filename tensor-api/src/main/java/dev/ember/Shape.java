@@ -19,7 +19,7 @@ public final class Shape {
   /**
    * Returns the shape with the given sizes.
    *
-   * @throws IllegalArgumentException if a size is negative
+   * @throws IllegalArgumentException if a size is negative or the element count overflows
    */
   public static Shape of(int... dims) {
     for (int d : dims) {
@@ -27,6 +27,7 @@ public final class Shape {
         throw new IllegalArgumentException("shape: negative size in " + Arrays.toString(dims));
       }
     }
+    numel(dims);
     return dims.length == 0 ? SCALAR : new Shape(dims.clone());
   }
 
@@ -55,11 +56,25 @@ public final class Shape {
     return numel(dims);
   }
 
-  /** Returns the number of elements of a shape given as sizes. */
+  /**
+   * Returns the number of elements of a shape given as sizes.
+   *
+   * @throws IllegalArgumentException if the count overflows a long (a shape no tensor can have)
+   */
   public static long numel(int[] dims) {
     long n = 1;
     for (int d : dims) {
-      n *= d;
+      long next = n * d;
+      if (d != 0 && next / d != n) {
+        for (int z : dims) {
+          if (z == 0) {
+            return 0;
+          }
+        }
+        throw new IllegalArgumentException("shape: the number of elements of " + Arrays.toString(dims)
+            + " overflows a 64-bit count (more than " + Long.MAX_VALUE + ")");
+      }
+      n = next;
     }
     return n;
   }

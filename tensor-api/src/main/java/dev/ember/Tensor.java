@@ -1006,7 +1006,7 @@ public final class Tensor implements AutoCloseable {
 
   /** Returns the flat index (int64, 0-d) of the first maximum. */
   public Tensor argmax() {
-    return Reductions.argmax(this.reshape(-1), 0, false, true);
+    return Reductions.argmaxAll(this, true);
   }
 
   /** Returns the index (int64) of the first maximum along {@code dim}. */
@@ -1133,9 +1133,9 @@ public final class Tensor implements AutoCloseable {
     return Views.expand(this, newShape);
   }
 
-  /** Returns a view of {@code length} elements of {@code dim} from {@code start}. */
+  /** Returns a view of {@code length} elements of {@code dim} from {@code start} (may be negative). */
   public Tensor narrow(int dim, int start, int length) {
-    return Views.slice(this, dim, start, start + length, 1);
+    return Views.narrow(this, dim, start, length);
   }
 
   /** Returns the view {@code x[..., start:end:step, ...]} on {@code dim} (Python slice rules). */

@@ -148,7 +148,8 @@ public final class Dispatch {
 
   /**
    * Computes a binary op into {@code out} in place ({@code out = op(out, b)}); {@code b} broadcasts to
-   * {@code out}'s shape and the result must be castable to {@code out}'s dtype.
+   * {@code out}'s shape and the result must be castable to {@code out}'s dtype. Overlapping memory
+   * follows {@link MemOverlap}'s rules.
    */
   public static void binaryInPlace(String name, BinaryOp op, Tensor out, Tensor b) {
     Backend backend = backendOf(name, out, b);
@@ -162,7 +163,9 @@ public final class Dispatch {
       common = DType.FLOAT32;
     }
     checkCastable(name, common, out.dtype());
-    backend.binary(op, out.strided(), broadcastTo(cast(b, out.dtype()), shape), out.strided());
+    MemOverlap.checkNoInternalOverlap(name, out);
+    Tensor read = MemOverlap.readableWhileWriting(name, out, cast(b, out.dtype()));
+    backend.binary(op, out.strided(), broadcastTo(read, shape), out.strided());
   }
 
   /**

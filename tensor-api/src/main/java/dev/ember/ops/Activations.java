@@ -92,7 +92,7 @@ public final class Activations {
     Tensor xf = x.dtype().isFloatingPoint() ? x : x.to(DType.FLOAT32);
     Tensor out;
     try (var off = dev.ember.GradMode.noGrad()) {
-      Tensor shifted = xf.sub(xf.amax(d, true));
+      Tensor shifted = xf.sub(Reductions.maxOrZeros(xf, new int[] {d}));
       Tensor e = shifted.exp();
       out = e.div(e.sum(d, true));
     }
@@ -110,7 +110,7 @@ public final class Activations {
     Tensor xf = x.dtype().isFloatingPoint() ? x : x.to(DType.FLOAT32);
     Tensor out;
     try (var off = dev.ember.GradMode.noGrad()) {
-      Tensor shifted = xf.sub(xf.amax(d, true));
+      Tensor shifted = xf.sub(Reductions.maxOrZeros(xf, new int[] {d}));
       out = shifted.sub(shifted.exp().sum(d, true).log());
     }
     Tensor ls = out;

@@ -6,6 +6,7 @@ import dev.ember.DType;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.internal.Dispatch;
+import dev.ember.internal.MemOverlap;
 import dev.ember.spi.BinaryOp;
 import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
@@ -180,8 +181,10 @@ public final class Arithmetic {
   public static Tensor inPlace(String name, Tensor self, Tensor other, BinaryOp op,
       BinaryOperator<Tensor> outOfPlace) {
     checkInPlaceAllowed(name, self);
+    MemOverlap.checkNoInternalOverlap(name, self);
+    Tensor read = MemOverlap.readableWhileWriting(name, self, other);
     if (!GradMode.isEnabled() || !(self.requiresGrad() || other.requiresGrad())) {
-      Dispatch.binaryInPlace(name, op, self, other);
+      Dispatch.binaryInPlace(name, op, self, read);
       self.bumpVersion();
       return self;
     }
@@ -191,6 +194,7 @@ public final class Arithmetic {
   /** Runs {@code fn} in place on {@code self} (see {@link #inPlace}). */
   public static Tensor inPlaceUnary(String name, Tensor self, UnaryOperator<Tensor> fn) {
     checkInPlaceAllowed(name, self);
+    MemOverlap.checkNoInternalOverlap(name, self);
     // The op's backward may read the old values (mul_ saves self for the other input's gradient),
     // and the copy below overwrites them: when a graph may be recorded, compute from a private,
     // differentiable copy of the old values, as PyTorch saves original_self for in-place ops.
@@ -218,13 +222,17 @@ public final class Arithmetic {
       return inPlace("add_", self, alpha == 1 ? other : other.mul(alpha), BinaryOp.ADD, Tensor::add);
     }
     checkInPlaceAllowed("add_", self);
-    Tensor b = Dispatch.cast(other, self.dtype());
+    MemOverlap.checkNoInternalOverlap("add_", self);
+    Tensor b = MemOverlap.readableWhileWriting("add_", self, Dispatch.cast(other, self.dtype()));
     self.backend().axpby(1, self.strided(), alpha, b.strided(), self.strided());
     self.bumpVersion();
     return self;
   }
 
-  /** Sets every element of {@code self} to {@code value}; returns {@code self}. */
+  /**
+   * Sets every element of {@code self} to {@code value}; returns {@code self}. Allowed on broadcast
+   * views, as in PyTorch: every element gets the same value.
+   */
   public static Tensor fillInPlace(Tensor self, double value) {
     checkInPlaceAllowed("fill_", self);
     self.backend().fill(self.strided(), value);
@@ -238,6 +246,7 @@ public final class Arithmetic {
   /** Copies {@code src} (broadcast, dtype-converted) into {@code self}; returns {@code self}. */
   public static Tensor copyInPlace(Tensor self, Tensor src) {
     Tensor moved = src.device().equals(self.device()) ? src : src.to(self.device());
+    MemOverlap.readableWhileWriting("copy_", self, moved);
     return inPlaceUnary("copy_", self, x -> {
       int[] shape = Dispatch.broadcastShapes("copy_", self.shapeArray(), moved.shapeArray());
       if (!java.util.Arrays.equals(shape, self.shapeArray())) {

@@ -163,8 +163,20 @@ public final class Creation {
       throw new IllegalArgumentException("arange: step must be non-zero and bounds finite, got start="
           + start + " end=" + end + " step=" + step);
     }
-    int n = (int) Math.max(0, Math.ceil((end - start) / step));
-    double[] values = new double[n];
+    double count = Math.max(0, Math.ceil((end - start) / step));
+    if (count > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("arange: " + (long) count + " elements (start=" + start + ", end="
+          + end + ", step=" + step + ") exceed the largest 1-d tensor, " + (Integer.MAX_VALUE - 8)
+          + " elements");
+    }
+    int n = (int) count;
+    double[] values;
+    try {
+      values = new double[n];
+    } catch (OutOfMemoryError e) {
+      throw new IllegalStateException("arange: not enough Java heap to build " + n + " elements (start="
+          + start + ", end=" + end + ", step=" + step + ")", e);
+    }
     for (int i = 0; i < n; i++) {
       values[i] = start + i * step;
     }

@@ -224,6 +224,7 @@ public final class Indexing {
     Tensor lastWrites = lastOccurrences(flatPositions);
     Tensor uniquePositions = lastWrites == null ? flatPositions : flatPositions.indexSelect(0, lastWrites);
     Tensor moved = value.device().equals(x.device()) ? value : value.to(x.device());
+    dev.ember.internal.MemOverlap.readableWhileWriting("index_put_", x, moved);
     return Arithmetic.inPlaceUnary("index_put_", x, t -> {
       Tensor flat = t.reshape(-1);
       Tensor target = moved.to(t.dtype()).expand(positions.shapeArray()).reshape(-1);
@@ -322,6 +323,10 @@ public final class Indexing {
     int d = Shape.normalizeDim(dim, x.dim(), "scatter_add");
     checkIndexShape("scatter_add", x, d, index);
     Dispatch.backendOf("scatter_add", x, index, src);
+    if (src.dim() != x.dim()) {
+      throw new IllegalArgumentException("scatter_add: src " + src.shape() + " must have the same number of"
+          + " dims as self " + x.shape() + " and index " + index.shape());
+    }
     for (int k = 0; k < index.dim(); k++) {
       if (index.size(k) > src.size(k)) {
         throw new IllegalArgumentException("scatter_add: index " + index.shape() + " is larger than src "

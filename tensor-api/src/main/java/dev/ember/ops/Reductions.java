@@ -140,6 +140,9 @@ public final class Reductions {
   public static ValuesIndices maxWithIndices(Tensor x, int dim, boolean keepdim, boolean max) {
     String op = max ? "max" : "min";
     int d = Shape.normalizeDim(dim, x.dim(), op);
+    if (x.dim() > 0) {
+      checkNonEmpty(op, x, new int[] {d});
+    }
     Tensor indices = argmax(x, d, true, max);
     Tensor values = x.dim() == 0 ? x : Indexing.gather(x, d, indices, false);
     if (!keepdim && x.dim() > 0) {
@@ -158,6 +161,38 @@ public final class Reductions {
     int d = Shape.normalizeDim(dim, x.dim(), op);
     checkNonEmpty(op, x, new int[] {d});
     return reduce(op, max ? ReduceOp.ARGMAX : ReduceOp.ARGMIN, x, new int[] {d}, keepdim, DType.INT64);
+  }
+
+  /**
+   * Returns the row-major flat int64 index of the first maximum (or minimum) of all of {@code x}
+   * ({@code torch.argmax()} without a dim), also for broadcast views of more elements than one dim
+   * can hold.
+   */
+  public static Tensor argmaxAll(Tensor x, boolean max) {
+    if (x.numel() <= Integer.MAX_VALUE) {
+      return argmax(x.reshape(-1), 0, false, max);
+    }
+    // Only a broadcast view is this large. Its stride-0 dims repeat the same values, so the first
+    // extreme lies at index 0 of each: search the view with those dims cut to size 1, then map the
+    // flat index found there back to x's shape.
+    int[] shape = x.shapeArray();
+    int[] strides = x.stridesArray();
+    int[] cut = shape.clone();
+    for (int d = 0; d < shape.length; d++) {
+      if (strides[d] == 0) {
+        cut[d] = 1;
+      }
+    }
+    Tensor distinct = x.detach().asStrided(cut, strides, x.storageOffset());
+    long inCut = argmax(distinct.reshape(-1), 0, false, max).toLongArray()[0];
+    long flat = 0;
+    long step = 1;
+    for (int d = shape.length - 1; d >= 0; d--) {
+      flat += (inCut % cut[d]) * step;
+      inCut /= cut[d];
+      step *= shape[d];
+    }
+    return Tensor.scalar(flat, DType.INT64).to(x.device());
   }
 
   /** Returns the product over {@code dims}; the gradient is {@code prod / x}, exact when x has zeros. */
@@ -240,11 +275,25 @@ public final class Reductions {
     int[] d = normalizeDims("logsumexp", x, dims);
     Tensor m;
     try (GradMode off = GradMode.noGrad()) {
-      m = x.amax(d, true);
+      m = maxOrZeros(x, d);
       m = Tensor.where(m.abs().eq(Double.POSITIVE_INFINITY), Tensor.zerosLike(m), m);
     }
     Tensor out = x.sub(m).exp().sum(d, true).log().add(m);
     return keepdim ? out : out.reshape(reducedShape(x.shapeArray(), d, false));
+  }
+
+  /**
+   * Returns {@code x.amax(dims, true)}, or zeros of that shape when a reduced dim is empty: the
+   * shift that keeps exponentials finite (softmax, logsumexp), which an empty dim doesn't need.
+   * Not recorded.
+   */
+  public static Tensor maxOrZeros(Tensor x, int[] dims) {
+    for (int d : dims) {
+      if (d < x.dim() && x.size(d) == 0) {
+        return Tensor.zeros(Shape.of(reducedShape(x.shapeArray(), dims, true)), x.dtype(), x.device());
+      }
+    }
+    return x.amax(dims, true);
   }
 
   /** Returns the inclusive cumulative sum along {@code dim}; its gradient is the reversed cumsum. */

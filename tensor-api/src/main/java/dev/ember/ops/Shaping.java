@@ -181,6 +181,12 @@ public final class Shaping {
       throw new IllegalArgumentException("repeat: number of repeat dims (" + repeats.length
           + ") can not be smaller than the number of dims of the tensor (" + x.dim() + ")");
     }
+    for (int r : repeats) {
+      if (r < 0) {
+        throw new IllegalArgumentException("repeat: repeats can not be negative, got "
+            + Arrays.toString(repeats) + " for shape " + x.shape());
+      }
+    }
     int lead = repeats.length - x.dim();
     int[] shape = x.shapeArray();
     int[] interleaved = new int[repeats.length * 2];
@@ -192,7 +198,12 @@ public final class Shaping {
       interleaved[2 * i + 1] = s;
       expanded[2 * i] = repeats[i];
       expanded[2 * i + 1] = s;
-      result[i] = repeats[i] * s;
+      long size = (long) repeats[i] * s;
+      if (size > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("repeat: repeating dim " + i + " of size " + s + " "
+            + repeats[i] + " times gives " + size + ", more than the largest dim size " + Integer.MAX_VALUE);
+      }
+      result[i] = (int) size;
     }
     return x.reshape(interleaved).expand(expanded).reshape(result);
   }

@@ -101,6 +101,11 @@ public final class Views {
         throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape)
             + " is invalid for input of size " + numel + " (shape " + from + ")");
       }
+      if (numel / known > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(op + ": the inferred size " + numel / known + " of shape "
+            + Arrays.toString(shape) + " exceeds the largest dim size " + Integer.MAX_VALUE + " (shape " + from
+            + ")");
+      }
       out[infer] = (int) (numel / known);
     } else if (known != numel) {
       throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape)
@@ -259,16 +264,50 @@ public final class Views {
     int size = x.size(d);
     int s = Math.min(Math.max(start < 0 ? start + size : start, 0), size);
     int e = Math.min(Math.max(end < 0 ? end + size : end, s), size);
-    int length = (e - s + step - 1) / step;
+    int length = (int) ((e - s + (long) step - 1) / step);
     int[] shape = x.shapeArray();
     int[] strides = x.stridesArray();
     long offset = x.storageOffset() + (long) s * strides[d];
     shape[d] = length;
-    strides[d] *= step;
+    long stride = (long) strides[d] * step;
+    if (length > 1 && stride != (int) stride) {
+      throw new IllegalArgumentException("slice: stride " + strides[d] + " * step " + step + " of dim " + d
+          + " overflows an int (shape " + x.shape() + ")");
+    }
+    // A dim of at most one element never moves along its stride: keep it in range.
+    strides[d] = length > 1 ? (int) stride : strides[d];
     Tensor out = x.asStrided(shape, strides, offset);
     int[] from = x.shapeArray();
     return dev.ember.Autograd.recordSlice(out, x, d, s, step,
         g -> new Tensor[] {sliceBackward(g, from, d, s, step)});
+  }
+
+  /**
+   * Returns the view of {@code length} elements of {@code dim} from {@code start} ({@code
+   * torch.narrow}); a negative {@code start} counts from the end.
+   *
+   * @throws IndexOutOfBoundsException if {@code start} is outside {@code [-size, size]}
+   * @throws IllegalArgumentException if {@code length} is negative or runs past the end of the dim
+   */
+  public static Tensor narrow(Tensor x, int dim, int start, int length) {
+    if (x.dim() == 0) {
+      throw new IllegalArgumentException("narrow: cannot be applied to a 0-dim tensor");
+    }
+    int d = Shape.normalizeDim(dim, x.dim(), "narrow");
+    int size = x.size(d);
+    if (start < -size || start > size) {
+      throw new IndexOutOfBoundsException("narrow: start " + start + " is out of range for dim " + d
+          + " of size " + size + " (expected in [" + (-size) + ", " + size + "], shape " + x.shape() + ")");
+    }
+    int s = start < 0 ? start + size : start;
+    if (length < 0) {
+      throw new IllegalArgumentException("narrow: length must be non-negative, got " + length);
+    }
+    if ((long) s + length > size) {
+      throw new IllegalArgumentException("narrow: start (" + s + ") + length (" + length + ") exceeds the size "
+          + size + " of dim " + d + " (shape " + x.shape() + ")");
+    }
+    return slice(x, d, s, s + length, 1);
   }
 
   /**
@@ -369,12 +408,16 @@ public final class Views {
     }
     int[] shape = x.shapeArray();
     int[] newShape = new int[shape.length - (e - s)];
-    int merged = 1;
+    long merged = 1;
     for (int i = s; i <= e; i++) {
       merged *= shape[i];
     }
+    if (merged > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("flatten: dims " + s + ".." + e + " of shape " + x.shape() + " hold "
+          + merged + " elements, more than the largest dim size " + Integer.MAX_VALUE);
+    }
     System.arraycopy(shape, 0, newShape, 0, s);
-    newShape[s] = merged;
+    newShape[s] = (int) merged;
     System.arraycopy(shape, e + 1, newShape, s + 1, shape.length - e - 1);
     return reshape(x, newShape);
   }

@@ -11,7 +11,19 @@ import dev.ember.spi.Strided;
 final class Reductions {
   private Reductions() {}
 
-  static void reduce(ReduceOp op, Strided xs, Strided out) {
+  static void reduce(ReduceOp op, Strided broadcast, Strided out) {
+    // A reduced dim of stride 0 (a broadcast view, possibly of more than 2^31 elements) repeats the
+    // same values: fold one copy and account for the repeats once at the end.
+    long repeats = 1;
+    int[] collapsed = broadcast.shape().clone();
+    for (int d = 0; d < collapsed.length; d++) {
+      if (broadcast.strides()[d] == 0 && collapsed[d] > 1 && out.shape()[d] == 1) {
+        repeats *= collapsed[d];
+        collapsed[d] = 1;
+      }
+    }
+    Strided xs = repeats == 1 ? broadcast
+        : new Strided(broadcast.storage(), broadcast.dtype(), collapsed, broadcast.strides(), broadcast.offset());
     CpuStorage x = Elementwise.storage(xs);
     CpuStorage y = Elementwise.storage(out);
     int[] shape = xs.shape();
@@ -50,6 +62,9 @@ final class Reductions {
       argFloating(op == ReduceOp.ARGMAX, x, xs, outStrides, counterStride, acc, position);
     } else {
       foldGeneric(op, x, xs, floating, shape, outStrides, counterStride, acc, accLong, position);
+    }
+    if (repeats > 1) {
+      applyRepeats(op, repeats, acc, accLong);
     }
     writeOut(out, y, m, position, floating, acc, accLong);
   }
@@ -276,6 +291,34 @@ final class Reductions {
             started[o] = true;
           }
         });
+  }
+
+  /**
+   * Turns the fold of one copy into the fold of {@code repeats} copies: SUM multiplies, PROD raises
+   * to the power (int64 by squaring, wrapping as repeated products do); MAX, MIN and the first
+   * position of an extreme don't change.
+   */
+  private static void applyRepeats(ReduceOp op, long repeats, double[] acc, long[] accLong) {
+    if (op != ReduceOp.SUM && op != ReduceOp.PROD) {
+      return;
+    }
+    for (int i = 0; i < acc.length; i++) {
+      if (accLong != null) {
+        accLong[i] = op == ReduceOp.SUM ? accLong[i] * repeats : power(accLong[i], repeats);
+      } else {
+        acc[i] = op == ReduceOp.SUM ? acc[i] * repeats : Math.pow(acc[i], repeats);
+      }
+    }
+  }
+
+  private static long power(long base, long exponent) {
+    long result = 1;
+    for (long b = base, e = exponent; e > 0; e >>= 1, b *= b) {
+      if ((e & 1) != 0) {
+        result *= b;
+      }
+    }
+    return result;
   }
 
   private static void writeOut(Strided out, CpuStorage y, int m, long[] position, boolean floating, double[] acc,

@@ -78,7 +78,8 @@ final class StridedLoop {
         continue;
       }
       if (r > 0) {
-        boolean merge = true;
+        // A merged run must still count its elements in an int: a broadcast view may have more.
+        boolean merge = (long) sh[r - 1] * shape[d] <= Integer.MAX_VALUE;
         for (int j = 0; j < ops && merge; j++) {
           merge = st[j][r - 1] == strides[j][d] * shape[d];
         }
