@@ -82,7 +82,7 @@ public final class Reductions {
   /** Returns the sum over {@code dims}; bool and integer inputs sum to int64. */
   public static Tensor sum(Tensor x, int[] dims, boolean keepdim) {
     int[] d = normalizeDims("sum", x, dims);
-    Tensor in = x.dtype().isFloatingPoint() ? x : Dispatch.cast(x, DType.INT64);
+    Tensor in = x.dtype().isFloatingPoint() ? x : castStored(x, DType.INT64);
     Tensor out = reduce("sum", ReduceOp.SUM, in, d, keepdim, in.dtype());
     int[] shape = x.shapeArray();
     return record("sum", out, new Tensor[] {x}, g -> new Tensor[] {keepDims(g, shape, d).expand(shape)});
@@ -176,14 +176,8 @@ public final class Reductions {
     // extreme lies at index 0 of each: search the view with those dims cut to size 1, then map the
     // flat index found there back to x's shape.
     int[] shape = x.shapeArray();
-    int[] strides = x.stridesArray();
-    int[] cut = shape.clone();
-    for (int d = 0; d < shape.length; d++) {
-      if (strides[d] == 0) {
-        cut[d] = 1;
-      }
-    }
-    Tensor distinct = x.detach().asStrided(cut, strides, x.storageOffset());
+    Tensor distinct = storedOnce(x.detach());
+    int[] cut = distinct.shapeArray();
     long inCut = argmax(distinct.reshape(-1), 0, false, max).toLongArray()[0];
     long flat = 0;
     long step = 1;
@@ -195,10 +189,37 @@ public final class Reductions {
     return Tensor.scalar(flat, DType.INT64).to(x.device());
   }
 
+  /**
+   * Returns the view of {@code x} with its broadcast dims (stride 0) cut to size 1, so each stored
+   * element appears once; {@code x} itself if it has none. Not recorded.
+   */
+  static Tensor storedOnce(Tensor x) {
+    int[] cut = x.shapeArray();
+    int[] strides = x.stridesArray();
+    boolean any = false;
+    for (int d = 0; d < cut.length; d++) {
+      if (strides[d] == 0 && cut[d] > 1) {
+        cut[d] = 1;
+        any = true;
+      }
+    }
+    return any ? x.asStrided(cut, strides, x.storageOffset()) : x;
+  }
+
+  /**
+   * Returns {@code x} converted to {@code type}, converting a broadcast view's stored elements only
+   * and broadcasting the result again (so a huge expanded view isn't materialized). Not recorded.
+   */
+  private static Tensor castStored(Tensor x, DType type) {
+    Tensor stored = storedOnce(x);
+    Tensor cast = Dispatch.cast(stored, type);
+    return stored == x ? cast : cast.expand(x.shapeArray());
+  }
+
   /** Returns the product over {@code dims}; the gradient is {@code prod / x}, exact when x has zeros. */
   public static Tensor prod(Tensor x, int[] dims, boolean keepdim) {
     int[] d = normalizeDims("prod", x, dims);
-    Tensor in = x.dtype().isFloatingPoint() ? x : Dispatch.cast(x, DType.INT64);
+    Tensor in = x.dtype().isFloatingPoint() ? x : castStored(x, DType.INT64);
     Tensor out = reduce("prod", ReduceOp.PROD, in, d, keepdim, in.dtype());
     int[] shape = x.shapeArray();
     return record("prod", out, new Tensor[] {x}, new Tensor[] {x}, g -> {
