@@ -1,0 +1,120 @@
+package dev.ember.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Shape;
+import dev.ember.Tensor;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Edges where Ember used to answer quietly wrong or name the wrong op: view bounds ({@code narrow},
+ * {@code slice}), ops on empty tensors that PyTorch allows, and errors that must name the op and
+ * the real cause.
+ */
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("dev.ember.conformance.Devices#underTest")
+class EdgeCaseConformanceTest {
+  @Parameter
+  Device device;
+
+  private Tensor arange(int n) {
+    return Tensor.arange(n).to(DType.FLOAT32).to(device);
+  }
+
+  private Tensor zeros(int... shape) {
+    return Tensor.zeros(Shape.of(shape), DType.FLOAT32, device);
+  }
+
+  private static <T extends Throwable> void expect(Class<T> type, Executable body, String... fragments) {
+    T e = assertThrows(type, body);
+    for (String f : fragments) {
+      assertTrue(e.getMessage() != null && e.getMessage().contains(f),
+          "message should contain '" + f + "': " + e.getMessage());
+    }
+  }
+
+  // ------------------------------------------------------------------ narrow / slice bounds
+
+  @Test
+  void narrowWrapsANegativeStartAsPyTorchDoes() {
+    assertArrayEquals(new double[] {3, 4}, arange(5).narrow(0, -2, 2).toDoubleArray());
+    assertArrayEquals(new double[] {0, 1, 2, 3, 4}, arange(5).narrow(0, -5, 5).toDoubleArray());
+    assertArrayEquals(new double[] {}, arange(5).narrow(0, 5, 0).toDoubleArray());
+    assertArrayEquals(new double[] {4, 5}, arange(6).reshape(2, 3).narrow(-1, -2, 2).select(0, 1).toDoubleArray());
+  }
+
+  @Test
+  void narrowOutsideTheDimRaisesInsteadOfClamping() {
+    expect(IllegalArgumentException.class, () -> zeros(5).narrow(0, 3, 4), "narrow:", "3", "4", "5");
+    expect(IllegalArgumentException.class, () -> zeros(5).narrow(0, 3, -1), "narrow:", "-1");
+    expect(IndexOutOfBoundsException.class, () -> zeros(5).narrow(0, 7, 1), "narrow:", "7");
+    expect(IndexOutOfBoundsException.class, () -> zeros(5).narrow(0, -6, 1), "narrow:", "-6");
+    expect(IllegalArgumentException.class, () -> zeros(5).narrow(0, 1, Integer.MAX_VALUE), "narrow:");
+  }
+
+  @Test
+  void sliceWithAHugeStepDoesNotOverflow() {
+    Tensor x = arange(5);
+    assertArrayEquals(new double[] {0}, x.slice(0, 0, 5, Integer.MAX_VALUE).toDoubleArray());
+    assertArrayEquals(new double[] {2}, x.slice(0, 2, Integer.MAX_VALUE, Integer.MAX_VALUE).toDoubleArray());
+    assertArrayEquals(new double[] {0, 1, 2, 3, 4},
+        x.slice(0, Integer.MIN_VALUE, Integer.MAX_VALUE, 1).toDoubleArray());
+    Tensor m = arange(12).reshape(3, 4);
+    assertArrayEquals(new double[] {0, 1, 2, 3}, m.slice(0, 0, 3, Integer.MAX_VALUE).toDoubleArray());
+    assertArrayEquals(new double[] {1, 5, 9}, m.slice(1, 1, 4, Integer.MAX_VALUE - 1).toDoubleArray());
+  }
+
+  @Test
+  void splitsStillCoverTheDim() {
+    List<Tensor> parts = arange(5).split(2, 0);
+    assertArrayEquals(new double[] {4}, parts.get(2).toDoubleArray());
+    assertArrayEquals(new double[] {2, 3, 4}, dev.ember.ops.Shaping.split(arange(5), new int[] {2, 3}, 0).get(1).toDoubleArray());
+  }
+
+  // ------------------------------------------------------------------ empty tensors
+
+  @Test
+  void softmaxFamilyOnEmptyTensorsReturnsEmptyResults() {
+    Tensor e = zeros(0, 3);
+    assertArrayEquals(new int[] {0, 3}, e.softmax(0).shapeArray());
+    assertArrayEquals(new int[] {0, 3}, e.softmax(1).shapeArray());
+    assertArrayEquals(new int[] {0, 3}, e.logSoftmax(0).shapeArray());
+    assertArrayEquals(new int[] {0, 3}, e.logSoftmax(-1).shapeArray());
+  }
+
+  @Test
+  void logsumexpOverAnEmptyDimIsMinusInfinity() {
+    Tensor e = zeros(0, 3);
+    double inf = Double.NEGATIVE_INFINITY;
+    assertArrayEquals(new double[] {inf, inf, inf}, e.logsumexp(0, false).toDoubleArray());
+    assertArrayEquals(new int[] {1, 3}, e.logsumexp(0, true).shapeArray());
+    assertArrayEquals(new int[] {0}, e.logsumexp(1, false).shapeArray());
+    assertArrayEquals(new double[] {inf}, e.logsumexp(new int[] {0, 1}, false).reshape(1).toDoubleArray());
+  }
+
+  // ------------------------------------------------------------------ messages naming the cause
+
+  @Test
+  void errorsNameTheOpAndTheCause() {
+    expect(IllegalArgumentException.class, () -> Tensor.zeros(65536, 65536, 65536, 65536), "overflow",
+        "[65536, 65536, 65536, 65536]");
+    expect(IllegalArgumentException.class, () -> zeros(2).repeat(-1), "repeat:", "negative", "[-1]");
+    expect(IllegalArgumentException.class, () -> zeros(2).repeat(Integer.MAX_VALUE), "repeat:", "4294967294");
+    Tensor index = Tensor.zeros(Shape.of(1, 3), DType.INT64, device);
+    expect(IllegalArgumentException.class,
+        () -> zeros(2, 3).scatterAdd(0, index, Tensor.ones(Shape.of(3), DType.FLOAT32, device)),
+        "scatter_add:", "src [3]", "[2, 3]");
+    expect(IllegalArgumentException.class, () -> zeros(0, 3).max(0, false), "max:", "zero-size dim 0");
+    expect(IllegalArgumentException.class, () -> zeros(0, 3).min(0, false), "min:", "zero-size dim 0");
+    expect(IllegalArgumentException.class, () -> Tensor.arange(3_000_000_000L), "arange:", "3000000000");
+  }
+}
