@@ -588,9 +588,13 @@ public final class Tensor implements AutoCloseable {
     return grad;
   }
 
-  /** Replaces the accumulated gradient (null clears it). */
+  /**
+   * Replaces the accumulated gradient (null clears it).
+   *
+   * @throws IllegalArgumentException if {@code g}'s dtype, shape or device differs from this tensor's
+   */
   public void setGrad(Tensor g) {
-    this.grad = g;
+    this.grad = Autograd.checkAssignedGrad(this, g);
   }
 
   /** Returns the node that created this tensor, or null for a leaf. */
