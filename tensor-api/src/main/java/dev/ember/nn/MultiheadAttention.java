@@ -141,7 +141,8 @@ public class MultiheadAttention extends Module {
       scores = scores.add(additive(m, scores.dtype()).reshape(n, 1, 1, s));
     }
     // As scaled_dot_product_attention: a query whose keys are all masked gets zero weights.
-    Tensor weights = Activations.safeSoftmax(scores, -1);
+    boolean masked = attnMask != null || keyPaddingMask != null;
+    Tensor weights = masked ? Activations.safeSoftmax(scores, -1) : scores.softmax(-1);
     if (dropout > 0 && isTraining()) {
       weights = Activations.dropout(weights, dropout, true, generator == null ? Generator.global() : generator);
     }

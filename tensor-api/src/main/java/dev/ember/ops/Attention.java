@@ -76,8 +76,9 @@ public final class Attention {
         scores = scores.add(attnMask.to(scores.dtype()));
       }
     }
-    // A query whose keys are all masked gets weights 0 (output and gradients 0), as in PyTorch.
-    Tensor weights = Activations.safeSoftmax(scores, -1);
+    // A query whose keys are all masked gets weights 0 (output and gradients 0), as in PyTorch;
+    // short of infinite inputs only a mask can make a row all -inf (causal: every query sees key 0).
+    Tensor weights = attnMask != null ? Activations.safeSoftmax(scores, -1) : scores.softmax(-1);
     if (dropoutP > 0) {
       weights = Activations.dropout(weights, dropoutP, true, Generator.global());
     }
