@@ -212,7 +212,7 @@ public final class Autograd {
         Node node = ready.poll();
         Tensor grad = pending.remove(node);
         if (grad != null && node.hooks != null) {
-          for (var hook : node.hooks) {
+          for (var hook : List.copyOf(node.hooks)) {
             if (temporaries != null) {
               temporaries.escape(grad);
             }

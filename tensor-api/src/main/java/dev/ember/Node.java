@@ -74,6 +74,22 @@ public final class Node {
     this.sequence = 0;
   }
 
+  /** Returns a handle that takes {@code hook} (this registration of it) out of {@code hooks}. */
+  static RemovableHandle removal(List<UnaryOperator<Tensor>> hooks, UnaryOperator<Tensor> hook) {
+    boolean[] removed = {false};
+    return () -> {
+      if (!removed[0]) {
+        removed[0] = true;
+        for (int i = hooks.size() - 1; i >= 0; i--) {
+          if (hooks.get(i) == hook) {
+            hooks.remove(i);
+            return;
+          }
+        }
+      }
+    };
+  }
+
   /** Returns the op's name, e.g. {@code "mul"}. */
   public String name() {
     return name;
