@@ -50,8 +50,30 @@ public final class Autograd {
     if (!out.dtype().isFloatingPoint()) {
       return out;
     }
-    out.setGradFn(new Node(name, next, out.shapeArray(), backward, saved.length == 0 ? null : saved));
+    out.setGradFn(new Node(name, next, out, backward, saved.length == 0 ? null : saved));
     return out;
+  }
+
+  /**
+   * Returns {@code g} if it may be assigned as {@code t}'s {@code grad}: null, or of {@code t}'s
+   * dtype, shape and device (PyTorch's checks, with its messages).
+   */
+  static Tensor checkAssignedGrad(Tensor t, Tensor g) {
+    if (g == null) {
+      return null;
+    }
+    String both = ": grad " + g.dtype() + " " + g.shape() + " on " + g.device() + ", tensor " + t.dtype() + " "
+        + t.shape() + " on " + t.device();
+    if (g.dtype() != t.dtype()) {
+      throw new IllegalArgumentException("setGrad: assigned grad has data of a different type" + both);
+    }
+    if (!g.device().equals(t.device())) {
+      throw new IllegalArgumentException("setGrad: assigned grad has data located on a different device" + both);
+    }
+    if (!Arrays.equals(g.shapeArray(), t.shapeArray())) {
+      throw new IllegalArgumentException("setGrad: assigned grad has data of a different size" + both);
+    }
+    return g;
   }
 
   /**
@@ -142,6 +164,12 @@ public final class Autograd {
       } else if (!Arrays.equals(g.shapeArray(), out.shapeArray())) {
         throw new IllegalArgumentException("backward: gradient of shape " + g.shape()
             + " does not match the output's shape " + out.shape());
+      } else if (!g.device().equals(out.device()) && g.dim() != 0) {
+        throw new IllegalArgumentException("backward: gradient on " + g.device() + " does not match the"
+            + " output's device " + out.device() + " (shape " + out.shape() + ")");
+      } else {
+        // As PyTorch's engine: a gradient of another dtype is cast to the output's.
+        g = g.to(out.device()).to(out.dtype());
       }
       Node root = out.edgeNode();
       pending.merge(root, g, Tensor::add);
@@ -184,12 +212,13 @@ public final class Autograd {
         Node node = ready.poll();
         Tensor grad = pending.remove(node);
         if (grad != null && node.hooks != null) {
-          for (var hook : node.hooks) {
+          for (var hook : List.copyOf(node.hooks)) {
             if (temporaries != null) {
               temporaries.escape(grad);
             }
             Tensor replaced = hook.apply(grad);
             if (replaced != null) {
+              node.checkHookResult(grad, replaced);
               grad = replaced;
             }
           }
@@ -258,10 +287,7 @@ public final class Autograd {
           }
           Tensor g = i < inputGrads.length ? inputGrads[i] : null;
           if (g != null) {
-            if (!Arrays.equals(g.shapeArray(), m.outputShape)) {
-              throw new IllegalStateException("backward: '" + node.name + "' returned a gradient of shape "
-                  + g.shape() + " for input " + i + " of shape " + Arrays.toString(m.outputShape));
-            }
+            g = m.conform(g, node.name, i);
             Tensor acc = pending.get(m);
             if (acc == null) {
               pending.put(m, g);

@@ -25,6 +25,9 @@ public final class Node {
   final long sequence;
   final Node[] next;
   final int[] outputShape;
+  /** The output's dtype and device: every gradient sent to this node is made to match them. */
+  final DType outputDtype;
+  final Device outputDevice;
   Backward backward;
   Tensor[] saved;
   int[] savedVersions;
@@ -41,10 +44,12 @@ public final class Node {
   java.lang.ref.WeakReference<Tensor> retained;
   private boolean freed;
 
-  Node(String name, Node[] next, int[] outputShape, Backward backward, Tensor[] saved) {
+  Node(String name, Node[] next, Tensor output, Backward backward, Tensor[] saved) {
     this.name = name;
     this.next = next;
-    this.outputShape = outputShape;
+    this.outputShape = output.shapeArray();
+    this.outputDtype = output.dtype();
+    this.outputDevice = output.device();
     this.backward = backward;
     this.saved = saved;
     this.leaf = null;
@@ -63,8 +68,26 @@ public final class Node {
     this.name = "AccumulateGrad";
     this.next = new Node[0];
     this.outputShape = leaf.shapeArray();
+    this.outputDtype = leaf.dtype();
+    this.outputDevice = leaf.device();
     this.leaf = leaf;
     this.sequence = 0;
+  }
+
+  /** Returns a handle that takes {@code hook} (this registration of it) out of {@code hooks}. */
+  static RemovableHandle removal(List<UnaryOperator<Tensor>> hooks, UnaryOperator<Tensor> hook) {
+    boolean[] removed = {false};
+    return () -> {
+      if (!removed[0]) {
+        removed[0] = true;
+        for (int i = hooks.size() - 1; i >= 0; i--) {
+          if (hooks.get(i) == hook) {
+            hooks.remove(i);
+            return;
+          }
+        }
+      }
+    };
   }
 
   /** Returns the op's name, e.g. {@code "mul"}. */
@@ -110,6 +133,48 @@ public final class Node {
       }
     }
     return backward.apply(grad);
+  }
+
+  /**
+   * Returns {@code g}, a gradient for this node's output that {@code producer} sent as its input
+   * {@code index}, made to match the output as PyTorch's engine does ({@code validate_outputs}):
+   * another dtype is cast to the output's, a 0-d gradient on another device is moved; a gradient of
+   * another shape, or a non-scalar one on another device, raises.
+   */
+  Tensor conform(Tensor g, String producer, int index) {
+    if (!java.util.Arrays.equals(g.shapeArray(), outputShape)) {
+      throw new IllegalStateException("backward: '" + producer + "' returned a gradient of shape " + g.shape()
+          + " for input " + index + " of shape " + java.util.Arrays.toString(outputShape));
+    }
+    if (!g.device().equals(outputDevice)) {
+      if (g.dim() != 0) {
+        throw new IllegalStateException("backward: '" + producer + "' returned a gradient on " + g.device()
+            + " for input " + index + " on " + outputDevice + " (shape " + g.shape() + ")");
+      }
+      g = g.to(outputDevice);
+    }
+    return g.dtype() == outputDtype ? g : g.to(outputDtype);
+  }
+
+  /**
+   * Checks that a hook's replacement gradient has the shape, dtype and device of the gradient it
+   * was given, with PyTorch's messages ({@code hook 'hook' has changed the size of value}).
+   */
+  void checkHookResult(Tensor original, Tensor result) {
+    String where = " (the gradient of a " + original.dtype() + " tensor of shape " + original.shape() + " on "
+        + original.device() + ", at " + this + ")";
+    if (result.dtype() != original.dtype()) {
+      throw new IllegalStateException("hook 'hook' has changed the type of value (was " + original.dtype()
+          + " got " + result.dtype() + ")" + where);
+    }
+    if (!result.device().equals(original.device())) {
+      throw new IllegalStateException("hook 'hook' has changed the type of value (was a tensor on "
+          + original.device() + " got one on " + result.device() + ")" + where);
+    }
+    if (!java.util.Arrays.equals(result.shapeArray(), original.shapeArray())) {
+      throw new IllegalStateException("hook 'hook' has changed the size of value (was " + original.shape()
+          + " got " + result.shape() + ")" + where);
+    }
   }
 
   void release() {

@@ -356,7 +356,7 @@ public final class Tensor implements AutoCloseable {
     return Creation.rand(Shape.of(shape), DType.FLOAT32, Device.CPU, Generator.global());
   }
 
-  /** Returns numbers uniform in [0, 1) from {@code generator}. */
+  /** Returns numbers uniform in [0, 1) from {@code generator} (null: the default one). */
   public static Tensor rand(Shape shape, DType dtype, Device device, Generator generator) {
     return Creation.rand(shape, dtype, device, generator);
   }
@@ -366,7 +366,7 @@ public final class Tensor implements AutoCloseable {
     return Creation.randn(Shape.of(shape), DType.FLOAT32, Device.CPU, Generator.global());
   }
 
-  /** Returns standard normal numbers from {@code generator}. */
+  /** Returns standard normal numbers from {@code generator} (null: the default one). */
   public static Tensor randn(Shape shape, DType dtype, Device device, Generator generator) {
     return Creation.randn(shape, dtype, device, generator);
   }
@@ -376,7 +376,7 @@ public final class Tensor implements AutoCloseable {
     return Creation.randint(low, high, Shape.of(shape), Device.CPU, Generator.global());
   }
 
-  /** Returns int64 integers uniform in [low, high) from {@code generator}. */
+  /** Returns int64 integers uniform in [low, high) from {@code generator} (null: the default one). */
   public static Tensor randint(long low, long high, Shape shape, Device device, Generator generator) {
     return Creation.randint(low, high, shape, device, generator);
   }
@@ -588,9 +588,13 @@ public final class Tensor implements AutoCloseable {
     return grad;
   }
 
-  /** Replaces the accumulated gradient (null clears it). */
+  /**
+   * Replaces the accumulated gradient (null clears it).
+   *
+   * @throws IllegalArgumentException if {@code g}'s dtype, shape or device differs from this tensor's
+   */
   public void setGrad(Tensor g) {
-    this.grad = g;
+    this.grad = Autograd.checkAssignedGrad(this, g);
   }
 
   /** Returns the node that created this tensor, or null for a leaf. */
@@ -613,9 +617,9 @@ public final class Tensor implements AutoCloseable {
 
   /**
    * Registers a hook that sees this tensor's gradient during backward and may return a replacement
-   * (or null to keep it).
+   * (or null to keep it) of the same shape, dtype and device; returns a handle that removes it.
    */
-  public void registerHook(UnaryOperator<Tensor> hook) {
+  public RemovableHandle registerHook(UnaryOperator<Tensor> hook) {
     if (!requiresGrad) {
       throw new IllegalStateException("registerHook: cannot register a hook on a tensor that doesn't"
           + " require gradient");
@@ -628,6 +632,7 @@ public final class Tensor implements AutoCloseable {
       }
     }
     n.hooks.add(hook);
+    return Node.removal(n.hooks, hook);
   }
 
   /** Computes the gradient of this scalar with respect to the graph's leaves. */
@@ -969,6 +974,11 @@ public final class Tensor implements AutoCloseable {
     return Reductions.amax(this, null, false);
   }
 
+  /** Returns the maximum of all elements (0-d), as {@link #amax()} ({@code torch.max(x)}). */
+  public Tensor max() {
+    return amax();
+  }
+
   /** Returns the maximum over {@code dims}. */
   public Tensor amax(int[] dims, boolean keepdim) {
     return Reductions.amax(this, dims, keepdim);
@@ -982,6 +992,11 @@ public final class Tensor implements AutoCloseable {
   /** Returns the minimum of all elements (0-d). */
   public Tensor amin() {
     return Reductions.amin(this, null, false);
+  }
+
+  /** Returns the minimum of all elements (0-d), as {@link #amin()} ({@code torch.min(x)}). */
+  public Tensor min() {
+    return amin();
   }
 
   /** Returns the minimum over {@code dims}. */
@@ -1166,6 +1181,11 @@ public final class Tensor implements AutoCloseable {
   /** Returns a 1-d view (or copy) of all elements. */
   public Tensor flatten() {
     return Views.flatten(this, 0, -1);
+  }
+
+  /** Returns dims {@code startDim..} (to the last) merged into one: [2, 3, 4].flatten(1) is [2, 12]. */
+  public Tensor flatten(int startDim) {
+    return Views.flatten(this, startDim, -1);
   }
 
   /** Returns dims {@code startDim..endDim} merged into one. */

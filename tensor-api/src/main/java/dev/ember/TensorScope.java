@@ -35,6 +35,7 @@ public final class TensorScope implements AutoCloseable {
   private static final ThreadLocal<TensorScope> CURRENT = new ThreadLocal<>();
   private final TensorScope parent;
   private final boolean owning;
+  private final Thread thread = Thread.currentThread();
   private final List<Tensor> owned = new ArrayList<>();
   private final Set<Object> ownedStorages = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Set<Object> kept = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -125,18 +126,47 @@ public final class TensorScope implements AutoCloseable {
     }
   }
 
-  /** Frees every owned tensor not kept; kept ones move to the enclosing scope. Idempotent. */
+  /**
+   * Frees every owned tensor not kept; kept ones move to the enclosing scope. Idempotent.
+   *
+   * <p>Scopes close in the reverse order they opened. Closing a scope while scopes opened after it
+   * are still open closes those first (as if their blocks had ended), closes this one, then raises:
+   * the thread is left in the enclosing scope, so what it allocates next is still owned.
+   *
+   * @throws IllegalStateException if called from a thread other than the one that opened the scope
+   *     (nothing changes), or if inner scopes were still open (they are closed first)
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
-    closed = true;
-    if (CURRENT.get() == this) {
-      CURRENT.set(parent);
-    } else {
-      throw new IllegalStateException("TensorScope: scopes must close in the reverse order they opened");
+    if (Thread.currentThread() != thread) {
+      throw new IllegalStateException("TensorScope: close() called on thread '" + Thread.currentThread().getName()
+          + "' for a scope opened on thread '" + thread.getName() + "'; a scope must be closed on the thread"
+          + " that opened it (the scope stays open)");
     }
+    int inner = 0;
+    while (CURRENT.get() != this) {
+      TensorScope top = CURRENT.get();
+      if (top == null) {
+        // Not on this thread's stack although open and ours: cannot happen, but never loop.
+        throw new IllegalStateException("TensorScope: the scope being closed is not open on this thread");
+      }
+      top.closeTop();
+      inner++;
+    }
+    closeTop();
+    if (inner > 0) {
+      throw new IllegalStateException("TensorScope: scopes must close in the reverse order they opened; "
+          + inner + " scope(s) opened inside this one were still open and have been closed first");
+    }
+  }
+
+  /** Closes this scope, the innermost open one on its thread. */
+  private void closeTop() {
+    closed = true;
+    CURRENT.set(parent);
     TensorScope heir = parent;
     while (heir != null && !heir.owning) {
       heir = heir.parent;

@@ -20,7 +20,10 @@ import java.util.Arrays;
  *
  * <p>Masks, as in PyTorch: {@code keyPaddingMask} [N, S] (or [S] unbatched), true marks a padded
  * key to ignore; {@code attnMask} [L, S] or [N * heads, L, S], bool (true = not allowed to attend)
- * or floating (added to the scores). A query that may attend to no key gets NaN, as in PyTorch.
+ * or floating (added to the scores). A query that may attend to no key gets zero weights, so a
+ * zero attention output (before {@code out_proj}'s bias) and zero gradients, as PyTorch's
+ * {@code scaled_dot_product_attention} path ({@code need_weights=False}) gives; PyTorch's
+ * {@code need_weights=True} path gives NaN there, Ember gives the zeros in both.
  */
 public class MultiheadAttention extends Module {
   private final int embedDim;
@@ -137,7 +140,9 @@ public class MultiheadAttention extends Module {
       checkShape(m, "key_padding_mask", n, s);
       scores = scores.add(additive(m, scores.dtype()).reshape(n, 1, 1, s));
     }
-    Tensor weights = scores.softmax(-1);
+    // As scaled_dot_product_attention: a query whose keys are all masked gets zero weights.
+    boolean masked = attnMask != null || keyPaddingMask != null;
+    Tensor weights = masked ? Activations.safeSoftmax(scores, -1) : scores.softmax(-1);
     if (dropout > 0 && isTraining()) {
       weights = Activations.dropout(weights, dropout, true, generator == null ? Generator.global() : generator);
     }

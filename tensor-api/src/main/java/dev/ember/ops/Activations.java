@@ -98,7 +98,31 @@ public final class Activations {
     }
     Tensor s = out;
     return record("softmax", out, new Tensor[] {xf}, new Tensor[] {out},
-        g -> new Tensor[] {s.mul(g.sub(g.mul(s).sum(d, true)))});
+        g -> new Tensor[] {softmaxBackward(s, g, d)});
+  }
+
+  /**
+   * Returns the softmax along {@code dim}, with 0 instead of NaN for a row that is entirely {@code
+   * -inf} (PyTorch's {@code _safe_softmax}, which attention uses so that a query that may attend
+   * to no key gets a zero output and zero gradients). The backward is softmax's, which gives 0 on
+   * such rows.
+   */
+  public static Tensor safeSoftmax(Tensor x, int dim) {
+    int d = Shape.normalizeDim(dim, x.dim(), "softmax");
+    Tensor xf = x.dtype().isFloatingPoint() ? x : x.to(DType.FLOAT32);
+    Tensor out;
+    try (var off = dev.ember.GradMode.noGrad()) {
+      Tensor allMasked = xf.ne(Double.NEGATIVE_INFINITY).sum(d, true).eq(0);
+      out = softmax(xf, d).maskedFill(allMasked, 0);
+    }
+    Tensor s = out;
+    return record("safe_softmax", out, new Tensor[] {xf}, new Tensor[] {out},
+        g -> new Tensor[] {softmaxBackward(s, g, d)});
+  }
+
+  /** Returns softmax's input gradient {@code s * (g - sum(g * s))} for output {@code s}. */
+  private static Tensor softmaxBackward(Tensor s, Tensor g, int d) {
+    return s.mul(g.sub(g.mul(s).sum(d, true)));
   }
 
   /**

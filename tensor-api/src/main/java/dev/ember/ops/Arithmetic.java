@@ -26,8 +26,9 @@ public final class Arithmetic {
         g.sumTo(a.shapeArray()), g.sumTo(b.shapeArray())});
   }
 
-  /** Returns {@code a - b}. */
+  /** Returns {@code a - b}; bool operands raise, as in PyTorch. */
   public static Tensor sub(Tensor a, Tensor b) {
+    checkSubNotBool("sub", a, b);
     Tensor out = Dispatch.binary("sub", BinaryOp.SUB, a, b);
     return record("sub", out, new Tensor[] {a, b}, g -> new Tensor[] {
         g.sumTo(a.shapeArray()), b.requiresGrad() ? g.neg().sumTo(b.shapeArray()) : null});
@@ -68,8 +69,12 @@ public final class Arithmetic {
         exponent == 0 ? Tensor.zerosLike(a) : g.mul(a.pow(exponent - 1).mul(exponent))});
   }
 
-  /** Returns {@code -x}. */
+  /** Returns {@code -x}; a bool {@code x} raises, as in PyTorch. */
   public static Tensor neg(Tensor x) {
+    if (x.dtype() == DType.BOOL) {
+      throw new IllegalArgumentException("neg: Negation, the `-` operator, on a bool tensor is not supported"
+          + " (shape " + x.shape() + "). If you are trying to invert a mask, use logicalNot() instead.");
+    }
     Tensor out = Dispatch.unary(dev.ember.spi.UnaryOp.NEG, x);
     return record("neg", out, new Tensor[] {x}, g -> new Tensor[] {g.neg()});
   }
@@ -161,6 +166,19 @@ public final class Arithmetic {
     return filled;
   }
 
+  /** PyTorch's {@code sub_check}: subtraction with a bool operand is an error, not a silent xor. */
+  private static void checkSubNotBool(String op, Tensor a, Tensor b) {
+    String operands = " (" + a.dtype() + " " + a.shape() + " - " + b.dtype() + " " + b.shape() + ")";
+    if (a.dtype() == DType.BOOL && b.dtype() == DType.BOOL) {
+      throw new IllegalArgumentException(op + ": Subtraction, the `-` operator, with two bool tensors is not"
+          + " supported" + operands + ". Use logicalXor() instead.");
+    }
+    if (a.dtype() == DType.BOOL || b.dtype() == DType.BOOL) {
+      throw new IllegalArgumentException(op + ": Subtraction, the `-` operator, with a bool tensor is not"
+          + " supported" + operands + ". If you are trying to invert a mask, use logicalNot() instead.");
+    }
+  }
+
   private static void checkInPlaceAllowed(String name, Tensor self) {
     if (GradMode.isEnabled() && self.isLeaf() && self.requiresGrad()) {
       throw new IllegalStateException(name + ": a leaf tensor that requires grad (shape " + self.shape()
@@ -181,6 +199,9 @@ public final class Arithmetic {
   public static Tensor inPlace(String name, Tensor self, Tensor other, BinaryOp op,
       BinaryOperator<Tensor> outOfPlace) {
     checkInPlaceAllowed(name, self);
+    if (op == BinaryOp.SUB) {
+      checkSubNotBool(name, self, other);
+    }
     MemOverlap.checkNoInternalOverlap(name, self);
     Tensor read = MemOverlap.readableWhileWriting(name, self, other);
     if (!GradMode.isEnabled() || !(self.requiresGrad() || other.requiresGrad())) {

@@ -14,7 +14,8 @@ public final class Attention {
   private Attention() {}
 
   /**
-   * Returns {@code softmax(q k^T * scale + mask) v}.
+   * Returns {@code softmax(q k^T * scale + mask) v}. A query row whose keys are all masked gets a
+   * zero output row and zero gradients (PyTorch's {@code _safe_softmax}), not NaN.
    *
    * @param q queries [..., L, E]
    * @param k keys [..., S, E]
@@ -75,7 +76,9 @@ public final class Attention {
         scores = scores.add(attnMask.to(scores.dtype()));
       }
     }
-    Tensor weights = scores.softmax(-1);
+    // A query whose keys are all masked gets weights 0 (output and gradients 0), as in PyTorch;
+    // short of infinite inputs only a mask can make a row all -inf (causal: every query sees key 0).
+    Tensor weights = attnMask != null ? Activations.safeSoftmax(scores, -1) : scores.softmax(-1);
     if (dropoutP > 0) {
       weights = Activations.dropout(weights, dropoutP, true, Generator.global());
     }

@@ -205,14 +205,18 @@ public final class Creation {
     return Dispatch.cast(fromArray(values, new int[] {n, m}), dtype);
   }
 
-  /** Returns uniform numbers in [0, 1) drawn from {@code g}'s Philox stream. */
+  /**
+   * Returns uniform numbers in [0, 1) drawn from {@code g}'s Philox stream ({@code g} null: the
+   * global generator; every random op draws through here).
+   */
   public static Tensor rand(Shape shape, DType dtype, Device device, Generator g) {
     if (!dtype.isFloatingPoint()) {
       throw new IllegalArgumentException("rand: dtype must be floating, got " + dtype);
     }
+    Generator gen = g == null ? Generator.global() : g;
     Backend b = Backends.get(device);
     Tensor out = Dispatch.empty(b, dtype, shape.dims());
-    b.uniform(g.seed(), g.reserve(shape.numel()), out.strided());
+    b.uniform(gen.seed(), gen.reserve(shape.numel()), out.strided());
     return out;
   }
 

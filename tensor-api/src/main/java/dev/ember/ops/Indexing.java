@@ -196,14 +196,23 @@ public final class Indexing {
 
   /** Wraps negative indices and checks every index is within {@code [-size, size)}. */
   private static Tensor checkRange(Tensor index, int size, int dim) {
+    return checkRange("index", index, size, dim, true);
+  }
+
+  /**
+   * Checks every index is within {@code [-size, size)} and wraps the negative ones when {@code
+   * wrapNegative}; else within {@code [0, size)}, as {@code gather} and {@code scatter_add} require.
+   */
+  private static Tensor checkRange(String op, Tensor index, int size, int dim, boolean wrapNegative) {
     if (index.numel() == 0) {
       return index;
     }
     long lo = (long) index.amin().item();
     long hi = (long) index.amax().item();
-    if (lo < -size || hi >= size) {
+    long min = wrapNegative ? -size : 0;
+    if (lo < min || hi >= size) {
       long bad = hi >= size ? hi : lo;
-      throw new IndexOutOfBoundsException("index: index " + bad + " is out of bounds for dimension "
+      throw new IndexOutOfBoundsException(op + ": index " + bad + " is out of bounds for dimension "
           + dim + " with size " + size);
     }
     return lo < 0 ? Tensor.where(index.lt(0), index.add((double) size), index) : index;
@@ -214,6 +223,7 @@ public final class Indexing {
    * positions among tensor indices leave an unspecified result, as in PyTorch.
    */
   public static Tensor indexPut(Tensor x, Tensor value, Object... indices) {
+    checkIndexPutDType(x, value, indices);
     Tensor positions;
     try (var off = dev.ember.GradMode.noGrad()) {
       positions = index(Tensor.arange(x.numel()).to(x.device()).reshape(x.shapeArray()), indices);
@@ -234,6 +244,25 @@ public final class Indexing {
       Tensor delta = target.sub(flat.indexSelect(0, uniquePositions));
       return flat.scatterAdd(0, uniquePositions, delta).reshape(t.shapeArray());
     });
+  }
+
+  /**
+   * With a tensor among the indices, {@code value} must have {@code x}'s dtype (PyTorch's {@code
+   * index_put_}); with integer and slice indices only it is converted as {@code copy_} converts, but
+   * a value that would be truncated (floating into integer or bool, integer into bool) raises.
+   */
+  private static void checkIndexPutDType(Tensor x, Tensor value, Object... indices) {
+    if (value.dtype() == x.dtype()) {
+      return;
+    }
+    for (Object o : indices) {
+      if (o instanceof Tensor) {
+        throw new IllegalArgumentException("index_put_: Index put requires the source and destination dtypes"
+            + " match, got " + x.dtype() + " for the destination (shape " + x.shape() + ") and " + value.dtype()
+            + " for the source (shape " + value.shape() + ")");
+      }
+    }
+    Dispatch.checkCastable("index_put_", value.dtype(), x.dtype());
   }
 
   /** Returns the indices of the last occurrence of each distinct value, or null if all are distinct. */
@@ -298,7 +327,7 @@ public final class Indexing {
     int d = Shape.normalizeDim(dim, x.dim(), "gather");
     checkIndexShape("gather", x, d, index);
     Dispatch.backendOf("gather", x, index);
-    Tensor idx = checked ? checkRange(index, x.size(d), d) : index;
+    Tensor idx = checked ? checkRange("gather", index, x.size(d), d, false) : index;
     Tensor out = Dispatch.empty(x.backend(), x.dtype(), idx.shapeArray());
     int[] narrowed = idx.shapeArray();
     narrowed[d] = x.size(d);
@@ -333,10 +362,14 @@ public final class Indexing {
             + src.shape() + " at dim " + k);
       }
     }
-    Tensor idx = checked ? checkRange(index, x.size(d), d) : index;
+    if (src.dtype() != x.dtype()) {
+      throw new IllegalArgumentException("scatter_add: Expected self.dtype to be equal to src.dtype, got "
+          + x.dtype() + " (self " + x.shape() + ") and " + src.dtype() + " (src " + src.shape() + ")");
+    }
+    Tensor idx = checked ? checkRange("scatter_add", index, x.size(d), d, false) : index;
     Tensor out = Dispatch.empty(x.backend(), x.dtype(), x.shapeArray());
     x.backend().copy(x.strided(), out.strided());
-    Strided ss = Dispatch.cast(src, x.dtype()).strided();
+    Strided ss = src.strided();
     x.backend().scatterAdd(new Strided(ss.storage(), ss.dtype(), idx.shapeArray(), ss.strides(), ss.offset()),
         d, idx.strided(), out.strided());
     int[] srcShape = src.shapeArray();

@@ -275,20 +275,49 @@ public final class Reductions {
     return others.permute(inverse);
   }
 
-  /** Returns the variance over {@code dims} with {@code correction} subtracted from the count. */
+  /**
+   * Returns the variance over {@code dims} with {@code correction} subtracted from the count. The
+   * gradient is PyTorch's {@code var_backward}: {@code 2 (x - mean) / (N - correction) * g}, 0 at a
+   * constant input; with {@code N <= correction} it is infinite, NaN where {@code x == mean}.
+   */
   public static Tensor var(Tensor x, int[] dims, double correction, boolean keepdim) {
     int[] d = normalizeDims("var", x, dims);
     long count = 1;
     for (int i : d) {
       count *= x.size(i);
     }
-    Tensor centered = x.sub(x.mean(d, true));
-    return centered.square().sum(d, keepdim).div(Math.max(0, count - correction));
+    double dof = count - correction;
+    Tensor out;
+    try (GradMode off = GradMode.noGrad()) {
+      Tensor centered = x.sub(x.mean(d, true));
+      out = centered.square().sum(d, keepdim).div(Math.max(0, dof));
+    }
+    int[] shape = x.shapeArray();
+    return record("var", out, new Tensor[] {x}, new Tensor[] {x}, g -> {
+      Tensor centered = x.sub(x.mean(d, true));
+      Tensor gk = keepDims(g, shape, d);
+      if (dof <= 0) {
+        Tensor scale = Tensor.where(centered.eq(0), Creation.scalarLike(centered, Double.NaN),
+            Creation.scalarLike(centered, Double.POSITIVE_INFINITY));
+        return new Tensor[] {gk.mul(scale)};
+      }
+      return new Tensor[] {gk.mul(2 / dof).mul(centered)};
+    });
   }
 
-  /** Returns the standard deviation over {@code dims} with {@code correction}. */
+  /**
+   * Returns the standard deviation over {@code dims} with {@code correction}. Its gradient is
+   * {@code var}'s times {@code 1 / (2 std)}, taken as 0 where {@code std == 0} (PyTorch's {@code
+   * std_backward}), so a constant input gets a zero gradient, not NaN.
+   */
   public static Tensor std(Tensor x, int[] dims, double correction, boolean keepdim) {
-    return var(x, dims, correction, keepdim).sqrt();
+    Tensor variance = var(x, dims, correction, keepdim);
+    Tensor out;
+    try (GradMode off = GradMode.noGrad()) {
+      out = variance.sqrt();
+    }
+    return record("std", out, new Tensor[] {variance}, new Tensor[] {out},
+        g -> new Tensor[] {g.div(out.mul(2)).maskedFill(out.eq(0), 0)});
   }
 
   /** Returns {@code log(sum(exp(x)))} over {@code dims}, shifted by the maximum for stability. */
