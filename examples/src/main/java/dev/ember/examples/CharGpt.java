@@ -48,6 +48,17 @@ final class CharGpt {
       out.print(usage());
       return Double.NaN;
     }
+    // Every option is checked before the text is read.
+    int context = cli.getInt("context", 64, 1);
+    long seed = cli.getLong("seed", 1);
+    int layers = cli.getInt("layers", 4, 1);
+    int heads = cli.getInt("heads", 4, 1);
+    int embd = cli.getInt("embd", 128, 1);
+    double lr = cli.getPositive("lr", 3e-3);
+    int steps = cli.getInt("steps", 500, 1);
+    int batch = cli.getInt("batch-size", 16, 1);
+    int sampleLength = cli.getInt("sample", 300, 0);
+    Device device = Device.parse(cli.get("device", "cpu"));
     String text = Files.readString(Path.of(cli.get("text", null)), StandardCharsets.UTF_8);
     TreeSet<Character> chars = new TreeSet<>();
     for (char c : text.toCharArray()) {
@@ -60,7 +71,6 @@ final class CharGpt {
       ids[c] = v;
       vocab[v++] = c;
     }
-    int context = cli.getInt("context", 64);
     if (text.length() < context + 2) {
       throw new IllegalArgumentException("the text has " + text.length() + " characters; need more than "
           + (context + 1));
@@ -70,15 +80,10 @@ final class CharGpt {
       encoded[i] = ids[text.charAt(i)];
     }
     Tensor data = Tensor.of(encoded);
-    Device device = Device.parse(cli.get("device", "cpu"));
-    long seed = cli.getInt("seed", 1);
     Tensor.manualSeed(seed);
-    TinyGpt model = new TinyGpt(vocab.length, context, cli.getInt("layers", 4), cli.getInt("heads", 4),
-        cli.getInt("embd", 128));
+    TinyGpt model = new TinyGpt(vocab.length, context, layers, heads, embd);
     model.to(device);
-    AdamW optimizer = new AdamW(model.parameters(), cli.getDouble("lr", 3e-3));
-    int steps = cli.getInt("steps", 500);
-    int batch = cli.getInt("batch-size", 16);
+    AdamW optimizer = new AdamW(model.parameters(), lr);
     Generator g = new Generator(seed);
     out.printf(Locale.ROOT, "text: %d characters, vocabulary %d; model: %d parameters%n", text.length(),
         vocab.length, model.parameters().stream().mapToLong(Tensor::numel).sum());
@@ -103,7 +108,7 @@ final class CharGpt {
       }
     }
     out.println("--- sample ---");
-    out.println(sample(model, vocab, ids, text.substring(0, Math.min(8, text.length())), cli.getInt("sample", 300),
+    out.println(sample(model, vocab, ids, text.substring(0, Math.min(8, text.length())), sampleLength,
         device, g));
     return last;
   }

@@ -41,12 +41,58 @@ final class Cli {
     return values.getOrDefault(name, fallback);
   }
 
-  int getInt(String name, int fallback) {
-    return values.containsKey(name) ? Integer.parseInt(values.get(name)) : fallback;
+  /**
+   * Returns option {@code name} as an int of at least {@code min}, or {@code fallback} if absent.
+   *
+   * @throws IllegalArgumentException naming the option and the value if it is not such an integer
+   */
+  int getInt(String name, int fallback, int min) {
+    long v = getLong(name, fallback);
+    if (v < min || v > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("--" + name + " must be an integer "
+          + (min == 1 ? "of at least 1" : "in [" + min + ", " + Integer.MAX_VALUE + "]") + ", got '"
+          + values.get(name) + "'");
+    }
+    return (int) v;
   }
 
-  double getDouble(String name, double fallback) {
-    return values.containsKey(name) ? Double.parseDouble(values.get(name)) : fallback;
+  /**
+   * Returns option {@code name} as a long (any 64-bit integer), or {@code fallback} if absent.
+   *
+   * @throws IllegalArgumentException naming the option and the value if it is not an integer
+   */
+  long getLong(String name, long fallback) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " needs an integer, got '" + v + "'");
+    }
+  }
+
+  /**
+   * Returns option {@code name} as a finite positive number, or {@code fallback} if absent.
+   *
+   * @throws IllegalArgumentException naming the option and the value otherwise
+   */
+  double getPositive(String name, double fallback) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    double d;
+    try {
+      d = Double.parseDouble(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " needs a number, got '" + v + "'");
+    }
+    if (!(d > 0) || Double.isInfinite(d)) {
+      throw new IllegalArgumentException("--" + name + " must be a finite positive number, got '" + v + "'");
+    }
+    return d;
   }
 
   boolean flag(String name) {

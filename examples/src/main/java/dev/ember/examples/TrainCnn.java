@@ -75,19 +75,29 @@ public final class TrainCnn {
       out.print(usage());
       return null;
     }
-    int epochs = cli.getInt("epochs", 3);
-    int batchSize = cli.getInt("batch-size", 64);
-    double lr = cli.getDouble("lr", 1e-3);
+    // Every argument is checked before anything slow runs or any file is written.
+    int epochs = cli.getInt("epochs", 3, 1);
+    int batchSize = cli.getInt("batch-size", 64, 1);
+    double lr = cli.getPositive("lr", 1e-3);
+    long seed = cli.getLong("seed", 1);
+    int trainSize = cli.getInt("train-size", 20000, 1);
+    int testSize = cli.getInt("test-size", 4000, 1);
     Device device = Device.parse(cli.get("device", "cpu"));
     Tensor.zeros(1).to(device);   // fail now, with the reason, rather than after loading the data
-    long seed = cli.getInt("seed", 1);
     Path dir = Path.of(cli.get("out", "runs/cnn"));
-    Files.createDirectories(dir);
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("--out " + dir + " is a file, not a directory");
+    }
     Path checkpointFile = dir.resolve("checkpoint.safetensors");
+    boolean resume = cli.flag("resume");
+    if (resume && !Files.isRegularFile(checkpointFile)) {
+      throw new IllegalArgumentException("--resume: no checkpoint at " + checkpointFile
+          + " (train without --resume first)");
+    }
+    Files.createDirectories(dir);
 
     long t0 = System.nanoTime();
-    TensorDataset[] data = loadData(cli.get("data", "builtin"), cli.getInt("train-size", 20000),
-        cli.getInt("test-size", 4000), seed, out);
+    TensorDataset[] data = loadData(cli.get("data", "builtin"), trainSize, testSize, seed, out);
     out.printf(Locale.ROOT, "data: %d training and %d test images (%.1fs)%n", data[0].size(), data[1].size(),
         (System.nanoTime() - t0) / 1e9);
 
@@ -97,15 +107,28 @@ public final class TrainCnn {
     List<double[]> history = new ArrayList<>();
     List<double[]> curve = new ArrayList<>();
     int startEpoch = 0;
-    if (cli.flag("resume")) {
+    if (resume) {
       Checkpoint ck = Checkpoint.load(checkpointFile);
-      model.loadStateDict(ck.tensors("model"));
-      optimizer.loadStateDict(ck.tensors("optim"), ck.scalars("optim"));
-      Tensor.manualSeed(Long.parseLong(ck.scalars().get("seed")));
-      startEpoch = Integer.parseInt(ck.scalars().get("epoch"));
-      history = Metrics.parse(ck.scalars().get("history"));
-      curve = Metrics.parse(ck.scalars().get("curve"));
+      try {
+        model.loadStateDict(ck.tensors("model"));
+        optimizer.loadStateDict(ck.tensors("optim"), ck.scalars("optim"));
+        Tensor.manualSeed(ck.getLong("seed"));
+        long saved = ck.getLong("epoch");
+        if (saved < 0 || saved > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException("epoch " + saved + " is out of range");
+        }
+        startEpoch = (int) saved;
+        history = Metrics.parse(ck.get("history"));
+        curve = Metrics.parse(ck.get("curve"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--resume: cannot resume from " + checkpointFile + ": "
+            + e.getMessage(), e);
+      }
       out.printf("resumed from %s after epoch %d%n", checkpointFile, startEpoch);
+      if (startEpoch >= epochs) {
+        out.printf("the checkpoint is already at epoch %d of --epochs %d: nothing to train%n", startEpoch,
+            epochs);
+      }
     }
     DataLoader<Tensor[]> loader = DataLoader.builder(data[0]).batchSize(batchSize).shuffle(true).seed(seed).build();
     long start = System.nanoTime();
@@ -198,6 +221,9 @@ public final class TrainCnn {
     }
     if (source.startsWith("mnist:")) {
       Path dir = Path.of(source.substring(6));
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("--data " + source + ": " + dir + " is not a directory");
+      }
       TensorDataset all = Mnist.read(dir.resolve("t10k-images-idx3-ubyte.gz"),
           dir.resolve("t10k-labels-idx1-ubyte.gz"));
       Tensor images = all.tensor(0).sub(0.1307).div(0.3081);

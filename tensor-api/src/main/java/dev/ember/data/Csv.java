@@ -122,6 +122,9 @@ public final class Csv {
    * @throws IOException if the file cannot be read
    */
   public static TensorDataset read(Path path, Options options) throws IOException {
+    if (Files.isDirectory(path)) {
+      throw new DataFileException(READER, path, "is a directory, not a CSV file");
+    }
     List<String> lines;
     try (BufferedReader r = new BufferedReader(new java.io.InputStreamReader(
         Files.newInputStream(path), StandardCharsets.UTF_8.newDecoder()
@@ -189,6 +192,10 @@ public final class Csv {
     }
     int n = rows.size();
     int features = label >= 0 ? columns - 1 : columns;
+    if ((long) n * features > Integer.MAX_VALUE - 8) {
+      throw new DataFileException(READER, path, n + " rows of " + features + " features are more "
+          + "values than one tensor holds");
+    }
     double[] x = new double[n * features];
     double[] y = new double[n];
     for (int r = 0; r < n; r++) {

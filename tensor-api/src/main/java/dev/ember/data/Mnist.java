@@ -94,6 +94,9 @@ public final class Mnist {
   private record Idx(int[] dims, byte[] data) {}
 
   private static Idx readIdx(Path path, int expectedMagic, String what) throws IOException {
+    if (Files.isDirectory(path)) {
+      throw new DataFileException(READER, path, "is a directory, not an IDX file");
+    }
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
       raw.mark(2);
       int b0 = raw.read();
@@ -101,7 +104,8 @@ public final class Mnist {
       raw.reset();
       boolean gz = b0 == 0x1f && b1 == 0x8b;
       try (InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw) {
-        return parse(path, in, expectedMagic, what);
+        // A raw file's size bounds its data; a gzip stream's is known only once read.
+        return parse(path, in, expectedMagic, what, gz ? Long.MAX_VALUE : Files.size(path));
       } catch (ZipException e) {
         throw new DataFileException(READER, path, "corrupt gzip data: " + e.getMessage(), e);
       } catch (EOFException e) {
@@ -111,7 +115,13 @@ public final class Mnist {
     }
   }
 
-  private static Idx parse(Path path, InputStream in, int expectedMagic, String what)
+  /**
+   * Parses an IDX stream; {@code fileBytes} is the stream's length if known. Nothing is allocated
+   * from the header's sizes before they are checked against the file: a raw file that is too
+   * short is rejected at once, and gzip data is read in growing pieces, so a 16-byte file that
+   * claims 2 GB allocates nothing near that.
+   */
+  private static Idx parse(Path path, InputStream in, int expectedMagic, String what, long fileBytes)
       throws IOException {
     byte[] head = new byte[4];
     int got = in.readNBytes(head, 0, 4);
@@ -149,9 +159,15 @@ public final class Mnist {
     if (ndims == 3 && (dims[1] == 0 || dims[2] == 0) && dims[0] > 0) {
       throw new DataFileException(READER, path, "images of size " + dims[1] + "x" + dims[2]);
     }
-    byte[] data = new byte[(int) total];
-    got = in.readNBytes(data, 0, data.length);
-    if (got < data.length) {
+    long headerBytes = 4L + dimBytes.length;
+    if (total > fileBytes - headerBytes) {
+      throw new DataFileException(READER, path, "truncated file: header promises " + total
+          + " data bytes (sizes " + java.util.Arrays.toString(dims) + ") but the file has only "
+          + (fileBytes - headerBytes) + " after the " + headerBytes + "-byte header");
+    }
+    byte[] data = in.readNBytes((int) total); // grows with what is read, not with the claim
+    got = data.length;
+    if (got < total) {
       throw new DataFileException(READER, path, "truncated file: header promises " + total
           + " data bytes (sizes " + java.util.Arrays.toString(dims) + ") but only " + got
           + " follow");

@@ -2,7 +2,6 @@ package dev.ember.io;
 
 import dev.ember.DType;
 import dev.ember.Tensor;
-import dev.ember.ops.Creation;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,10 +11,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,9 +41,13 @@ import java.util.Set;
  * LinkedHashMap<String, Tensor> sd = Safetensors.load(Path.of("model.safetensors"));
  * }</pre>
  *
- * <p><b>Saving</b> is atomic: the bytes go to a temporary file in the target's directory, are
- * forced to disk, and the file is renamed over the target, so a crash mid-save leaves the previous
- * file whole. Tensors on any device are copied to the host; autograd history is not saved.
+ * <p><b>Saving</b> is atomic: the bytes go to a hidden temporary file {@code .<name>.<digits>.tmp}
+ * in the target's directory, are forced to disk, and the file is renamed over the target, so a
+ * crash mid-save leaves the previous file whole. The new file keeps the permissions of the file it
+ * replaces (a new file gets the umask's default, as {@link Files#newOutputStream} would), and a
+ * save deletes the stale temporary files a killed save of the same target left (unlocked and
+ * older than a few seconds; never a concurrent writer's). Tensors on any device are streamed out
+ * through a bounded buffer; autograd history is not saved.
  *
  * <p><b>Loading</b> trusts nothing: the header must be at most {@value #MAX_HEADER_BYTES} bytes
  * and fit in the file, be strict JSON (parsed by {@link Json}; nothing in a file can run code)
@@ -53,7 +55,8 @@ import java.util.Set;
  * {@code end - begin}, and the tensors' byte ranges must tile the data section exactly: no
  * overlaps, no holes, no trailing bytes (the reference implementation's rules). Any violation is a
  * {@link SafetensorsException} naming the file and the problem. Loaded tensors are CPU tensors in
- * header order.
+ * header order, read straight into their storage through a bounded buffer: the heap never holds a
+ * whole tensor, so a 2 GB file loads with {@code -Xmx256m}.
  *
  * @since 0.1
  */
@@ -103,11 +106,9 @@ public final class Safetensors {
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
       writeFully(ch, len.flip());
       writeFully(ch, ByteBuffer.wrap(header));
+      ByteBuffer chunk = TensorStreams.buffer();
       for (Map.Entry<String, Tensor> e : dataOrder) {
-        Tensor t = e.getValue();
-        if (t.numel() > 0) {
-          writeFully(ch, t.hostBytes(t.dtype()));
-        }
+        TensorStreams.write(ch, e.getValue(), chunk);
       }
     });
   }
@@ -201,7 +202,7 @@ public final class Safetensors {
    * @throws IOException if the file cannot be read
    */
   public static Map<String, String> loadMetadata(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel ch = openForRead(file)) {
       return parseHeader(file, ch).metadata;
     }
   }
@@ -213,14 +214,23 @@ public final class Safetensors {
    * @throws IOException if the file cannot be read
    */
   public static Contents read(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel ch = openForRead(file)) {
       Header h = parseHeader(file, ch);
       LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+      ByteBuffer chunk = TensorStreams.buffer();
       for (Entry e : h.entries) {
-        out.put(e.name, readTensor(file, ch, h.dataStart, e));
+        out.put(e.name, readTensor(file, ch, h.dataStart, e, chunk));
       }
       return new Contents(out, h.metadata);
     }
+  }
+
+  /** Opens {@code file} to read; a directory is an error that names the path. */
+  private static FileChannel openForRead(Path file) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new FileSystemException(file.toString(), null, "cannot load: it is a directory");
+    }
+    return FileChannel.open(file, StandardOpenOption.READ);
   }
 
   private static final class Header {
@@ -402,96 +412,17 @@ public final class Safetensors {
     }
   }
 
-  private static Tensor readTensor(Path file, FileChannel ch, long dataStart, Entry e)
-      throws IOException {
-    long bytes = e.end - e.begin;
-    long numel = bytes / e.dtype.byteSize();
-    if (bytes > Integer.MAX_VALUE - 8) {
-      throw new SafetensorsException(file, "tensor '" + e.name + "' has " + bytes
-          + " bytes, more than one Java array holds");
-    }
-    ByteBuffer b = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
-    readFully(file, ch, b, dataStart + e.begin);
-    b.flip();
-    int n = (int) numel;
-    return switch (e.dtype) {
-      case FLOAT32 -> {
-        float[] v = new float[n];
-        b.asFloatBuffer().get(v);
-        yield Creation.fromArray(v, e.shape);
-      }
-      case FLOAT64 -> {
-        double[] v = new double[n];
-        b.asDoubleBuffer().get(v);
-        yield Creation.fromArray(v, e.shape);
-      }
-      case INT64 -> {
-        long[] v = new long[n];
-        b.asLongBuffer().get(v);
-        yield Creation.fromArray(v, e.shape);
-      }
-      case INT32 -> {
-        int[] v = new int[n];
-        b.asIntBuffer().get(v);
-        yield Creation.fromArray(v, e.shape);
-      }
-      case BOOL -> {
-        boolean[] v = new boolean[n];
-        for (int i = 0; i < n; i++) {
-          byte x = b.get(i);
-          if (x != 0 && x != 1) {
-            throw new SafetensorsException(file, "tensor '" + e.name + "': BOOL element " + i
-                + " is byte " + (x & 0xff) + ", not 0 or 1");
+  private static Tensor readTensor(Path file, FileChannel ch, long dataStart, Entry e,
+      ByteBuffer chunk) throws IOException {
+    return TensorStreams.read(file, ch, dataStart + e.begin, e.dtype, e.shape, chunk,
+        e.dtype != DType.BOOL ? (b, first) -> { } : (b, first) -> {
+          for (int i = b.position(); i < b.limit(); i++) {
+            byte x = b.get(i);
+            if (x != 0 && x != 1) {
+              throw new SafetensorsException(file, "tensor '" + e.name + "': BOOL element "
+                  + (first + i - b.position()) + " is byte " + (x & 0xff) + ", not 0 or 1");
+            }
           }
-          v[i] = x == 1;
-        }
-        yield Creation.fromArray(v, e.shape);
-      }
-    };
-  }
-
-  /** Atomic replace of a file: temp file in the same directory, fsync, rename. */
-  static final class AtomicFiles {
-    private AtomicFiles() {}
-
-    /** Writes the file's bytes through a channel. */
-    interface Writer {
-      void write(FileChannel ch) throws IOException;
-    }
-
-    static void write(Path file, Writer writer) throws IOException {
-      Path target = file.toAbsolutePath();
-      Path dir = target.getParent();
-      Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-      boolean moved = false;
-      try {
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-          writer.write(ch);
-          ch.force(true);
-        }
-        try {
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          // File systems without atomic rename: the best we can do is a plain replace.
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        moved = true;
-        syncDirectory(dir);
-      } finally {
-        if (!moved) {
-          Files.deleteIfExists(tmp);
-        }
-      }
-    }
-
-    private static void syncDirectory(Path dir) {
-      // Makes the rename itself durable on Linux; other systems cannot open a directory, which is fine.
-      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-        d.force(true);
-      } catch (IOException | UnsupportedOperationException e) {
-        // best effort
-      }
-    }
+        });
   }
 }

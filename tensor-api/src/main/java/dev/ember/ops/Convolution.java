@@ -2,12 +2,15 @@ package dev.ember.ops;
 
 import static dev.ember.Autograd.record;
 
+import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.internal.Dispatch;
 import dev.ember.spi.Backend;
 import dev.ember.spi.BinaryOp;
 import dev.ember.spi.Strided;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Convolutions ({@code conv1d}, {@code conv2d}, {@code conv_transpose1d/2d}) and their building
@@ -22,6 +25,11 @@ import java.util.Arrays;
  * kw} kernel offsets' slices into place, and {@code fold}, whose gradient is the window view again.
  * Everything else is differentiable ops, so weights, inputs and biases get gradients (and double
  * backward) on every backend.
+ *
+ * <p>No column buffer grows with the batch past a bound ({@code -Dember.conv.columnBytes}, 256
+ * MiB): a larger batch runs in chunks of samples, forward and backward (the backward recomputes
+ * each chunk's columns rather than keeping them), so a convolution needs no buffer much larger
+ * than its input and output. One sample's columns are never split, as in PyTorch's own im2col.
  */
 public final class Convolution {
   private Convolution() {}
@@ -235,7 +243,6 @@ public final class Convolution {
     boolean unbatched = x.dim() == spatial + 1;
     Tensor x4 = lift(op, x, weight, bias, spatial, "O, C / groups");
     Tensor w4 = spatial == 1 ? weight.unsqueeze(2) : weight;
-    int n = x4.size(0);
     int c = x4.size(1);
     int o = w4.size(0);
     int cg = w4.size(1);
@@ -263,17 +270,107 @@ public final class Convolution {
     int oh = g.count(xp.size(2), true);
     int ow = g.count(xp.size(3), false);
     checkWindows(op, x, xp, g, oh, ow);
-    int k = cg * g.kh() * g.kw();
-    // [N, C, kh, kw, oh, ow] view -> [C, kh, kw, N, oh, ow] -> [groups, C/g * kh * kw, N * oh * ow]:
-    // the one strided copy of the forward.
-    Tensor cols = windows(xp, g, oh, ow).permute(1, 2, 3, 0, 4, 5).reshape(groups, k, n * oh * ow);
-    Tensor y = weight.reshape(groups, o / groups, k).matmul(cols);   // [groups, O/g, N * oh * ow]
-    Tensor nchw = y.reshape(o, n, oh, ow).permute(1, 0, 2, 3);
+    Tensor nchw = im2colConv(xp, weight, g, groups, oh, ow);
     Tensor out = bias == null ? nchw.contiguous() : nchw.add(bias.reshape(1, o, 1, 1));
     if (spatial == 1) {
       out = out.squeeze(2);
     }
     return unbatched ? out.squeeze(0) : out;
+  }
+
+  // ---------------------------------------------------------------- im2col in bounded chunks
+
+  /** The property that bounds one chunk's im2col column buffer, in bytes. */
+  static final String COLUMN_BYTES_PROPERTY = "ember.conv.columnBytes";
+
+  /**
+   * Returns how many of {@code n} samples one chunk of a convolution takes so that its column
+   * buffer of {@code perSample} elements of {@code bytes} each per sample stays within {@code
+   * -Dember.conv.columnBytes} (256 MiB): all of them when it fits, at least one (a single sample's
+   * columns, like PyTorch's own im2col, may exceed the bound).
+   */
+  static int samplesPerChunk(int n, long perSample, int bytes) {
+    long limit = Long.getLong(COLUMN_BYTES_PROPERTY, 256L << 20);
+    long per = limit / Math.max(1, perSample * bytes);
+    return (int) Math.max(1, Math.min(n, per));
+  }
+
+  /**
+   * Returns the im2col columns of {@code xp} [N, C, Hp, Wp]: the window view [N, C, kh, kw, oh, ow]
+   * laid out as [groups, C/g * kh * kw, N * oh * ow] by one strided copy.
+   */
+  private static Tensor columns(Tensor xp, Window g, int groups, int oh, int ow) {
+    int k = xp.size(1) / groups * g.kh() * g.kw();
+    return windows(xp, g, oh, ow).permute(1, 2, 3, 0, 4, 5).reshape(groups, k, xp.size(0) * oh * ow);
+  }
+
+  /** Returns {@code weight} [O, C/g, kh, kw] as [groups, O/g, C/g * kh * kw]. */
+  private static Tensor groupedWeight(Tensor weight, int groups, int k) {
+    return weight.reshape(groups, weight.size(0) / groups, k);
+  }
+
+  /** Returns the convolution of one batch (chunk) {@code xp} as a [N, O, oh, ow] view, no bias. */
+  private static Tensor columnsTimesWeight(Tensor xp, Tensor weight, Window g, int groups, int oh, int ow) {
+    Tensor cols = columns(xp, g, groups, oh, ow);
+    Tensor y = groupedWeight(weight, groups, cols.size(1)).matmul(cols); // [groups, O/g, N * oh * ow]
+    return y.reshape(weight.size(0), xp.size(0), oh, ow).permute(1, 0, 2, 3);
+  }
+
+  /**
+   * Returns the convolution of the padded input {@code xp} [N, C, Hp, Wp] with {@code weight}
+   * (without bias) as [N, O, oh, ow], by im2col and one matrix product per group. When the column
+   * buffer of the whole batch would pass the bound of {@link #samplesPerChunk}, the batch runs in
+   * chunks, forward and backward: the backward recomputes each chunk's columns from {@code xp}
+   * instead of keeping them, so neither pass holds more than one chunk's columns.
+   */
+  private static Tensor im2colConv(Tensor xp, Tensor weight, Window g, int groups, int oh, int ow) {
+    int n = xp.size(0);
+    long perSample = (long) xp.size(1) * g.kh() * g.kw() * oh * ow;
+    int per = samplesPerChunk(n, perSample, xp.dtype().byteSize());
+    if (per >= n) {
+      return columnsTimesWeight(xp, weight, g, groups, oh, ow);
+    }
+    List<Tensor> parts = new ArrayList<>();
+    try (GradMode off = GradMode.noGrad()) {
+      for (int b = 0; b < n; b += per) {
+        parts.add(columnsTimesWeight(xp.narrow(0, b, Math.min(per, n - b)), weight, g, groups, oh, ow));
+      }
+    }
+    Tensor out = Shaping.cat(parts, 0);
+    return record("convolution", out, new Tensor[] {xp, weight}, new Tensor[] {xp, weight},
+        grad -> chunkedConvBackward(grad, xp, weight, g, groups, oh, ow, per));
+  }
+
+  /**
+   * Returns the gradients of {@link #im2colConv} for {@code xp} and {@code weight}, {@code per}
+   * samples at a time: weight gradient {@code sum over chunks of gy @ cols^T}, input gradient the
+   * col2im of {@code W^T @ gy} per chunk. Tensor ops throughout, so double backward works.
+   */
+  private static Tensor[] chunkedConvBackward(Tensor grad, Tensor xp, Tensor weight, Window g, int groups,
+      int oh, int ow, int per) {
+    int n = xp.size(0);
+    int c = xp.size(1);
+    int o = weight.size(0);
+    int k = c / groups * g.kh() * g.kw();
+    boolean needX = xp.requiresGrad();
+    boolean needW = weight.requiresGrad();
+    Tensor wt = groupedWeight(weight, groups, k).transpose(1, 2); // [groups, k, O/g]
+    List<Tensor> gx = new ArrayList<>();
+    Tensor gw = null;
+    for (int b = 0; b < n; b += per) {
+      int nb = Math.min(per, n - b);
+      Tensor gy = grad.narrow(0, b, nb).permute(1, 0, 2, 3).reshape(groups, o / groups, nb * oh * ow);
+      if (needW) {
+        Tensor part = gy.matmul(columns(xp.narrow(0, b, nb), g, groups, oh, ow).transpose(1, 2));
+        gw = gw == null ? part : gw.add(part);
+      }
+      if (needX) {
+        Tensor gcols = wt.matmul(gy).reshape(c, g.kh(), g.kw(), nb, oh, ow).permute(3, 0, 1, 2, 4, 5);
+        gx.add(foldWindows(gcols, xp.size(2), xp.size(3), g));
+      }
+    }
+    return new Tensor[] {needX ? Shaping.cat(gx, 0) : null,
+        needW ? gw.reshape(weight.shapeArray()) : null};
   }
 
   /**
@@ -338,11 +435,18 @@ public final class Convolution {
           + " output for input " + x.shape() + " and weight " + weight.shape());
     }
     int k = og * g.kh() * g.kw();
-    // The input gradient of a convolution: columns = W^T x (one product per group), then col2im.
-    Tensor xm = x4.permute(1, 0, 2, 3).reshape(groups, c / groups, n * h * w);
+    // The input gradient of a convolution: columns = W^T x (one product per group), then col2im;
+    // in batch chunks whose columns stay within the bound (the products save only their inputs).
     Tensor wt = weight.reshape(groups, c / groups, k).transpose(1, 2);
-    Tensor cols = wt.matmul(xm).reshape(o, g.kh(), g.kw(), n, h, w).permute(3, 0, 1, 2, 4, 5);
-    Tensor full = foldWindows(cols, hp, wp, g);
+    int per = samplesPerChunk(n, (long) o * g.kh() * g.kw() * h * w, x4.dtype().byteSize());
+    List<Tensor> parts = new ArrayList<>();
+    for (int b = 0; b < n; b += per) {
+      int nb = Math.min(per, n - b);
+      Tensor xm = x4.narrow(0, b, nb).permute(1, 0, 2, 3).reshape(groups, c / groups, nb * h * w);
+      Tensor cols = wt.matmul(xm).reshape(o, g.kh(), g.kw(), nb, h, w).permute(3, 0, 1, 2, 4, 5);
+      parts.add(foldWindows(cols, hp, wp, g));
+    }
+    Tensor full = parts.size() == 1 ? parts.get(0) : Shaping.cat(parts, 0);
     Tensor cropped = full.narrow(2, padding[0], oh).narrow(3, padding[1], ow);
     Tensor out = bias == null ? cropped.contiguous() : cropped.add(bias.reshape(1, o, 1, 1));
     if (spatial == 1) {

@@ -187,7 +187,9 @@ public abstract class Optimizer {
    * Restores a {@link #stateDict()}: group options and per-parameter state (tensors copied to each
    * parameter's device, floating ones to its dtype). The groups must have the saved sizes.
    *
-   * @throws IllegalArgumentException if the number or sizes of the groups differ
+   * @throws IllegalArgumentException if the number or sizes of the groups differ, or a state tensor
+   *     does not have its parameter's shape (naming the parameter's index and both shapes); the
+   *     optimizer is then left unchanged
    */
   @SuppressWarnings("unchecked")
   public void loadStateDict(Map<String, Object> stateDict) {
@@ -210,6 +212,7 @@ public abstract class Optimizer {
       }
       byIndex.addAll(groups.get(i).params());
     }
+    checkStateShapes(savedState, byIndex);
     for (int i = 0; i < groups.size(); i++) {
       ParamGroup g = groups.get(i);
       savedGroups.get(i).forEach((k, v) -> {
@@ -235,6 +238,28 @@ public abstract class Optimizer {
           }
         });
         state.put(p, s);
+      }
+    }
+  }
+
+  /**
+   * Checks, before anything is changed, that every saved state entry belongs to a parameter of
+   * this optimizer and that its tensors have that parameter's shape (every optimizer's state
+   * tensors do), so a mismatched checkpoint fails on load, not at the first step.
+   */
+  private static void checkStateShapes(Map<Integer, Map<String, Object>> savedState, List<Tensor> byIndex) {
+    for (Map.Entry<Integer, Map<String, Object>> e : savedState.entrySet()) {
+      int index = e.getKey();
+      if (index < 0 || index >= byIndex.size()) {
+        throw new IllegalArgumentException("loadStateDict: loaded state dict has state for parameter " + index
+            + ", but the optimizer has " + byIndex.size() + " parameters");
+      }
+      Tensor p = byIndex.get(index);
+      for (Map.Entry<String, Object> kv : e.getValue().entrySet()) {
+        if (kv.getValue() instanceof Tensor t && !t.shape().equals(p.shape())) {
+          throw new IllegalArgumentException("loadStateDict: state '" + kv.getKey() + "' of parameter " + index
+              + " has shape " + t.shape() + ", but the parameter has shape " + p.shape());
+        }
       }
     }
   }

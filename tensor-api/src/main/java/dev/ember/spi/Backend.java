@@ -29,6 +29,45 @@ public interface Backend {
   /** Copies the whole of {@code src} to host memory, little-endian, from the buffer's position. */
   void copyToHost(Storage src, ByteBuffer dst);
 
+  /**
+   * Copies {@code count} elements from host memory (little-endian, from {@code src}'s position, which
+   * is left unchanged) into {@code dst} at elements {@code [dstOffset, dstOffset + count)}: lets a
+   * caller fill a large storage in bounded chunks. The default goes through a temporary storage of
+   * {@code count} elements and {@link #copy}; backends with host-visible memory copy directly.
+   */
+  default void copyFromHost(ByteBuffer src, Storage dst, long dstOffset, int count) {
+    if (count == 0) {
+      return;
+    }
+    Storage tmp = allocate(dst.dtype(), count);
+    try {
+      copyFromHost(src, tmp);
+      copy(Strided.contiguous(tmp, count),
+          new Strided(dst, dst.dtype(), new int[] {count}, new int[] {1}, dstOffset));
+    } finally {
+      tmp.close();
+    }
+  }
+
+  /**
+   * Copies elements {@code [srcOffset, srcOffset + count)} of {@code src} to host memory,
+   * little-endian, at {@code dst}'s position (left unchanged): lets a caller read a large storage in
+   * bounded chunks. The default goes through a temporary storage of {@code count} elements.
+   */
+  default void copyToHost(Storage src, long srcOffset, int count, ByteBuffer dst) {
+    if (count == 0) {
+      return;
+    }
+    Storage tmp = allocate(src.dtype(), count);
+    try {
+      copy(new Strided(src, src.dtype(), new int[] {count}, new int[] {1}, srcOffset),
+          Strided.contiguous(tmp, count));
+      copyToHost(tmp, dst);
+    } finally {
+      tmp.close();
+    }
+  }
+
   /** Copies {@code src} into {@code out} elementwise, converting dtype where they differ. */
   void copy(Strided src, Strided out);
 

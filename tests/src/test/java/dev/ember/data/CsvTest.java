@@ -73,4 +73,11 @@ class CsvTest {
     e = assertThrows(DataFileException.class, () -> Csv.read(badUtf8, Csv.options()));
     assertTrue(e.getMessage().contains("UTF-8"), e.getMessage());
   }
+
+  @Test
+  void aDirectoryIsReportedWithItsPath() {
+    DataFileException e = assertThrows(DataFileException.class, () -> Csv.read(dir, Csv.options()));
+    assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("directory"),
+        e.getMessage());
+  }
 }

@@ -131,4 +131,26 @@ class MnistTest {
       }
     }
   }
+
+  @Test
+  void aHeaderClaimingTwoGigabytesIsCheckedAgainstTheFileBeforeAnyAllocation() throws IOException {
+    // 16 bytes that promise 46340 x 46340 images: 2 GB, more than the test heap; nothing that size
+    // may be allocated before the claim is checked against the file.
+    byte[] header = idx(Mnist.IMAGES_MAGIC, new int[] {1, 46340, 46340}, new byte[0]);
+    Path raw = file("claims-2gb", header);
+    DataFileException e = assertThrows(DataFileException.class, () -> Mnist.readImages(raw));
+    assertTrue(e.getMessage().contains("header promises 2147395600 data bytes")
+        && e.getMessage().contains("the file has only 0"), e.getMessage());
+    Path gz = file("claims-2gb.gz", gzip(header));
+    e = assertThrows(DataFileException.class, () -> Mnist.readImages(gz));
+    assertTrue(e.getMessage().contains("header promises 2147395600 data bytes")
+        && e.getMessage().contains("only 0 follow"), e.getMessage());
+  }
+
+  @Test
+  void aDirectoryIsReportedWithItsPath() {
+    DataFileException e = assertThrows(DataFileException.class, () -> Mnist.readImages(dir));
+    assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("directory"),
+        e.getMessage());
+  }
 }

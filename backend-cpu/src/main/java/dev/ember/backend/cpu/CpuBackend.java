@@ -58,71 +58,44 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void copyFromHost(ByteBuffer src, Storage dst) {
-    CpuStorage d = (CpuStorage) dst;
-    ByteBuffer s = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    int n = (int) d.numel();
-    switch (d.dtype()) {
-      case FLOAT32 -> d.f32.put(0, toArray(s.asFloatBuffer(), n));
-      case FLOAT64 -> {
-        double[] v = new double[n];
-        s.asDoubleBuffer().get(v);
-        d.f64.put(0, v);
-      }
-      case INT64 -> {
-        long[] v = new long[n];
-        s.asLongBuffer().get(v);
-        d.i64.put(0, v);
-      }
-      case INT32 -> {
-        int[] v = new int[n];
-        s.asIntBuffer().get(v);
-        d.i32.put(0, v);
-      }
-      case BOOL -> {
-        byte[] v = new byte[n];
-        s.get(v);
-        d.bytes.put(0, v);
-      }
-    }
+    copyFromHost(src, dst, 0, Math.toIntExact(dst.numel()));
   }
 
-  private static float[] toArray(java.nio.FloatBuffer b, int n) {
-    float[] v = new float[n];
-    b.get(v);
-    return v;
+  /**
+   * Copies straight from the buffer into the storage (a bulk memory copy, byte-swapped only on a
+   * big-endian host): no temporary array, so a caller can stream a large tensor in bounded chunks.
+   */
+  @Override
+  public void copyFromHost(ByteBuffer src, Storage dst, long dstOffset, int count) {
+    CpuStorage d = (CpuStorage) dst;
+    ByteBuffer s = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    int at = Math.toIntExact(dstOffset);
+    switch (d.dtype()) {
+      case FLOAT32 -> d.f32.put(at, s.asFloatBuffer(), 0, count);
+      case FLOAT64 -> d.f64.put(at, s.asDoubleBuffer(), 0, count);
+      case INT64 -> d.i64.put(at, s.asLongBuffer(), 0, count);
+      case INT32 -> d.i32.put(at, s.asIntBuffer(), 0, count);
+      case BOOL -> d.bytes.put(at, s, s.position(), count);
+    }
   }
 
   @Override
   public void copyToHost(Storage src, ByteBuffer dst) {
+    copyToHost(src, 0, Math.toIntExact(src.numel()), dst);
+  }
+
+  /** Copies straight from the storage into the buffer (a bulk memory copy), no temporary array. */
+  @Override
+  public void copyToHost(Storage src, long srcOffset, int count, ByteBuffer dst) {
     CpuStorage s = (CpuStorage) src;
-    int n = (int) s.numel();
     ByteBuffer d = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    int at = Math.toIntExact(srcOffset);
     switch (s.dtype()) {
-      case FLOAT32 -> {
-        float[] v = new float[n];
-        s.f32.get(0, v);
-        d.asFloatBuffer().put(v);
-      }
-      case FLOAT64 -> {
-        double[] v = new double[n];
-        s.f64.get(0, v);
-        d.asDoubleBuffer().put(v);
-      }
-      case INT64 -> {
-        long[] v = new long[n];
-        s.i64.get(0, v);
-        d.asLongBuffer().put(v);
-      }
-      case INT32 -> {
-        int[] v = new int[n];
-        s.i32.get(0, v);
-        d.asIntBuffer().put(v);
-      }
-      case BOOL -> {
-        byte[] v = new byte[n];
-        s.bytes.get(0, v);
-        d.put(v);
-      }
+      case FLOAT32 -> d.asFloatBuffer().put(0, s.f32, at, count);
+      case FLOAT64 -> d.asDoubleBuffer().put(0, s.f64, at, count);
+      case INT64 -> d.asLongBuffer().put(0, s.i64, at, count);
+      case INT32 -> d.asIntBuffer().put(0, s.i32, at, count);
+      case BOOL -> d.put(d.position(), s.bytes, at, count);
     }
   }
 
