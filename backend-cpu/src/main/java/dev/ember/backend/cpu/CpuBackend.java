@@ -61,6 +61,12 @@ public final class CpuBackend implements Backend {
     CpuStorage d = (CpuStorage) dst;
     ByteBuffer s = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int n = (int) d.numel();
+    try (Pinned p = Pinned.of("copy from host", dst, null, null, null)) {
+      fromHost(s, d, n);
+    }
+  }
+
+  private static void fromHost(ByteBuffer s, CpuStorage d, int n) {
     switch (d.dtype()) {
       case FLOAT32 -> d.f32.put(0, toArray(s.asFloatBuffer(), n));
       case FLOAT64 -> {
@@ -97,6 +103,12 @@ public final class CpuBackend implements Backend {
     CpuStorage s = (CpuStorage) src;
     int n = (int) s.numel();
     ByteBuffer d = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    try (Pinned p = Pinned.of("copy to host", src, null, null, null)) {
+      toHost(s, d, n);
+    }
+  }
+
+  private static void toHost(CpuStorage s, ByteBuffer d, int n) {
     switch (s.dtype()) {
       case FLOAT32 -> {
         float[] v = new float[n];
@@ -128,61 +140,89 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void copy(Strided src, Strided out) {
-    Elementwise.copy(src, out);
+    try (Pinned p = Pinned.of("copy", src, out)) {
+      Elementwise.copy(src, out);
+    }
   }
 
   @Override
   public void fill(Strided out, double value) {
-    Elementwise.fill(out, value);
+    try (Pinned p = Pinned.of("fill", out)) {
+      Elementwise.fill(out, value);
+    }
   }
 
   @Override
   public void unary(UnaryOp op, Strided x, Strided out) {
-    Elementwise.unary(op, x, out);
+    try (Pinned p = Pinned.of(op, x, out)) {
+      Elementwise.unary(op, x, out);
+    }
   }
 
   @Override
   public void binary(BinaryOp op, Strided a, Strided b, Strided out) {
-    Elementwise.binary(op, a, b, out);
+    try (Pinned p = Pinned.of(op, a, b, out)) {
+      Elementwise.binary(op, a, b, out);
+    }
   }
 
   @Override
   public void axpby(double alpha, Strided a, double beta, Strided b, Strided out) {
-    Elementwise.axpby(alpha, a, beta, b, out);
+    try (Pinned p = Pinned.of("axpby", a, b, out)) {
+      Elementwise.axpby(alpha, a, beta, b, out);
+    }
   }
 
   @Override
   public void where(Strided cond, Strided a, Strided b, Strided out) {
-    Elementwise.where(cond, a, b, out);
+    try (Pinned p = Pinned.of("where", cond, a, b, out)) {
+      Elementwise.where(cond, a, b, out);
+    }
   }
 
   @Override
   public void reduce(ReduceOp op, Strided x, Strided out) {
-    Reductions.reduce(op, x, out);
+    try (Pinned p = Pinned.of(op, x, out)) {
+      Reductions.reduce(op, x, out);
+    }
   }
 
   @Override
   public void cumsum(Strided x, int dim, Strided out) {
-    Reductions.cumsum(x, dim, out);
+    try (Pinned p = Pinned.of("cumsum", x, out)) {
+      Reductions.cumsum(x, dim, out);
+    }
   }
 
   @Override
   public void matmul(Strided a, Strided b, Strided out) {
-    Blas.matmul(a, b, out, this);
+    try (Pinned p = Pinned.of("matmul", a, b, out)) {
+      Blas.matmul(a, b, out, this);
+    }
   }
 
   @Override
   public void gather(Strided x, int dim, Strided index, Strided out) {
-    Scatter.gather(x, dim, index, out);
+    try (Pinned p = Pinned.of("gather", x, index, out)) {
+      Scatter.gather(x, dim, index, out);
+    }
   }
 
   @Override
   public void scatterAdd(Strided src, int dim, Strided index, Strided out) {
-    Scatter.scatterAdd(src, dim, index, out);
+    try (Pinned p = Pinned.of("scatter_add", src, index, out)) {
+      Scatter.scatterAdd(src, dim, index, out);
+    }
   }
 
   @Override
   public void uniform(long seed, long offset, Strided out) {
+    try (Pinned p = Pinned.of("uniform", out)) {
+      fillUniform(seed, offset, out);
+    }
+  }
+
+  private static void fillUniform(long seed, long offset, Strided out) {
     CpuStorage y = (CpuStorage) out.storage();
     boolean single = out.dtype() == DType.FLOAT32;
     long[] counter = {offset};
