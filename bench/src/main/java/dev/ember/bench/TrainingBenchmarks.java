@@ -63,6 +63,22 @@ public class TrainingBenchmarks {
     }
   }
 
+  /** W2's state, without TensorScope. */
+  public static class W2Unscoped extends StepState {
+    @Override
+    String workload() {
+      return "W2-unscoped";
+    }
+  }
+
+  /** W4's state, without TensorScope. */
+  public static class W4Unscoped extends StepState {
+    @Override
+    String workload() {
+      return "W4-unscoped";
+    }
+  }
+
   /** W3's state. */
   public static class W3 extends StepState {
     @Override
@@ -102,6 +118,25 @@ public class TrainingBenchmarks {
   @Warmup(iterations = 15)
   @Measurement(iterations = 50)
   public double w2(W2 s) {
+    return s.step.run();
+  }
+
+  /**
+   * W2 written without {@code TensorScope}: memory comes back through the garbage collector. More
+   * iterations than W2, so the measurement spans several of the allocator's collections.
+   */
+  @Benchmark
+  @Warmup(iterations = 15)
+  @Measurement(iterations = 200)
+  public double w2Unscoped(W2Unscoped s) {
+    return s.step.run();
+  }
+
+  /** W4 written without {@code TensorScope}. */
+  @Benchmark
+  @Warmup(iterations = 5)
+  @Measurement(iterations = 40)
+  public double w4Unscoped(W4Unscoped s) {
     return s.step.run();
   }
 

@@ -62,6 +62,8 @@ public final class Workloads {
 
   /**
    * Builds the step of {@code workload} (W1-W5) on {@code device}, seeding the global generator first.
+   * {@code W2-unscoped} and {@code W4-unscoped} are W2 and W4 written as a PyTorch user writes them,
+   * without a {@link TensorScope}: their memory comes back through the garbage collector.
    *
    * @throws IllegalArgumentException for an unknown workload
    * @throws IllegalStateException when the device is CUDA and no CUDA backend opens
@@ -71,9 +73,11 @@ public final class Workloads {
     Tensor.manualSeed(SEED);
     return switch (workload) {
       case "W1" -> w1(device);
-      case "W2" -> w2(device);
+      case "W2" -> w2(device, true);
+      case "W2-unscoped" -> w2(device, false);
       case "W3" -> w3(device);
-      case "W4" -> w4(device);
+      case "W4" -> w4(device, true);
+      case "W4-unscoped" -> w4(device, false);
       case "W5" -> w5(device);
       default -> throw new IllegalArgumentException("bench: unknown workload '" + workload + "' (W1-W5)");
     };
@@ -109,13 +113,13 @@ public final class Workloads {
   }
 
   /** W2: MLP 784-512-512-10, batch 128, ReLU, cross-entropy, SGD lr 0.01 momentum 0.9. */
-  static Step w2(Device device) {
+  static Step w2(Device device, boolean scoped) {
     Tensor x = Tensor.randn(128, 784).to(device);
     Tensor y = Tensor.randint(0, 10, 128).to(device);
     Module model = new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 512), new ReLU(),
         new Linear(512, 10)).to(device);
     Optimizer opt = new SGD(model.parameters(), SGD.options(0.01).withMomentum(0.9));
-    return () -> train(model, opt, x, y);
+    return scoped ? () -> train(model, opt, x, y) : () -> trainStep(model, opt, x, y);
   }
 
   /** W3: conv 1-16, ReLU, pool, conv 16-32, ReLU, pool, linear 1568-10; batch 64; Adam 1e-3. */
@@ -131,7 +135,7 @@ public final class Workloads {
   }
 
   /** W4: {@link TinyGpt} vocab 65, context 64, 4 layers, 4 heads, embd 128, batch 16, AdamW 3e-4 wd 0.01. */
-  static Step w4(Device device) {
+  static Step w4(Device device, boolean scoped) {
     int vocab = 65;
     int context = 64;
     Tensor data = Tensor.randint(0, vocab, 16, context + 1);
@@ -139,15 +143,18 @@ public final class Workloads {
     Tensor y = data.narrow(1, 1, context).contiguous().reshape(-1).to(device);
     Module model = new TinyGpt(vocab, context, 4, 4, 128).to(device);
     Optimizer opt = new AdamW(model.parameters(), AdamW.options(3e-4).withWeightDecay(0.01));
-    return () -> {
-      try (TensorScope scope = TensorScope.open()) {
-        opt.zeroGrad();
-        Tensor loss = model.call(x).reshape(-1, vocab).crossEntropy(y);
-        loss.backward();
-        opt.step();
-        return loss.item();
-      }
+    Step step = () -> {
+      opt.zeroGrad();
+      Tensor loss = model.call(x).reshape(-1, vocab).crossEntropy(y);
+      loss.backward();
+      opt.step();
+      return loss.item();
     };
+    return scoped ? () -> {
+      try (TensorScope scope = TensorScope.open()) {
+        return step.run();
+      }
+    } : step;
   }
 
   /**
@@ -186,12 +193,17 @@ public final class Workloads {
   /** One step, in a {@link TensorScope} so activations are freed as it ends (Ember's training idiom). */
   private static double train(Module model, Optimizer opt, Tensor x, Tensor y) {
     try (TensorScope scope = TensorScope.open()) {
-      opt.zeroGrad();
-      Tensor loss = model.call(x).crossEntropy(y);
-      loss.backward();
-      opt.step();
-      return loss.item();
+      return trainStep(model, opt, x, y);
     }
+  }
+
+  /** One step without a scope, as a PyTorch user writes it. */
+  private static double trainStep(Module model, Optimizer opt, Tensor x, Tensor y) {
+    opt.zeroGrad();
+    Tensor loss = model.call(x).crossEntropy(y);
+    loss.backward();
+    opt.step();
+    return loss.item();
   }
 
   /** W6: two random float32 n x n matrices on {@code device} and their product, without autograd. */

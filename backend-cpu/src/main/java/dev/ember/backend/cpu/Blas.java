@@ -17,8 +17,17 @@ import org.bytedeco.openblas.global.openblas;
 final class Blas {
   private Blas() {}
 
-  /** A matrix operand as BLAS sees it: storage, transpose flag, leading dim, batch stride. */
-  private record Operand(CpuStorage storage, int trans, int ld, int batchStride, long offset) {}
+  /**
+   * A matrix operand as BLAS sees it: storage, transpose flag, leading dim, batch stride, and
+   * whether the storage is a contiguous copy this product made (freed as soon as it ends).
+   */
+  private record Operand(CpuStorage storage, int trans, int ld, int batchStride, long offset, boolean copy) {
+    void freeCopy() {
+      if (copy) {
+        storage.close();
+      }
+    }
+  }
 
   private static Operand operand(Strided s, CpuBackend backend) {
     int rows = s.shape()[1];
@@ -27,25 +36,34 @@ final class Blas {
     int cs = s.strides()[2];
     if ((cs == 1 || cols == 1) && rs >= Math.max(1, cols)) {
       return new Operand((CpuStorage) s.storage(), CblasNoTrans, Math.max(rs, Math.max(1, cols)), s.strides()[0],
-          s.offset());
+          s.offset(), false);
     }
     if ((rs == 1 || rows == 1) && cs >= Math.max(1, rows)) {
       return new Operand((CpuStorage) s.storage(), CblasTrans, Math.max(cs, Math.max(1, rows)), s.strides()[0],
-          s.offset());
+          s.offset(), false);
     }
     CpuStorage copy = (CpuStorage) backend.allocate(s.dtype(), s.numel());
     Strided c = Strided.contiguous(copy, s.shape());
     Elementwise.copy(s, c);
-    return new Operand(copy, CblasNoTrans, Math.max(1, cols), rows * cols, 0);
+    return new Operand(copy, CblasNoTrans, Math.max(1, cols), rows * cols, 0, true);
   }
 
   static void matmul(Strided as, Strided bs, Strided out, CpuBackend backend) {
+    Operand a = operand(as, backend);
+    Operand b = operand(bs, backend);
+    try {
+      gemms(as, a, b, out);
+    } finally {
+      a.freeCopy();
+      b.freeCopy();
+    }
+  }
+
+  private static void gemms(Strided as, Operand a, Operand b, Strided out) {
     int batch = out.shape()[0];
     int m = out.shape()[1];
     int n = out.shape()[2];
     int k = as.shape()[2];
-    Operand a = operand(as, backend);
-    Operand b = operand(bs, backend);
     CpuStorage c = (CpuStorage) out.storage();
     int cStride = out.strides()[0];
     boolean single = as.dtype() == DType.FLOAT32;

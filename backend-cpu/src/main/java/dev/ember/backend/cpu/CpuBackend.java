@@ -70,12 +70,14 @@ public final class CpuBackend implements Backend {
     CpuStorage d = (CpuStorage) dst;
     ByteBuffer s = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int at = Math.toIntExact(dstOffset);
-    switch (d.dtype()) {
-      case FLOAT32 -> d.f32.put(at, s.asFloatBuffer(), 0, count);
-      case FLOAT64 -> d.f64.put(at, s.asDoubleBuffer(), 0, count);
-      case INT64 -> d.i64.put(at, s.asLongBuffer(), 0, count);
-      case INT32 -> d.i32.put(at, s.asIntBuffer(), 0, count);
-      case BOOL -> d.bytes.put(at, s, s.position(), count);
+    try (Pinned p = Pinned.of("copy from host", dst, null, null, null)) {
+      switch (d.dtype()) {
+        case FLOAT32 -> d.f32.put(at, s.asFloatBuffer(), 0, count);
+        case FLOAT64 -> d.f64.put(at, s.asDoubleBuffer(), 0, count);
+        case INT64 -> d.i64.put(at, s.asLongBuffer(), 0, count);
+        case INT32 -> d.i32.put(at, s.asIntBuffer(), 0, count);
+        case BOOL -> d.bytes.put(at, s, s.position(), count);
+      }
     }
   }
 
@@ -90,72 +92,102 @@ public final class CpuBackend implements Backend {
     CpuStorage s = (CpuStorage) src;
     ByteBuffer d = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int at = Math.toIntExact(srcOffset);
-    switch (s.dtype()) {
-      case FLOAT32 -> d.asFloatBuffer().put(0, s.f32, at, count);
-      case FLOAT64 -> d.asDoubleBuffer().put(0, s.f64, at, count);
-      case INT64 -> d.asLongBuffer().put(0, s.i64, at, count);
-      case INT32 -> d.asIntBuffer().put(0, s.i32, at, count);
-      case BOOL -> d.put(d.position(), s.bytes, at, count);
+    try (Pinned p = Pinned.of("copy to host", src, null, null, null)) {
+      switch (s.dtype()) {
+        case FLOAT32 -> d.asFloatBuffer().put(0, s.f32, at, count);
+        case FLOAT64 -> d.asDoubleBuffer().put(0, s.f64, at, count);
+        case INT64 -> d.asLongBuffer().put(0, s.i64, at, count);
+        case INT32 -> d.asIntBuffer().put(0, s.i32, at, count);
+        case BOOL -> d.put(d.position(), s.bytes, at, count);
+      }
     }
   }
 
   @Override
   public void copy(Strided src, Strided out) {
-    Elementwise.copy(src, out);
+    try (Pinned p = Pinned.of("copy", src, out)) {
+      Elementwise.copy(src, out);
+    }
   }
 
   @Override
   public void fill(Strided out, double value) {
-    Elementwise.fill(out, value);
+    try (Pinned p = Pinned.of("fill", out)) {
+      Elementwise.fill(out, value);
+    }
   }
 
   @Override
   public void unary(UnaryOp op, Strided x, Strided out) {
-    Elementwise.unary(op, x, out);
+    try (Pinned p = Pinned.of(op, x, out)) {
+      Elementwise.unary(op, x, out);
+    }
   }
 
   @Override
   public void binary(BinaryOp op, Strided a, Strided b, Strided out) {
-    Elementwise.binary(op, a, b, out);
+    try (Pinned p = Pinned.of(op, a, b, out)) {
+      Elementwise.binary(op, a, b, out);
+    }
   }
 
   @Override
   public void axpby(double alpha, Strided a, double beta, Strided b, Strided out) {
-    Elementwise.axpby(alpha, a, beta, b, out);
+    try (Pinned p = Pinned.of("axpby", a, b, out)) {
+      Elementwise.axpby(alpha, a, beta, b, out);
+    }
   }
 
   @Override
   public void where(Strided cond, Strided a, Strided b, Strided out) {
-    Elementwise.where(cond, a, b, out);
+    try (Pinned p = Pinned.of("where", cond, a, b, out)) {
+      Elementwise.where(cond, a, b, out);
+    }
   }
 
   @Override
   public void reduce(ReduceOp op, Strided x, Strided out) {
-    Reductions.reduce(op, x, out);
+    try (Pinned p = Pinned.of(op, x, out)) {
+      Reductions.reduce(op, x, out);
+    }
   }
 
   @Override
   public void cumsum(Strided x, int dim, Strided out) {
-    Reductions.cumsum(x, dim, out);
+    try (Pinned p = Pinned.of("cumsum", x, out)) {
+      Reductions.cumsum(x, dim, out);
+    }
   }
 
   @Override
   public void matmul(Strided a, Strided b, Strided out) {
-    Blas.matmul(a, b, out, this);
+    try (Pinned p = Pinned.of("matmul", a, b, out)) {
+      Blas.matmul(a, b, out, this);
+    }
   }
 
   @Override
   public void gather(Strided x, int dim, Strided index, Strided out) {
-    Scatter.gather(x, dim, index, out);
+    try (Pinned p = Pinned.of("gather", x, index, out)) {
+      Scatter.gather(x, dim, index, out);
+    }
   }
 
   @Override
   public void scatterAdd(Strided src, int dim, Strided index, Strided out) {
-    Scatter.scatterAdd(src, dim, index, out);
+    try (Pinned p = Pinned.of("scatter_add", src, index, out)) {
+      Scatter.scatterAdd(src, dim, index, out);
+    }
   }
 
   @Override
   public void uniform(long seed, long offset, Strided out) {
+    try (Pinned p = Pinned.of("uniform", out)) {
+      fillUniform(seed, offset, out);
+    }
+  }
+
+  private static void fillUniform(long seed, long offset, Strided out) {
     CpuStorage y = (CpuStorage) out.storage();
     boolean single = out.dtype() == DType.FLOAT32;
     long[] counter = {offset};

@@ -1,9 +1,12 @@
 package dev.ember.backend.cpu;
 
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * A caching allocator for off-heap blocks, in size classes (powers of two up to 64 KiB, then
@@ -11,24 +14,51 @@ import org.bytedeco.javacpp.BytePointer;
  * reused without returning to the C allocator: fresh multi-megabyte blocks cost page faults (1-2 ms
  * per 3 MB measured here), reused ones do not.
  *
- * <p>Unreachable storages are only found by the garbage collector, which the small Java objects of
- * a training loop do not trigger often enough. So when the bytes in use would pass the budget
- * ({@code -Dember.cpu.memoryBudget}, default 512 MiB) the allocator asks for a collection and waits
- * briefly for blocks to come back before allocating more: memory stays flat across a training
- * loop instead of growing until the JVM's own limits.
+ * <p><b>The cap.</b> JavaCPP refuses to hold more than {@link Pointer#maxBytes()} off-heap
+ * ({@code -Dorg.bytedeco.javacpp.maxbytes}, by default the JVM's {@code -Xmx}), and counts cached
+ * blocks too. So the cache keeps at most a quarter of the cap ({@code -Dember.cpu.memoryBudget},
+ * default 512 MiB, is the most it keeps), and an allocation that would pass the cap first frees
+ * cached blocks, then collects garbage and waits for unreachable tensors, and only then fails,
+ * with an {@link OutOfMemoryError} that names the cap and how to raise it.
+ *
+ * <p><b>Collection.</b> Unreachable storages are only found by the garbage collector, which the
+ * small Java objects of a training loop written without {@code TensorScope} do not trigger often.
+ * When the bytes in use pass a threshold (the budget, at most half the cap) the allocator asks a
+ * background thread to collect, and goes on allocating: the thread that allocates never waits. If
+ * a collection finds most of the memory still live, the threshold grows to twice the live bytes
+ * (up to three quarters of the cap), so a large live set costs one collection, not one per
+ * allocation.
  */
 final class CpuMemory {
-  static final CpuMemory INSTANCE = new CpuMemory(Long.getLong("ember.cpu.memoryBudget", 512L << 20));
+  static final CpuMemory INSTANCE = new CpuMemory(Long.getLong("ember.cpu.memoryBudget", 512L << 20),
+      Pointer.maxBytes() > 0 ? Pointer.maxBytes() : Long.MAX_VALUE);
 
   private final ConcurrentHashMap<Long, ConcurrentLinkedDeque<BytePointer>> free = new ConcurrentHashMap<>();
   private final AtomicLong inUse = new AtomicLong();
   private final AtomicLong cached = new AtomicLong();
   private final AtomicLong peak = new AtomicLong();
   private final AtomicLong collections = new AtomicLong();
-  private final long budget;
+  private final AtomicBoolean collecting = new AtomicBoolean();
+  private final long cap;
+  private final long cacheBudget;
+  private final long baseThreshold;
+  private final long maxThreshold;
+  private volatile long threshold;
+  /** No background collection starts before this {@link System#nanoTime()}. */
+  private volatile long nextCollection;
 
-  CpuMemory(long budget) {
-    this.budget = budget;
+  /**
+   * Creates an allocator.
+   *
+   * @param budget the most bytes to cache, and the bytes in use that first trigger a collection
+   * @param cap the most off-heap bytes JavaCPP allows the process ({@link Pointer#maxBytes()})
+   */
+  CpuMemory(long budget, long cap) {
+    this.cap = cap;
+    this.cacheBudget = Math.min(budget, cap / 4);
+    this.baseThreshold = Math.min(budget, cap / 2);
+    this.maxThreshold = Math.max(baseThreshold, cap / 4 * 3);
+    this.threshold = baseThreshold;
   }
 
   /** Returns the size class a request of {@code bytes} is served from. */
@@ -45,21 +75,19 @@ final class CpuMemory {
     return (b + quarter - 1) / quarter * quarter;
   }
 
-  /** Returns a block of at least {@code bytes}; its size class is {@code sizeClass(bytes)}. */
+  /**
+   * Returns a block of at least {@code bytes}; its size class is {@code sizeClass(bytes)}.
+   *
+   * @throws OutOfMemoryError when live tensors hold so much that the block would pass the cap
+   */
   BytePointer acquire(long bytes) {
     long size = sizeClass(bytes);
     BytePointer p = take(size);
-    if (p == null && inUse.get() + size > budget) {
-      collections.incrementAndGet();
-      System.gc();
-      long deadline = System.nanoTime() + 50_000_000L;
-      while ((p = take(size)) == null && inUse.get() + size > budget && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-        Thread.yield();
-      }
-    }
     if (p == null) {
-      p = new BytePointer(size);
+      if (inUse.get() + size > threshold) {
+        requestCollection();
+      }
+      p = allocateFresh(size);
     }
     long now = inUse.addAndGet(size);
     peak.accumulateAndGet(now, Math::max);
@@ -75,10 +103,95 @@ final class CpuMemory {
     return p;
   }
 
-  /** Takes a block back; keeps it for reuse unless the cache already holds the budget. */
+  /**
+   * Allocates a new block, first making room under the cap: cached blocks go back to the C
+   * allocator, then a collection on this thread returns unreachable storages (waiting up to a
+   * second for them).
+   */
+  private BytePointer allocateFresh(long size) {
+    if (Pointer.totalBytes() + size > cap) {
+      emptyCache();
+      long deadline = System.nanoTime() + 1_000_000_000L;
+      while (Pointer.totalBytes() + size > cap && System.nanoTime() < deadline) {
+        collections.incrementAndGet();
+        System.gc();
+        sleepMillis(10);
+        BytePointer p = take(size);
+        if (p != null) {
+          return p;
+        }
+        emptyCache();
+      }
+    }
+    try {
+      return new BytePointer(size);
+    } catch (OutOfMemoryError e) {
+      emptyCache();
+      try {
+        return new BytePointer(size);
+      } catch (OutOfMemoryError again) {
+        throw new OutOfMemoryError(String.format(Locale.ROOT, "cpu: cannot allocate %.1f MiB: live tensors"
+            + " hold %.1f MiB and the off-heap cap is %.1f MiB (JavaCPP's maxBytes, by default -Xmx); raise it"
+            + " with -Dorg.bytedeco.javacpp.maxbytes=... or -Xmx, or free tensors sooner (TensorScope,"
+            + " close()). JavaCPP said: %s", size / 1048576.0, inUse.get() / 1048576.0,
+            cap == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : cap / 1048576.0, again.getMessage()));
+      }
+    }
+  }
+
+  /**
+   * Asks the background collector to run, unless it already is or, with the threshold at its
+   * maximum, the last collection ended too recently (collections then take at most a fifth of the
+   * time; the cap's synchronous path still frees memory when it is really needed).
+   */
+  private void requestCollection() {
+    if (System.nanoTime() - nextCollection >= 0 && collecting.compareAndSet(false, true)) {
+      collections.incrementAndGet();
+      Thread t = new Thread(this::collect, "ember-cpu-memory-collector");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  /**
+   * Collects garbage, waits until the cleaner has returned what it found, and grows the threshold
+   * if most of the memory is still live.
+   */
+  private void collect() {
+    long start = System.nanoTime();
+    long gcEnd = start;
+    try {
+      System.gc();
+      gcEnd = System.nanoTime();
+      long before;
+      int quiet = 0;
+      for (int i = 0; i < 100 && quiet < 3; i++) {
+        before = inUse.get();
+        sleepMillis(2);
+        quiet = inUse.get() < before ? 0 : quiet + 1;
+      }
+      long live = inUse.get();
+      if (2 * live > threshold) {
+        threshold = Math.min(maxThreshold, Math.max(baseThreshold, 2 * live));
+      }
+    } finally {
+      nextCollection = threshold < maxThreshold ? 0 : System.nanoTime() + 4 * (gcEnd - start);
+      collecting.set(false);
+    }
+  }
+
+  private static void sleepMillis(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Takes a block back; keeps it for reuse unless the cache already holds its budget. */
   void release(BytePointer p, long size) {
     inUse.addAndGet(-size);
-    if (cached.get() + size > budget) {
+    if (cached.get() + size > cacheBudget) {
       p.close();
       return;
     }
@@ -112,8 +225,23 @@ final class CpuMemory {
     return peak.get();
   }
 
-  /** How many times the budget forced a garbage collection. */
+  /** How many garbage collections the allocator asked for. */
   long collections() {
     return collections.get();
+  }
+
+  /** The off-heap cap: JavaCPP's maxBytes ({@link Long#MAX_VALUE} when unlimited). */
+  long capBytes() {
+    return cap;
+  }
+
+  /** The most bytes the cache keeps. */
+  long cacheBudgetBytes() {
+    return cacheBudget;
+  }
+
+  /** The bytes in use past which the next fresh allocation asks for a collection. */
+  long thresholdBytes() {
+    return threshold;
   }
 }

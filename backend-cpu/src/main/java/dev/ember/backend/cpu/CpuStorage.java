@@ -2,6 +2,8 @@ package dev.ember.backend.cpu;
 
 import dev.ember.DType;
 import dev.ember.spi.Storage;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -13,9 +15,15 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * Off-heap memory for the CPU backend: a JavaCPP pointer (the allocator ND4J uses) with typed NIO
- * views for the Java kernels. Freed by {@link #close()} or, once unreachable, by JavaCPP's
- * deallocator thread.
+ * Off-heap memory for the CPU backend: a block from {@link CpuMemory} (JavaCPP pointers, the
+ * allocator ND4J uses) with typed NIO views for the Java kernels. Returned to the allocator by
+ * {@link #close()} or, once unreachable, by a {@link java.lang.ref.Cleaner}.
+ *
+ * <p>Kernels read raw addresses, so a storage another thread closes while a kernel reads it must
+ * not be freed under that kernel: every kernel {@linkplain #pin pins} its operands' storages (one
+ * atomic increment and decrement each) and {@link #close()} only marks a pinned storage closed; the
+ * last kernel to unpin it frees it. A kernel that starts after the close raises {@link
+ * IllegalStateException}.
  */
 final class CpuStorage implements Storage {
   private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
@@ -47,7 +55,19 @@ final class CpuStorage implements Storage {
   /** The native address of element 0, for {@link Raw} access. */
   final long address;
   private final java.lang.ref.Cleaner.Cleanable cleanable;
-  private volatile boolean closed;
+  /** The number of kernels using the storage, with {@link #CLOSED} set once it is closed. */
+  private volatile int uses;
+
+  private static final int CLOSED = Integer.MIN_VALUE;
+  private static final VarHandle USES;
+
+  static {
+    try {
+      USES = MethodHandles.lookup().findVarHandle(CpuStorage.class, "uses", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   CpuStorage(DType dtype, long numel) {
     long byteCount = numel * dtype.byteSize();
@@ -80,13 +100,43 @@ final class CpuStorage implements Storage {
 
   @Override
   public boolean isClosed() {
-    return closed;
+    return uses < 0;
   }
 
+  /**
+   * Marks the storage closed and frees it, or, while kernels are using it, leaves the free to the
+   * last of them; idempotent and safe from any thread.
+   */
   @Override
   public void close() {
-    if (!closed) {
-      closed = true;
+    int before = (int) USES.getAndBitwiseOr(this, CLOSED);
+    if (before == 0) {
+      cleanable.clean();
+    }
+  }
+
+  /**
+   * Marks the storage in use by a kernel, so a concurrent {@link #close()} defers the free until
+   * {@link #unpin()}.
+   *
+   * @param op the kernel (a name or an op enum), for the error message
+   * @throws IllegalStateException naming {@code op} when the storage is already closed
+   */
+  void pin(Object op) {
+    int u;
+    do {
+      u = uses;
+      if (u < 0) {
+        throw new IllegalStateException(op.toString().toLowerCase(java.util.Locale.ROOT) + ": use after close: a " + dtype + " storage of " + numel
+            + " elements on cpu was closed (by another thread, or a view of a closed tensor)");
+      }
+    } while (!USES.weakCompareAndSet(this, u, u + 1));
+  }
+
+  /** Ends a kernel's use; frees the storage if it was closed meanwhile and this was the last use. */
+  void unpin() {
+    int before = (int) USES.getAndAdd(this, -1);
+    if (before == (CLOSED | 1)) {
       cleanable.clean();
     }
   }
