@@ -235,14 +235,23 @@ public final class Indexing {
     Tensor uniquePositions = lastWrites == null ? flatPositions : flatPositions.indexSelect(0, lastWrites);
     Tensor moved = value.device().equals(x.device()) ? value : value.to(x.device());
     dev.ember.internal.MemOverlap.readableWhileWriting("index_put_", x, moved);
+    Tensor written;
+    try (var off = dev.ember.GradMode.noGrad()) {
+      Tensor zeros = Tensor.zeros(Shape.of((int) x.numel()), DType.INT64, x.device());
+      written = scatterAdd(zeros, 0, uniquePositions, Tensor.onesLike(uniquePositions), false).gt(0);
+    }
     return Arithmetic.inPlaceUnary("index_put_", x, t -> {
       Tensor flat = t.reshape(-1);
       Tensor target = moved.to(t.dtype()).expand(positions.shapeArray()).reshape(-1);
       if (lastWrites != null) {
         target = target.indexSelect(0, lastWrites);
       }
-      Tensor delta = target.sub(flat.indexSelect(0, uniquePositions));
-      return flat.scatterAdd(0, uniquePositions, delta).reshape(t.shapeArray());
+      // Written positions take the value itself, scattered onto -0.0 (x + -0.0 == x for every x,
+      // -0.0 included); adding (new - old) to old instead loses it next to an infinite or a much
+      // larger old value, and cannot be done on bool tensors.
+      Tensor base = Creation.full(Shape.of((int) flat.numel()), -0.0, t.dtype(), t.device());
+      Tensor placed = scatterAdd(base, 0, uniquePositions, target, false);
+      return Tensor.where(written, placed, flat).reshape(t.shapeArray());
     });
   }
 

@@ -57,6 +57,21 @@ class NoSilentTruncationConformanceTest {
   }
 
   @Test
+  void indexPutWritesTheValueItselfWhateverWasThere() {
+    // Writing old + (new - old) gave 0 next to 1e20 and NaN over infinity.
+    Tensor x = Tensor.of(new double[] {1e20, Double.POSITIVE_INFINITY, Double.NaN, 4}).to(device);
+    x.indexPut(Tensor.of(new double[] {1, 2, 3}).to(device), longs(0, 1, 2));
+    assertArrayEquals(new double[] {1, 2, 3, 4}, x.toDoubleArray(), 0);
+    Tensor z = Tensor.of(new double[] {5, 6}).to(device);
+    z.indexPut(Tensor.scalar(-0.0, DType.FLOAT64).to(device), longs(0));
+    assertArrayEquals(new double[] {Double.NEGATIVE_INFINITY, 1 / 6.0}, z.reciprocal().toDoubleArray(), 0,
+        "-0.0 is written as -0.0");
+    Tensor b = Tensor.of(new boolean[] {false, true, true}, 3).to(device);
+    b.indexPut(Tensor.of(new boolean[] {true, false}, 2).to(device), longs(0, 1));
+    assertArrayEquals(new boolean[] {true, false, true}, b.toBooleanArray(), "bool tensors take index_put_");
+  }
+
+  @Test
   void scatterAddRequiresSrcToHaveSelfsDtype() {
     Tensor x = Tensor.zeros(Shape.of(3), DType.INT64, device);
     Tensor src = Tensor.of(new float[] {1.7f}).to(device);
