@@ -74,6 +74,13 @@ class EdgeCaseConformanceTest {
   }
 
   @Test
+  void windowsWithAHugeDilationDoNotOverflow() {
+    Tensor x = zeros(1, 1, 5, 5);
+    expect(IllegalArgumentException.class, () -> dev.ember.nn.functional.F.unfold(x, new int[] {3, 3},
+        new int[] {Integer.MAX_VALUE, 1}, new int[] {0}, new int[] {1}), "unfold:", "4294967295");
+  }
+
+  @Test
   void splitsStillCoverTheDim() {
     List<Tensor> parts = arange(5).split(2, 0);
     assertArrayEquals(new double[] {4}, parts.get(2).toDoubleArray());
