@@ -393,7 +393,8 @@ public final class Convolution {
     if (oh <= 0 || ow <= 0) {
       throw new IllegalArgumentException(op + ": calculated padded input size per channel: (" + xp.size(2)
           + " x " + xp.size(3) + "); kernel size (dilated): (" + ((long) g.dh() * (g.kh() - 1) + 1) + " x "
-          + ((long) g.dw() * (g.kw() - 1) + 1) + "); the kernel can't be greater than the actual input size (input "
+          + ((long) g.dw() * (g.kw() - 1) + 1) + "); the kernel can't be greater than the actual input size"
+          + " (input "
           + x.shape() + ")");
     }
   }

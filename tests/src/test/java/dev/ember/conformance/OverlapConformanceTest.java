@@ -187,7 +187,8 @@ class OverlapConformanceTest {
     int allowedOverlap = 0;
     int disjoint = 0;
     for (int trial = 0; trial < 300; trial++) {
-      int[] shape = r.nextBoolean() ? new int[] {1 + r.nextInt(8)} : new int[] {1 + r.nextInt(4), 1 + r.nextInt(4)};
+      int[] shape = r.nextBoolean() ? new int[] {1 + r.nextInt(8)}
+          : new int[] {1 + r.nextInt(4), 1 + r.nextInt(4)};
       Tensor base = arange(n);
       Tensor out = randomView(r, base, n, shape);
       Tensor in = r.nextInt(6) == 0 ? out.view(shape) : randomView(r, base, n, shape);
