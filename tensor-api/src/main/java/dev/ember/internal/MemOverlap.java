@@ -33,6 +33,9 @@ public final class MemOverlap {
    * @throws IllegalArgumentException naming the op and {@code out}'s shape and strides
    */
   public static void checkNoInternalOverlap(String op, Tensor out) {
+    if (out.numel() == 0) {
+      return;
+    }
     int[] shape = out.shapeArray();
     int[] strides = out.stridesArray();
     for (int i = 0; i < shape.length; i++) {

@@ -47,8 +47,8 @@ public final class Convolution {
   record Window(int kh, int kw, int sh, int sw, int dh, int dw) {
     /** Returns the number of windows along a padded extent of {@code size}, or 0 if none fits. */
     int count(int size, boolean vertical) {
-      int span = vertical ? dh * (kh - 1) + 1 : dw * (kw - 1) + 1;
-      return size < span ? 0 : (size - span) / (vertical ? sh : sw) + 1;
+      long span = vertical ? (long) dh * (kh - 1) + 1 : (long) dw * (kw - 1) + 1;
+      return size < span ? 0 : (int) ((size - span) / (vertical ? sh : sw) + 1);
     }
   }
 
@@ -496,8 +496,9 @@ public final class Convolution {
   static void checkWindows(String op, Tensor x, Tensor xp, Window g, int oh, int ow) {
     if (oh <= 0 || ow <= 0) {
       throw new IllegalArgumentException(op + ": calculated padded input size per channel: (" + xp.size(2)
-          + " x " + xp.size(3) + "); kernel size (dilated): (" + (g.dh() * (g.kh() - 1) + 1) + " x "
-          + (g.dw() * (g.kw() - 1) + 1) + "); the kernel can't be greater than the actual input size (input "
+          + " x " + xp.size(3) + "); kernel size (dilated): (" + ((long) g.dh() * (g.kh() - 1) + 1) + " x "
+          + ((long) g.dw() * (g.kw() - 1) + 1) + "); the kernel can't be greater than the actual input size"
+          + " (input "
           + x.shape() + ")");
     }
   }

@@ -335,9 +335,9 @@ public final class Reductions {
   /**
    * Returns {@code x.amax(dims, true)}, or zeros of that shape when a reduced dim is empty: the
    * shift that keeps exponentials finite (softmax, logsumexp), which an empty dim doesn't need.
-   * Not recorded.
+   * Callers run it under {@link GradMode#noGrad()}: a shift carries no gradient.
    */
-  public static Tensor maxOrZeros(Tensor x, int[] dims) {
+  static Tensor maxOrZeros(Tensor x, int[] dims) {
     for (int d : dims) {
       if (d < x.dim() && x.size(d) == 0) {
         return Tensor.zeros(Shape.of(reducedShape(x.shapeArray(), dims, true)), x.dtype(), x.device());

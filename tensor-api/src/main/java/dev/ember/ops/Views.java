@@ -249,6 +249,11 @@ public final class Views {
     if (Arrays.equals(target, shape)) {
       return x;
     }
+    try {
+      Shape.numel(target);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("expand: " + e.getMessage() + " (shape " + x.shape() + ")", e);
+    }
     Strided s = Dispatch.broadcastTo(x, target);
     int[] from = x.shapeArray();
     Tensor out = x.asStrided(target, s.strides(), x.storageOffset());

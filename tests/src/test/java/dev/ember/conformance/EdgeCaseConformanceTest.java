@@ -49,7 +49,8 @@ class EdgeCaseConformanceTest {
     assertArrayEquals(new double[] {3, 4}, arange(5).narrow(0, -2, 2).toDoubleArray());
     assertArrayEquals(new double[] {0, 1, 2, 3, 4}, arange(5).narrow(0, -5, 5).toDoubleArray());
     assertArrayEquals(new double[] {}, arange(5).narrow(0, 5, 0).toDoubleArray());
-    assertArrayEquals(new double[] {4, 5}, arange(6).reshape(2, 3).narrow(-1, -2, 2).select(0, 1).toDoubleArray());
+    assertArrayEquals(new double[] {4, 5},
+        arange(6).reshape(2, 3).narrow(-1, -2, 2).select(0, 1).toDoubleArray());
   }
 
   @Test
@@ -74,10 +75,18 @@ class EdgeCaseConformanceTest {
   }
 
   @Test
+  void windowsWithAHugeDilationDoNotOverflow() {
+    Tensor x = zeros(1, 1, 5, 5);
+    expect(IllegalArgumentException.class, () -> dev.ember.nn.functional.F.unfold(x, new int[] {3, 3},
+        new int[] {Integer.MAX_VALUE, 1}, new int[] {0}, new int[] {1}), "unfold:", "4294967295");
+  }
+
+  @Test
   void splitsStillCoverTheDim() {
     List<Tensor> parts = arange(5).split(2, 0);
     assertArrayEquals(new double[] {4}, parts.get(2).toDoubleArray());
-    assertArrayEquals(new double[] {2, 3, 4}, dev.ember.ops.Shaping.split(arange(5), new int[] {2, 3}, 0).get(1).toDoubleArray());
+    assertArrayEquals(new double[] {2, 3, 4},
+        dev.ember.ops.Shaping.split(arange(5), new int[] {2, 3}, 0).get(1).toDoubleArray());
   }
 
   // ------------------------------------------------------------------ empty tensors

@@ -90,5 +90,8 @@ class LargeReductionConformanceTest {
     assertTrue(e.getMessage().startsWith("reshape:") && e.getMessage().contains("2500000000"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> x.flatten());
     assertTrue(e.getMessage().startsWith("flatten:"), e.getMessage());
+    int big = Integer.MAX_VALUE;
+    e = assertThrows(IllegalArgumentException.class, () -> x.expand(big, big, big, 50000, 50000));
+    assertTrue(e.getMessage().startsWith("expand:") && e.getMessage().contains("overflows"), e.getMessage());
   }
 }

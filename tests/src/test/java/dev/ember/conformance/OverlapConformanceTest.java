@@ -113,6 +113,25 @@ class OverlapConformanceTest {
   }
 
   @Test
+  void overlapRulesHoldWhenAutogradRecordsTheOp() {
+    Tensor w = arange(9).reshape(3, 3).to(DType.FLOAT64).requiresGrad(true);
+    Tensor x = w.mul(1);
+    x.addInPlace(x.t());
+    assertArrayEquals(new double[] {0, 4, 8, 4, 8, 12, 8, 12, 16}, x.toDoubleArray());
+    x.sum().backward();
+    assertArrayEquals(new double[] {2, 2, 2, 2, 2, 2, 2, 2, 2}, w.grad().toDoubleArray());
+    Tensor y = w.reshape(9).mul(1);
+    expectRaise(() -> y.addInPlace(y.narrow(0, 4, 1)), "add_:", PARTIAL);
+  }
+
+  @Test
+  void indexPutOfAnOverlappingValueRaises() {
+    Tensor x = arange(5);
+    expectRaise(() -> x.indexPut(x.slice(0, 0, 2, 1), dev.ember.Index.slice(1, 3)), "index_put_:", PARTIAL);
+    assertArrayEquals(new double[] {0, 1, 2, 3, 4}, x.toDoubleArray());
+  }
+
+  @Test
   void aBroadcastInputThatPartiallyOverlapsRaises() {
     Tensor x = arange(9).reshape(3, 3);
     expectRaise(() -> x.addInPlace(x.select(0, 0)), "add_:", PARTIAL);
@@ -168,7 +187,8 @@ class OverlapConformanceTest {
     int allowedOverlap = 0;
     int disjoint = 0;
     for (int trial = 0; trial < 300; trial++) {
-      int[] shape = r.nextBoolean() ? new int[] {1 + r.nextInt(8)} : new int[] {1 + r.nextInt(4), 1 + r.nextInt(4)};
+      int[] shape = r.nextBoolean() ? new int[] {1 + r.nextInt(8)}
+          : new int[] {1 + r.nextInt(4), 1 + r.nextInt(4)};
       Tensor base = arange(n);
       Tensor out = randomView(r, base, n, shape);
       Tensor in = r.nextInt(6) == 0 ? out.view(shape) : randomView(r, base, n, shape);

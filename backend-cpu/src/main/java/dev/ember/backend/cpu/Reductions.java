@@ -22,8 +22,8 @@ final class Reductions {
         collapsed[d] = 1;
       }
     }
-    Strided xs = repeats == 1 ? broadcast
-        : new Strided(broadcast.storage(), broadcast.dtype(), collapsed, broadcast.strides(), broadcast.offset());
+    Strided xs = repeats == 1 ? broadcast : new Strided(broadcast.storage(), broadcast.dtype(), collapsed,
+        broadcast.strides(), broadcast.offset());
     CpuStorage x = Elementwise.storage(xs);
     CpuStorage y = Elementwise.storage(out);
     int[] shape = xs.shape();
