@@ -132,9 +132,27 @@ class SafetensorsFilesTest {
 
   // ---------------------------------------------------------------------------- chunked streaming
 
+  /** Runs {@code body} with 1 MiB file mappings, so loads cross many mapping boundaries. */
+  private static void withSmallMappings(IoBody body) throws IOException {
+    TensorStreams.mapBytes = 1 << 20;
+    try {
+      body.run();
+    } finally {
+      TensorStreams.mapBytes = TensorStreams.MAP_BYTES;
+    }
+  }
+
+  private interface IoBody {
+    void run() throws IOException;
+  }
+
   @Test
   void tensorsSpanningSeveralChunksRoundTripExactly() throws IOException {
-    int n = TensorStreams.CHUNK_BYTES / 4 * 2 + 12345; // three chunks of float32
+    withSmallMappings(this::roundTripLargeTensors);
+  }
+
+  private void roundTripLargeTensors() throws IOException {
+    int n = TensorStreams.CHUNK_BYTES / 4 * 2 + 12345; // three save chunks of float32
     Tensor f32 = Tensor.rand(n);
     Tensor f64 = Tensor.rand(n / 2 + 7).to(DType.FLOAT64);
     Tensor i64 = Tensor.arange(TensorStreams.CHUNK_BYTES / 8 + 3).to(DType.INT64);
@@ -159,6 +177,10 @@ class SafetensorsFilesTest {
 
   @Test
   void aBadBoolByteInALaterChunkNamesItsElement() throws IOException {
+    withSmallMappings(this::badBoolInALaterMapping);
+  }
+
+  private void badBoolInALaterMapping() throws IOException {
     int n = TensorStreams.CHUNK_BYTES + 100;
     String header = "{\"b\":{\"dtype\":\"BOOL\",\"shape\":[" + n + "],\"data_offsets\":[0," + n + "]}}";
     byte[] h = header.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
