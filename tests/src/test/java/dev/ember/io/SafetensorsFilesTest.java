@@ -98,6 +98,42 @@ class SafetensorsFilesTest {
   }
 
   @Test
+  void aTempFileLockedByALiveProcessIsKeptAndRemovedOnceThatProcessIsKilled() throws Exception {
+    Path f = dir.resolve("shared.safetensors");
+    Path temp = staleTemp(".shared.safetensors.31337.tmp", 60_000);
+    Process writer = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), LockingWriter.class.getName(), temp.toString())
+        .redirectErrorStream(true).start();
+    try {
+      java.io.BufferedReader lines = new java.io.BufferedReader(
+          new java.io.InputStreamReader(writer.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals("locked", lines.readLine(), "the other process holds the lock");
+      Files.setLastModifiedTime(temp, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+      Safetensors.save(ONE, f);
+      assertTrue(Files.exists(temp), "a live writer's temporary file is kept");
+    } finally {
+      writer.destroyForcibly().waitFor();
+    }
+    Safetensors.save(ONE, f);
+    assertFalse(Files.exists(temp), "the killed writer's temporary file is removed by the next save");
+  }
+
+  /** Another process's writer: locks the file named by {@code args[0]}, says so, and waits to be killed. */
+  public static final class LockingWriter {
+    private LockingWriter() {}
+
+    /** Locks {@code args[0]} and sleeps. */
+    public static void main(String[] args) throws Exception {
+      try (FileChannel ch = FileChannel.open(Path.of(args[0]), StandardOpenOption.WRITE);
+          FileLock lock = ch.lock()) {
+        System.out.println("locked");
+        System.out.flush();
+        Thread.sleep(120_000);
+      }
+    }
+  }
+
+  @Test
   void checkpointSavesCleanStaleTempFilesToo() throws IOException {
     Path c = dir.resolve("ckpt.safetensors");
     Path stale = staleTemp(".ckpt.safetensors.42.tmp", 60_000);
@@ -152,7 +188,7 @@ class SafetensorsFilesTest {
   }
 
   private void roundTripLargeTensors() throws IOException {
-    int n = TensorStreams.CHUNK_BYTES / 4 * 2 + 12345; // three save chunks of float32
+    int n = TensorStreams.CHUNK_BYTES / 4 + 12345; // two save chunks of float32, 17 mappings
     Tensor f32 = Tensor.rand(n);
     Tensor f64 = Tensor.rand(n / 2 + 7).to(DType.FLOAT64);
     Tensor i64 = Tensor.arange(TensorStreams.CHUNK_BYTES / 8 + 3).to(DType.INT64);
