@@ -414,15 +414,21 @@ public final class Safetensors {
 
   private static Tensor readTensor(Path file, FileChannel ch, long dataStart, Entry e)
       throws IOException {
-    return TensorStreams.read(file, ch, dataStart + e.begin, e.dtype, e.shape,
-        e.dtype != DType.BOOL ? (b, first) -> { } : (b, first) -> {
-          for (int i = b.position(); i < b.limit(); i++) {
-            byte x = b.get(i);
-            if (x != 0 && x != 1) {
-              throw new SafetensorsException(file, "tensor '" + e.name + "': BOOL element "
-                  + (first + i - b.position()) + " is byte " + (x & 0xff) + ", not 0 or 1");
+    try {
+      return TensorStreams.read(file, ch, dataStart + e.begin, e.dtype, e.shape,
+          e.dtype != DType.BOOL ? (b, first) -> { } : (b, first) -> {
+            for (int i = b.position(); i < b.limit(); i++) {
+              byte x = b.get(i);
+              if (x != 0 && x != 1) {
+                throw new SafetensorsException(file, "tensor '" + e.name + "': BOOL element "
+                    + (first + i - b.position()) + " is byte " + (x & 0xff) + ", not 0 or 1");
+              }
             }
-          }
-        });
+          });
+    } catch (IllegalArgumentException tooLarge) {
+      // The backend cannot hold it (the CPU backend's per-tensor limit): say which tensor of which file.
+      throw new SafetensorsException(file, "tensor '" + e.name + "' " + Arrays.toString(e.shape) + " "
+          + code(e.dtype) + " cannot be loaded: " + tooLarge.getMessage(), tooLarge);
+    }
   }
 }

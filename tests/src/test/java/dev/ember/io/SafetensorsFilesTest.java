@@ -229,4 +229,24 @@ class SafetensorsFilesTest {
     assertTrue(e.getMessage().contains("BOOL element " + (TensorStreams.CHUNK_BYTES + 17) + " is byte 2"),
         e.getMessage());
   }
+
+  @Test
+  void aTensorTooLargeForTheBackendNamesTheFileAndTheTensor() throws IOException {
+    // 600 M float32 elements (2.4 GB) in a sparse file: valid safetensors, past the CPU backend's
+    // 2 GiB per-tensor limit.
+    long n = 600_000_000L;
+    String header = "{\"huge\":{\"dtype\":\"F32\",\"shape\":[" + n + "],\"data_offsets\":[0," + 4 * n
+        + "]}}";
+    byte[] h = header.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    Path f = dir.resolve("huge.safetensors");
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN);
+      b.putLong(h.length).put(h).flip();
+      ch.write(b);
+      ch.write(ByteBuffer.wrap(new byte[1]), 8 + h.length + 4 * n - 1); // extends the file sparsely
+    }
+    SafetensorsException e = assertThrows(SafetensorsException.class, () -> Safetensors.load(f));
+    assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("tensor 'huge' [600000000] F32"),
+        e.getMessage());
+  }
 }
