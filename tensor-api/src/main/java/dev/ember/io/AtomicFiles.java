@@ -79,7 +79,8 @@ final class AtomicFiles {
           // another writer drew the same number: draw again
         }
       }
-      try (FileChannel open = ch; FileLock lock = open.lock()) {
+      try (FileChannel open = ch) {
+        lockQuietly(open); // released when the channel closes
         if (keep != null) {
           Files.setPosixFilePermissions(tmp, keep);
         }
@@ -98,6 +99,19 @@ final class AtomicFiles {
       if (!moved && tmp != null && ch != null) {
         Files.deleteIfExists(tmp);
       }
+    }
+  }
+
+  /**
+   * Takes an exclusive lock on a new temporary file, which tells {@link #removeStaleTemps} of
+   * other writers that it is live. A file system without locks (some network mounts) only loses
+   * that signal; the age rule still protects a live writer's file.
+   */
+  private static void lockQuietly(FileChannel ch) {
+    try {
+      ch.lock();
+    } catch (IOException | UnsupportedOperationException e) {
+      // no locks here: rely on the age rule
     }
   }
 

@@ -55,8 +55,9 @@ import java.util.Set;
  * {@code end - begin}, and the tensors' byte ranges must tile the data section exactly: no
  * overlaps, no holes, no trailing bytes (the reference implementation's rules). Any violation is a
  * {@link SafetensorsException} naming the file and the problem. Loaded tensors are CPU tensors in
- * header order, read straight into their storage through a bounded buffer: the heap never holds a
- * whole tensor, so a 2 GB file loads with {@code -Xmx256m}.
+ * header order, copied straight from the memory-mapped file (1 GiB at a time, unmapped at once)
+ * into their storage: the heap never holds a whole tensor, so a 2 GB file loads with {@code
+ * -Xmx512m}.
  *
  * @since 0.1
  */
@@ -217,9 +218,8 @@ public final class Safetensors {
     try (FileChannel ch = openForRead(file)) {
       Header h = parseHeader(file, ch);
       LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-      ByteBuffer chunk = TensorStreams.buffer();
       for (Entry e : h.entries) {
-        out.put(e.name, readTensor(file, ch, h.dataStart, e, chunk));
+        out.put(e.name, readTensor(file, ch, h.dataStart, e));
       }
       return new Contents(out, h.metadata);
     }
@@ -412,17 +412,23 @@ public final class Safetensors {
     }
   }
 
-  private static Tensor readTensor(Path file, FileChannel ch, long dataStart, Entry e,
-      ByteBuffer chunk) throws IOException {
-    return TensorStreams.read(file, ch, dataStart + e.begin, e.dtype, e.shape, chunk,
-        e.dtype != DType.BOOL ? (b, first) -> { } : (b, first) -> {
-          for (int i = b.position(); i < b.limit(); i++) {
-            byte x = b.get(i);
-            if (x != 0 && x != 1) {
-              throw new SafetensorsException(file, "tensor '" + e.name + "': BOOL element "
-                  + (first + i - b.position()) + " is byte " + (x & 0xff) + ", not 0 or 1");
+  private static Tensor readTensor(Path file, FileChannel ch, long dataStart, Entry e)
+      throws IOException {
+    try {
+      return TensorStreams.read(file, ch, dataStart + e.begin, e.dtype, e.shape,
+          e.dtype != DType.BOOL ? (b, first) -> { } : (b, first) -> {
+            for (int i = b.position(); i < b.limit(); i++) {
+              byte x = b.get(i);
+              if (x != 0 && x != 1) {
+                throw new SafetensorsException(file, "tensor '" + e.name + "': BOOL element "
+                    + (first + i - b.position()) + " is byte " + (x & 0xff) + ", not 0 or 1");
+              }
             }
-          }
-        });
+          });
+    } catch (IllegalArgumentException tooLarge) {
+      // The backend cannot hold it (the CPU backend's per-tensor limit): say which tensor of which file.
+      throw new SafetensorsException(file, "tensor '" + e.name + "' " + Arrays.toString(e.shape) + " "
+          + code(e.dtype) + " cannot be loaded: " + tooLarge.getMessage(), tooLarge);
+    }
   }
 }

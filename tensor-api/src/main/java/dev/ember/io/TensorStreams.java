@@ -8,25 +8,32 @@ import dev.ember.internal.Dispatch;
 import dev.ember.spi.Backend;
 import dev.ember.spi.Storage;
 import dev.ember.spi.Strided;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
- * Moves tensor elements between a file and a backend's storage through one bounded direct buffer
- * of {@link #CHUNK_BYTES} bytes: no heap copy of a whole tensor, so a file of any size loads and
- * saves in a small heap ({@code -Xmx256m} moves a 2 GB tensor).
+ * Moves tensor elements between a file and a backend's storage without a heap copy of a whole
+ * tensor, so a file of any size loads and saves in a small heap ({@code -Xmx512m} moves a 2 GB
+ * tensor): saving goes through one direct buffer of {@link #CHUNK_BYTES}, loading copies from the
+ * memory-mapped file {@link #MAP_BYTES} at a time.
  */
 final class TensorStreams {
   /** The size of the bounce buffer a save or a load uses, in bytes (a multiple of 8). */
   static final int CHUNK_BYTES = 16 << 20;
 
+  /** The most bytes of a file mapped at once when loading (1 GiB, a multiple of 8). */
+  static final int MAP_BYTES = 1 << 30;
+
+  /** The mapping size in force: {@link #MAP_BYTES}; tests lower it to cross piece boundaries. */
+  static volatile int mapBytes = MAP_BYTES;
+
   private TensorStreams() {}
 
-  /** Returns a direct little-endian buffer of {@link #CHUNK_BYTES} for one save or load. */
+  /** Returns a direct little-endian buffer of {@link #CHUNK_BYTES} for one save. */
   static ByteBuffer buffer() {
     return ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
   }
@@ -62,33 +69,67 @@ final class TensorStreams {
   }
 
   /**
-   * Reads a CPU tensor of {@code dtype} and {@code shape} from the channel at byte {@code position},
-   * in chunks through {@code buf}, each passed to {@code check} first.
+   * Reads a CPU tensor of {@code dtype} and {@code shape} from the channel at byte {@code position}:
+   * the file is memory-mapped {@link #MAP_BYTES} at a time and each piece, passed to {@code check}
+   * first, is copied straight from the page cache into the tensor's storage, then unmapped.
    */
-  static Tensor read(Path file, FileChannel ch, long position, DType dtype, int[] shape,
-      ByteBuffer buf, ChunkCheck check) throws IOException {
+  static Tensor read(Path file, FileChannel ch, long position, DType dtype, int[] shape, ChunkCheck check)
+      throws IOException {
     Backend cpu = Backends.get(Device.CPU);
     Tensor out = Dispatch.empty(cpu, dtype, shape);
     Storage storage = out.strided().storage();
     int size = dtype.byteSize();
-    int perChunk = CHUNK_BYTES / size;
+    int perChunk = mapBytes / size;
     long numel = out.numel();
     for (long at = 0; at < numel; at += perChunk) {
       int n = (int) Math.min(perChunk, numel - at);
-      buf.clear().limit(n * size);
-      long p = position + at * size;
-      while (buf.hasRemaining()) {
-        int r = ch.read(buf, p);
-        if (r < 0) {
-          throw new SafetensorsException(file, "unexpected end of file at byte " + p,
-              new EOFException());
-        }
-        p += r;
+      MappedByteBuffer piece = ch.map(FileChannel.MapMode.READ_ONLY, position + at * size, (long) n * size);
+      try {
+        piece.order(ByteOrder.LITTLE_ENDIAN);
+        check.check(piece, at);
+        cpu.copyFromHost(piece, storage, at, n);
+      } catch (InternalError e) {
+        // A fault in the mapped pages: the file shrank after its header was checked.
+        throw new SafetensorsException(file, "the file changed while it was being read", e);
+      } finally {
+        Unmapper.unmap(piece);
       }
-      buf.flip();
-      check.check(buf, at);
-      cpu.copyFromHost(buf, storage, at, n);
     }
     return out;
+  }
+
+  /**
+   * Unmaps a mapped buffer at once rather than at some later garbage collection, so a loaded file
+   * that is then replaced (an atomic re-save) frees its disk space and, on Windows, can be
+   * replaced at all. Uses {@code sun.misc.Unsafe.invokeCleaner} (module jdk.unsupported) where
+   * present; otherwise the collector unmaps it. Only for buffers nothing else references.
+   */
+  private static final class Unmapper {
+    private static final java.lang.invoke.MethodHandle INVOKE_CLEANER = find();
+
+    private static java.lang.invoke.MethodHandle find() {
+      try {
+        Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+        java.lang.reflect.Field f = unsafeClass.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        Object unsafe = f.get(null);
+        return java.lang.invoke.MethodHandles.lookup()
+            .findVirtual(unsafeClass, "invokeCleaner",
+                java.lang.invoke.MethodType.methodType(void.class, ByteBuffer.class))
+            .bindTo(unsafe);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    static void unmap(MappedByteBuffer b) {
+      if (INVOKE_CLEANER != null) {
+        try {
+          INVOKE_CLEANER.invokeExact((ByteBuffer) b);
+        } catch (Throwable e) {
+          // leave it to the collector
+        }
+      }
+    }
   }
 }

@@ -98,6 +98,42 @@ class SafetensorsFilesTest {
   }
 
   @Test
+  void aTempFileLockedByALiveProcessIsKeptAndRemovedOnceThatProcessIsKilled() throws Exception {
+    Path f = dir.resolve("shared.safetensors");
+    Path temp = staleTemp(".shared.safetensors.31337.tmp", 60_000);
+    Process writer = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), LockingWriter.class.getName(), temp.toString())
+        .redirectErrorStream(true).start();
+    try {
+      java.io.BufferedReader lines = new java.io.BufferedReader(
+          new java.io.InputStreamReader(writer.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals("locked", lines.readLine(), "the other process holds the lock");
+      Files.setLastModifiedTime(temp, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+      Safetensors.save(ONE, f);
+      assertTrue(Files.exists(temp), "a live writer's temporary file is kept");
+    } finally {
+      writer.destroyForcibly().waitFor();
+    }
+    Safetensors.save(ONE, f);
+    assertFalse(Files.exists(temp), "the killed writer's temporary file is removed by the next save");
+  }
+
+  /** Another process's writer: locks the file named by {@code args[0]}, says so, and waits to be killed. */
+  public static final class LockingWriter {
+    private LockingWriter() {}
+
+    /** Locks {@code args[0]} and sleeps. */
+    public static void main(String[] args) throws Exception {
+      try (FileChannel ch = FileChannel.open(Path.of(args[0]), StandardOpenOption.WRITE);
+          FileLock lock = ch.lock()) {
+        System.out.println("locked");
+        System.out.flush();
+        Thread.sleep(120_000);
+      }
+    }
+  }
+
+  @Test
   void checkpointSavesCleanStaleTempFilesToo() throws IOException {
     Path c = dir.resolve("ckpt.safetensors");
     Path stale = staleTemp(".ckpt.safetensors.42.tmp", 60_000);
@@ -132,9 +168,27 @@ class SafetensorsFilesTest {
 
   // ---------------------------------------------------------------------------- chunked streaming
 
+  /** Runs {@code body} with 1 MiB file mappings, so loads cross many mapping boundaries. */
+  private static void withSmallMappings(IoBody body) throws IOException {
+    TensorStreams.mapBytes = 1 << 20;
+    try {
+      body.run();
+    } finally {
+      TensorStreams.mapBytes = TensorStreams.MAP_BYTES;
+    }
+  }
+
+  private interface IoBody {
+    void run() throws IOException;
+  }
+
   @Test
   void tensorsSpanningSeveralChunksRoundTripExactly() throws IOException {
-    int n = TensorStreams.CHUNK_BYTES / 4 * 2 + 12345; // three chunks of float32
+    withSmallMappings(this::roundTripLargeTensors);
+  }
+
+  private void roundTripLargeTensors() throws IOException {
+    int n = TensorStreams.CHUNK_BYTES / 4 + 12345; // two save chunks of float32, 17 mappings
     Tensor f32 = Tensor.rand(n);
     Tensor f64 = Tensor.rand(n / 2 + 7).to(DType.FLOAT64);
     Tensor i64 = Tensor.arange(TensorStreams.CHUNK_BYTES / 8 + 3).to(DType.INT64);
@@ -159,6 +213,10 @@ class SafetensorsFilesTest {
 
   @Test
   void aBadBoolByteInALaterChunkNamesItsElement() throws IOException {
+    withSmallMappings(this::badBoolInALaterMapping);
+  }
+
+  private void badBoolInALaterMapping() throws IOException {
     int n = TensorStreams.CHUNK_BYTES + 100;
     String header = "{\"b\":{\"dtype\":\"BOOL\",\"shape\":[" + n + "],\"data_offsets\":[0," + n + "]}}";
     byte[] h = header.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -169,6 +227,26 @@ class SafetensorsFilesTest {
     Files.write(f, b.array());
     SafetensorsException e = assertThrows(SafetensorsException.class, () -> Safetensors.load(f));
     assertTrue(e.getMessage().contains("BOOL element " + (TensorStreams.CHUNK_BYTES + 17) + " is byte 2"),
+        e.getMessage());
+  }
+
+  @Test
+  void aTensorTooLargeForTheBackendNamesTheFileAndTheTensor() throws IOException {
+    // 600 M float32 elements (2.4 GB) in a sparse file: valid safetensors, past the CPU backend's
+    // 2 GiB per-tensor limit.
+    long n = 600_000_000L;
+    String header = "{\"huge\":{\"dtype\":\"F32\",\"shape\":[" + n + "],\"data_offsets\":[0," + 4 * n
+        + "]}}";
+    byte[] h = header.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    Path f = dir.resolve("huge.safetensors");
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN);
+      b.putLong(h.length).put(h).flip();
+      ch.write(b);
+      ch.write(ByteBuffer.wrap(new byte[1]), 8 + h.length + 4 * n - 1); // extends the file sparsely
+    }
+    SafetensorsException e = assertThrows(SafetensorsException.class, () -> Safetensors.load(f));
+    assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("tensor 'huge' [600000000] F32"),
         e.getMessage());
   }
 }
