@@ -59,6 +59,7 @@ final class CpuMemory {
     this.baseThreshold = Math.min(budget, cap / 2);
     this.maxThreshold = Math.max(baseThreshold, cap / 4 * 3);
     this.threshold = baseThreshold;
+    this.nextCollection = System.nanoTime();
   }
 
   /** Returns the size class a request of {@code bytes} is served from. */
@@ -172,7 +173,7 @@ final class CpuMemory {
       }
       threshold = Math.min(maxThreshold, Math.max(baseThreshold, 2 * inUse.get()));
     } finally {
-      nextCollection = threshold < maxThreshold ? 0 : System.nanoTime() + 4 * (gcEnd - start);
+      nextCollection = System.nanoTime() + (threshold < maxThreshold ? 0 : 4 * (gcEnd - start));
       collecting.set(false);
     }
   }
@@ -235,6 +236,11 @@ final class CpuMemory {
   /** The most bytes the cache keeps. */
   long cacheBudgetBytes() {
     return cacheBudget;
+  }
+
+  /** Whether a background collection is running. */
+  boolean collecting() {
+    return collecting.get();
   }
 
   /** The bytes in use past which the next fresh allocation asks for a collection. */
