@@ -15,6 +15,10 @@ import java.nio.ByteOrder;
 /**
  * The CPU backend: off-heap storage from JavaCPP (ND4J's allocator), elementwise work, reductions
  * and indexing in plain Java loops, and GEMM on ND4J's OpenBLAS.
+ *
+ * <p>Every method that touches storage runs inside {@code try (Pinned p = Pinned.of(op, operands...))},
+ * so another thread's {@code close()} cannot free memory a kernel is using; a new kernel entry point
+ * must do the same.
  */
 public final class CpuBackend implements Backend {
   /**

@@ -26,8 +26,8 @@ import org.bytedeco.javacpp.Pointer;
  * When the bytes in use pass a threshold (the budget, at most half the cap) the allocator asks a
  * background thread to collect, and goes on allocating: the thread that allocates never waits. If
  * a collection finds most of the memory still live, the threshold grows to twice the live bytes
- * (up to three quarters of the cap), so a large live set costs one collection, not one per
- * allocation.
+ * (up to three quarters of the cap; it shrinks back as the live set does), so a large live set
+ * costs one collection per live set's worth of garbage, not one per allocation.
  */
 final class CpuMemory {
   static final CpuMemory INSTANCE = new CpuMemory(Long.getLong("ember.cpu.memoryBudget", 512L << 20),
@@ -59,6 +59,7 @@ final class CpuMemory {
     this.baseThreshold = Math.min(budget, cap / 2);
     this.maxThreshold = Math.max(baseThreshold, cap / 4 * 3);
     this.threshold = baseThreshold;
+    this.nextCollection = System.nanoTime();
   }
 
   /** Returns the size class a request of {@code bytes} is served from. */
@@ -154,8 +155,8 @@ final class CpuMemory {
   }
 
   /**
-   * Collects garbage, waits until the cleaner has returned what it found, and grows the threshold
-   * if most of the memory is still live.
+   * Collects garbage, waits until the cleaner has returned what it found, and sets the threshold to
+   * twice the bytes still live (never below the budget nor above three quarters of the cap).
    */
   private void collect() {
     long start = System.nanoTime();
@@ -170,12 +171,9 @@ final class CpuMemory {
         sleepMillis(2);
         quiet = inUse.get() < before ? 0 : quiet + 1;
       }
-      long live = inUse.get();
-      if (2 * live > threshold) {
-        threshold = Math.min(maxThreshold, Math.max(baseThreshold, 2 * live));
-      }
+      threshold = Math.min(maxThreshold, Math.max(baseThreshold, 2 * inUse.get()));
     } finally {
-      nextCollection = threshold < maxThreshold ? 0 : System.nanoTime() + 4 * (gcEnd - start);
+      nextCollection = System.nanoTime() + (threshold < maxThreshold ? 0 : 4 * (gcEnd - start));
       collecting.set(false);
     }
   }
@@ -238,6 +236,11 @@ final class CpuMemory {
   /** The most bytes the cache keeps. */
   long cacheBudgetBytes() {
     return cacheBudget;
+  }
+
+  /** Whether a background collection is running. */
+  boolean collecting() {
+    return collecting.get();
   }
 
   /** The bytes in use past which the next fresh allocation asks for a collection. */
