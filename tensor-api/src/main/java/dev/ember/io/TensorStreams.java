@@ -22,7 +22,7 @@ import java.nio.file.Path;
  * memory-mapped file {@link #MAP_BYTES} at a time.
  */
 final class TensorStreams {
-  /** The size of the bounce buffer a save or a load uses, in bytes (a multiple of 8). */
+  /** The size of the direct buffer a save streams through, in bytes (a multiple of 8). */
   static final int CHUNK_BYTES = 16 << 20;
 
   /** The most bytes of a file mapped at once when loading (1 GiB, a multiple of 8). */
@@ -52,13 +52,19 @@ final class TensorStreams {
     int size = t.dtype().byteSize();
     int perChunk = CHUNK_BYTES / size;
     long numel = t.numel();
-    for (long at = 0; at < numel; at += perChunk) {
-      int n = (int) Math.min(perChunk, numel - at);
-      buf.clear();
-      backend.copyToHost(s.storage(), s.offset() + at, n, buf);
-      buf.limit(n * size);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
+    try {
+      for (long at = 0; at < numel; at += perChunk) {
+        int n = (int) Math.min(perChunk, numel - at);
+        buf.clear();
+        backend.copyToHost(s.storage(), s.offset() + at, n, buf);
+        buf.limit(n * size);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+      }
+    } finally {
+      if (s.storage() != t.strided().storage()) {
+        c.close(); // the contiguous copy of a strided view: free it now, not at some GC
       }
     }
   }
