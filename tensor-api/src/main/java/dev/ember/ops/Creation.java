@@ -222,13 +222,30 @@ public final class Creation {
 
   /** Returns standard normal numbers (Box-Muller over two uniform fills). */
   public static Tensor randn(Shape shape, DType dtype, Device device, Generator g) {
-    Tensor u1 = rand(shape, DType.FLOAT64, device, g);
-    Tensor u2 = rand(shape, DType.FLOAT64, device, g);
+    // Each float64 temporary is freed as soon as the next one is made, not left to the GC.
     try (var mode = dev.ember.GradMode.noGrad()) {
+      Tensor u1 = rand(shape, DType.FLOAT64, device, g);
+      Tensor u2 = rand(shape, DType.FLOAT64, device, g);
       // 1 - u1 lies in (0, 1], so the log is finite.
-      Tensor radius = u1.rsub(1).log().mul(-2).sqrt();
-      return radius.mul(u2.mul(2 * Math.PI).cos()).to(dtype);
+      Tensor t = consume(u1, u -> u.rsub(1));
+      t = consume(t, Tensor::log);
+      t = consume(t, u -> u.mul(-2));
+      Tensor radius = consume(t, Tensor::sqrt);
+      Tensor angle = consume(consume(u2, u -> u.mul(2 * Math.PI)), Tensor::cos);
+      Tensor product = radius.mul(angle);
+      radius.close();
+      angle.close();
+      return consume(product, u -> u.to(dtype));
     }
+  }
+
+  /** Returns {@code f(temporary)} and frees {@code temporary} (unless {@code f} returned it). */
+  private static Tensor consume(Tensor temporary, java.util.function.UnaryOperator<Tensor> f) {
+    Tensor out = f.apply(temporary);
+    if (out != temporary) {
+      temporary.close();
+    }
+    return out;
   }
 
   /** Returns int64 integers uniform in [low, high). */
@@ -237,8 +254,10 @@ public final class Creation {
       throw new IllegalArgumentException("randint: low " + low + " must be below high " + high);
     }
     try (var mode = dev.ember.GradMode.noGrad()) {
-      Tensor u = rand(shape, DType.FLOAT64, device, g);
-      return u.mul((double) (high - low)).floor().add((double) low).to(DType.INT64);
+      Tensor t = consume(rand(shape, DType.FLOAT64, device, g), u -> u.mul((double) (high - low)));
+      t = consume(t, Tensor::floor);
+      t = consume(t, u -> u.add((double) low));
+      return consume(t, u -> u.to(DType.INT64));
     }
   }
 }

@@ -63,7 +63,8 @@ public final class ForkedTraining {
     Module model = new Sequential(new Linear(256, 256), new ReLU(), new Linear(256, 256), new ReLU(),
         new Linear(256, 10));
     Optimizer opt = new Adam(model.parameters(), 1e-3);
-    Tensor x = Tensor.randn(32, 256);
+    Tensor dataset = Tensor.randn(2048, 1024);
+    Tensor x = dataset.narrow(0, 0, 32).narrow(1, 0, 256);
     Tensor y = Tensor.randint(0, 10, 32);
     for (int step = 1; step <= 200; step++) {
       opt.zeroGrad();

@@ -24,10 +24,11 @@ import org.bytedeco.javacpp.Pointer;
  * <p><b>Collection.</b> Unreachable storages are only found by the garbage collector, which the
  * small Java objects of a training loop written without {@code TensorScope} do not trigger often.
  * When the bytes in use pass a threshold (the budget, at most half the cap) the allocator asks a
- * background thread to collect, and goes on allocating: the thread that allocates never waits. If
- * a collection finds most of the memory still live, the threshold grows to twice the live bytes
- * (up to three quarters of the cap; it shrinks back as the live set does), so a large live set
- * costs one collection per live set's worth of garbage, not one per allocation.
+ * background thread to collect, and goes on allocating: the thread that allocates only waits for
+ * a running collection (up to 100 ms) once it has passed twice the threshold.
+ * After each collection the threshold becomes the live bytes plus the larger of the budget and the
+ * live bytes (up to three quarters of the cap; it shrinks back as the live set does), so a live set
+ * past the budget costs one collection per budget's worth of garbage, not one per allocation.
  */
 final class CpuMemory {
   static final CpuMemory INSTANCE = new CpuMemory(Long.getLong("ember.cpu.memoryBudget", 512L << 20),
@@ -38,6 +39,8 @@ final class CpuMemory {
   private final AtomicLong cached = new AtomicLong();
   private final AtomicLong peak = new AtomicLong();
   private final AtomicLong collections = new AtomicLong();
+  /** Bytes ever released, so a collection can tell what it freed from what was allocated meanwhile. */
+  private final AtomicLong released = new AtomicLong();
   private final AtomicBoolean collecting = new AtomicBoolean();
   private final long cap;
   private final long cacheBudget;
@@ -87,8 +90,11 @@ final class CpuMemory {
     if (p == null) {
       if (inUse.get() + size > threshold) {
         requestCollection();
+        p = awaitCollection(size);
       }
-      p = allocateFresh(size);
+      if (p == null) {
+        p = allocateFresh(size);
+      }
     }
     long now = inUse.addAndGet(size);
     peak.accumulateAndGet(now, Math::max);
@@ -102,6 +108,22 @@ final class CpuMemory {
       cached.addAndGet(-size);
     }
     return p;
+  }
+
+  /**
+   * Waits (up to 100 ms) for a running collection when the bytes in use already passed twice the
+   * threshold, so an allocation rate faster than collections cannot grow memory without bound;
+   * returns a block of {@code size} if one came back meanwhile, else null.
+   */
+  private BytePointer awaitCollection(long size) {
+    if (inUse.get() + size <= 2 * threshold) {
+      return null;
+    }
+    long deadline = System.nanoTime() + 100_000_000L;
+    while (collecting.get() && System.nanoTime() < deadline) {
+      sleepMillis(1);
+    }
+    return take(size);
   }
 
   /**
@@ -156,11 +178,15 @@ final class CpuMemory {
 
   /**
    * Collects garbage, waits until the cleaner has returned what it found, and sets the threshold to
-   * twice the bytes still live (never below the budget nor above three quarters of the cap).
+   * the bytes still live plus the larger of the budget and the live bytes (at most three quarters
+   * of the cap): at least a budget's worth of garbage between collections. Runs
+   * on the background collector; tests call it directly.
    */
-  private void collect() {
+  void collect() {
     long start = System.nanoTime();
     long gcEnd = start;
+    long inUseBefore = inUse.get();
+    long releasedBefore = released.get();
     try {
       System.gc();
       gcEnd = System.nanoTime();
@@ -171,7 +197,10 @@ final class CpuMemory {
         sleepMillis(2);
         quiet = inUse.get() < before ? 0 : quiet + 1;
       }
-      threshold = Math.min(maxThreshold, Math.max(baseThreshold, 2 * inUse.get()));
+      // What was in use when the collection started less what came back since: the allocating
+      // thread goes on meanwhile, and its new blocks are not the live set.
+      long live = Math.max(0, inUseBefore - (released.get() - releasedBefore));
+      threshold = Math.min(maxThreshold, live + Math.max(baseThreshold, live));
     } finally {
       nextCollection = System.nanoTime() + (threshold < maxThreshold ? 0 : 4 * (gcEnd - start));
       collecting.set(false);
@@ -189,6 +218,7 @@ final class CpuMemory {
   /** Takes a block back; keeps it for reuse unless the cache already holds its budget. */
   void release(BytePointer p, long size) {
     inUse.addAndGet(-size);
+    released.addAndGet(size);
     if (cached.get() + size > cacheBudget) {
       p.close();
       return;
