@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * in {@code reference.md}) and DL4J's figures from {@code reference.md}.
  *
  * <p>Usage: {@code java -cp ... dev.ember.bench.Report --jmh FILE --startup FILE --reference FILE
- * [--pytorch FILE] [--out FILE] [--note TEXT]}. Writes the table to {@code --out} and prints it.
+ * [--pytorch FILE] [--ops-jmh FILE --ops-pytorch FILE] [--out FILE] [--note TEXT]}. Writes the table
+ * to {@code --out} and prints it; with the single-op files it adds the table of {@link OpsTable}.
  */
 public final class Report {
   private static final Pattern STAT = Pattern.compile("(\\d+(?:\\.\\d+)?) \\((\\d+(?:\\.\\d+)?)-(\\d+(?:\\.\\d+)?)\\)");
@@ -262,6 +263,7 @@ public final class Report {
       }
       b.append("\n");
     }
+    b.append(OpsTable.render(opt));
     if (!emberErrors.isEmpty()) {
       b.append("Skipped or failed: ");
       List<String> parts = new ArrayList<>();
