@@ -31,6 +31,7 @@ final class VectorMath {
   private static final int BLOCK = 2048;
   private static final long FLOAT_BASE = U.arrayBaseOffset(float[].class);
   private static final ThreadLocal<float[]> BUFFER = ThreadLocal.withInitial(() -> new float[BLOCK]);
+  private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
   private static final float LOG2E = 1.44269504088896341f;
   private static final float LN2_HI = 0.693359375f;
@@ -42,13 +43,6 @@ final class VectorMath {
   private static final float GELU_K1 = 0.044715f;
   private static final float SQRT_HALF = (float) Math.sqrt(0.5);
   private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
-
-  private static final float[] ERFC_C = {5.64188496988670089e-1f, 8.88314979438837594e00f,
-      6.61191906371416295e01f, 2.98635138197400131e02f, 8.81952221241769090e02f, 1.71204761263407058e03f,
-      2.05107837782607147e03f};
-  private static final float[] ERFC_D = {1.57449261107098347e01f, 1.17693950891312499e02f,
-      5.37181101862009858e02f, 1.62138957456669019e03f, 3.29079923573345963e03f, 4.36261909014324716e03f,
-      3.43936767414372164e03f};
 
   private VectorMath() {}
 
@@ -75,33 +69,142 @@ final class VectorMath {
     }
   }
 
-  /** Applies {@code op} in place to {@code a[0, len)}: full vectors, then the tail element by element. */
+  /**
+   * Applies {@code op} in place to {@code a[0, len)}: full vectors, then the tail element by element.
+   * Each op has its own loop method, so C2 inlines one function's vector code per loop (a shared loop
+   * with a switch grows past the inlining limits and falls back to boxed vectors).
+   */
   static void apply(UnaryOp op, float[] a, int len) {
     int full = len - len % LANES;
-    for (int i = 0; i < full; i += LANES) {
-      FloatVector v = FloatVector.fromArray(S, a, i);
-      if (op != UnaryOp.EXP && op != UnaryOp.LOG && !v.abs().compare(VectorOperators.LE, Float.MAX_VALUE).allTrue()) {
-        scalar(op, a, i); // infinities and NaN: exactly as the scalar path
-        continue;
-      }
-      FloatVector r = switch (op) {
-        case EXP -> exp(v, a, i);
-        case LOG -> log(v, a, i);
-        case TANH -> tanh(v);
-        case SIGMOID -> sigmoid(v);
-        case GELU_TANH -> geluTanh(v, false);
-        case GELU_TANH_GRAD -> geluTanh(v, true);
-        case GELU -> gelu(v, false);
-        case GELU_GRAD -> gelu(v, true);
-        default -> throw new AssertionError(op);
-      };
-      if (r != null) {
-        r.intoArray(a, i);
-      }
+    switch (op) {
+      case EXP -> expLoop(a, full);
+      case LOG -> logLoop(a, full);
+      case TANH -> tanhLoop(a, full);
+      case SIGMOID -> sigmoidLoop(a, full);
+      case GELU_TANH -> geluTanhLoop(a, full, false);
+      case GELU_TANH_GRAD -> geluTanhLoop(a, full, true);
+      case GELU -> geluLoop(a, full, false);
+      case GELU_GRAD -> geluLoop(a, full, true);
+      default -> throw new AssertionError(op);
     }
     for (int i = full; i < len; i++) {
       a[i] = (float) Elementwise.unaryDouble(op, a[i]);
     }
+  }
+
+  private static void expLoop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector r = exp(FloatVector.fromArray(S, a, i), a, i);
+      if (r != null) {
+        r.intoArray(a, i);
+      }
+    }
+  }
+
+  private static void logLoop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector r = log(FloatVector.fromArray(S, a, i), a, i);
+      if (r != null) {
+        r.intoArray(a, i);
+      }
+    }
+  }
+
+  private static void tanhLoop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector v = FloatVector.fromArray(S, a, i);
+      if (finite(v)) {
+        tanh(v).intoArray(a, i);
+      } else {
+        scalar(UnaryOp.TANH, a, i);
+      }
+    }
+  }
+
+  private static void sigmoidLoop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector v = FloatVector.fromArray(S, a, i);
+      if (finite(v)) {
+        sigmoid(v).intoArray(a, i);
+      } else {
+        scalar(UnaryOp.SIGMOID, a, i);
+      }
+    }
+  }
+
+  private static void geluTanhLoop(float[] a, int full, boolean grad) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector v = FloatVector.fromArray(S, a, i);
+      if (finite(v)) {
+        geluTanh(v, grad).intoArray(a, i);
+      } else {
+        scalar(grad ? UnaryOp.GELU_TANH_GRAD : UnaryOp.GELU_TANH, a, i);
+      }
+    }
+  }
+
+  /**
+   * Exact GELU or its derivative in passes over the block, each loop small enough for C2 to inline
+   * whole (one loop with all of it hits C2's node-count cutoff and runs 5x slower): the erfc tail,
+   * then Phi (and GELU), then for the derivative the normal density.
+   */
+  private static void geluLoop(float[] a, int full, boolean grad) {
+    float[] t = TAIL.get();
+    tailPass(a, t, full);
+    tailExpPass(a, t, full);
+    cdfPass(a, t, full, grad);
+    if (grad) {
+      geluGradPass(a, t, full);
+    }
+  }
+
+  /** t = erfc(z) e^(z^2) for z = |x| / sqrt 2 (used only above 0.46875, where it is accurate). */
+  private static void tailPass(float[] a, float[] t, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      upperTail(FloatVector.fromArray(S, a, i).abs().mul(SQRT_HALF)).intoArray(t, i);
+    }
+  }
+
+  /** t *= e^(-z^2) / 2 for z = min(|x| / sqrt 2, 9): completes {@link #tailPass}. */
+  private static void tailExpPass(float[] a, float[] t, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector y = FloatVector.fromArray(S, a, i).abs().mul(SQRT_HALF).min(9f);
+      FloatVector e = expCore(y.mul(y).neg().max(-EXP_LIMIT));
+      FloatVector.fromArray(S, t, i).mul(e).mul(0.5f).intoArray(t, i);
+    }
+  }
+
+  /** GELU into a, or with {@code grad} Phi(x) into t. */
+  private static void cdfPass(float[] a, float[] t, int full, boolean grad) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector x = FloatVector.fromArray(S, a, i);
+      FloatVector cdf = normalCdf(x, FloatVector.fromArray(S, t, i));
+      if (grad) {
+        cdf.intoArray(t, i);
+      } else if (finite(x)) {
+        x.mul(cdf).intoArray(a, i);
+      } else {
+        scalar(UnaryOp.GELU, a, i);
+      }
+    }
+  }
+
+  /** a = Phi(x) + x pdf(x), Phi(x) read from t. */
+  private static void geluGradPass(float[] a, float[] t, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector x = FloatVector.fromArray(S, a, i);
+      if (finite(x)) {
+        FloatVector pdf = expClamped(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
+        x.fma(pdf, FloatVector.fromArray(S, t, i)).intoArray(a, i);
+      } else {
+        scalar(UnaryOp.GELU_GRAD, a, i);
+      }
+    }
+  }
+
+  /** Whether no lane is infinite or NaN (those take the scalar path, to match it exactly). */
+  private static boolean finite(FloatVector v) {
+    return v.abs().compare(VectorOperators.LE, Float.MAX_VALUE).allTrue();
   }
 
   /** Runs the scalar path on one vector's lanes in place; returns null (nothing left to store). */
@@ -211,22 +314,21 @@ final class VectorMath {
     return s.add(xc.mul(s).mul(FloatVector.broadcast(S, 1f).sub(s)).mul(inner));
   }
 
-  /** Exact GELU {@code x Phi(x)}, or its derivative {@code Phi(x) + x e^(-x^2/2) / sqrt(2 pi)}. */
-  private static FloatVector gelu(FloatVector x, boolean grad) {
-    FloatVector cdf = normalCdf(x);
-    if (!grad) {
-      return x.mul(cdf);
-    }
-    FloatVector pdf = expClamped(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
-    return x.fma(pdf, cdf);
+  /**
+   * Phi(x) = (1 + erf(x / sqrt 2)) / 2, with Cody's erf rational for |z| <= 0.46875 and, above, his
+   * erfc rational times e^(-z^2) ({@code upperTail}, computed in earlier passes), so the tail keeps
+   * its relative accuracy.
+   */
+  private static FloatVector normalCdf(FloatVector x, FloatVector upperTail) {
+    FloatVector z = x.abs().mul(SQRT_HALF);
+    FloatVector tail = upperTail.blend(lowerTail(z), z.compare(VectorOperators.LE, 0.46875f));
+    // tail = P(X > |x|); Phi(x) = tail for x < 0, 1 - tail otherwise. NaN stays NaN.
+    FloatVector upper = FloatVector.broadcast(S, 1f).sub(tail);
+    return upper.blend(tail, x.compare(VectorOperators.LT, 0f));
   }
 
-  /**
-   * Phi(x) = (1 + erf(x / sqrt 2)) / 2, with Cody's erf rational for |z| <= 0.46875 and his erfc
-   * rational times e^(-z^2) above (the upper tail then keeps its relative accuracy).
-   */
-  private static FloatVector normalCdf(FloatVector x) {
-    FloatVector z = x.abs().mul(SQRT_HALF);
+  /** (1 - erf z) / 2 for 0 <= z <= 0.46875: Cody's z P(z^2) / Q(z^2). Kept small so C2 inlines it. */
+  private static FloatVector lowerTail(FloatVector z) {
     // erf(z) for small z: z P(z^2) / Q(z^2).
     FloatVector zz = z.mul(z);
     FloatVector num = zz.mul(1.85777706184603153e-1f);
@@ -238,20 +340,31 @@ final class VectorMath {
     num = num.add(3.77485237685302021e02f).mul(zz);
     den = den.add(1.28261652607737228e03f).mul(zz);
     FloatVector erfSmall = z.mul(num.add(3.20937758913846947e03f)).div(den.add(2.84423683343917062e03f));
-    FloatVector tailSmall = FloatVector.broadcast(S, 0.5f).sub(erfSmall.mul(0.5f)); // (1 - erf) / 2
-    // erfc(z) = e^(-z^2) C(z) / D(z) above, z clamped to 9 (erfc is 0 in float beyond).
+    return FloatVector.broadcast(S, 0.5f).sub(erfSmall.mul(0.5f));
+  }
+
+  /**
+   * erfc(z) e^(z^2) for z > 0.46875: Cody's C(z) / D(z), z clamped to 9 (erfc is 0 in float beyond);
+   * the caller multiplies by e^(-z^2) in a separate loop, to stay under C2's inlining node budget.
+   */
+  private static FloatVector upperTail(FloatVector z) {
     FloatVector y = z.min(9f);
     FloatVector c = y.mul(2.15311535474403846e-8f);
     FloatVector d = y;
-    for (int k = 0; k < 7; k++) {
-      c = c.add(ERFC_C[k]).mul(y);
-      d = d.add(ERFC_D[k]).mul(y);
-    }
-    FloatVector erfc = c.add(1.23033935479799725e03f).div(d.add(1.23033935480374942e03f))
-        .mul(expCore(y.mul(y).neg().max(-EXP_LIMIT)));
-    FloatVector tail = erfc.mul(0.5f).blend(tailSmall, z.compare(VectorOperators.LE, 0.46875f));
-    // tail = P(X > |x|); Phi(x) = tail for x < 0, 1 - tail otherwise. NaN stays NaN.
-    FloatVector upper = FloatVector.broadcast(S, 1f).sub(tail);
-    return upper.blend(tail, x.compare(VectorOperators.LT, 0f));
+    c = c.add(5.64188496988670089e-1f).mul(y);
+    d = d.add(1.57449261107098347e01f).mul(y);
+    c = c.add(8.88314979438837594e00f).mul(y);
+    d = d.add(1.17693950891312499e02f).mul(y);
+    c = c.add(6.61191906371416295e01f).mul(y);
+    d = d.add(5.37181101862009858e02f).mul(y);
+    c = c.add(2.98635138197400131e02f).mul(y);
+    d = d.add(1.62138957456669019e03f).mul(y);
+    c = c.add(8.81952221241769090e02f).mul(y);
+    d = d.add(3.29079923573345963e03f).mul(y);
+    c = c.add(1.71204761263407058e03f).mul(y);
+    d = d.add(4.36261909014324716e03f).mul(y);
+    c = c.add(2.05107837782607147e03f).mul(y);
+    d = d.add(3.43936767414372164e03f).mul(y);
+    return c.add(1.23033935479799725e03f).div(d.add(1.23033935480374942e03f));
   }
 }
