@@ -150,6 +150,10 @@ final class VectorMath {
    */
   private static void geluLoop(float[] a, int full, boolean grad) {
     float[] t = TAIL.get();
+    if (t.length < full) {
+      t = new float[full];
+      TAIL.set(t);
+    }
     tailPass(a, t, full);
     tailExpPass(a, t, full);
     cdfPass(a, t, full, grad);
