@@ -90,15 +90,19 @@ public final class Activations {
   public static Tensor softmax(Tensor x, int dim) {
     int d = Shape.normalizeDim(dim, x.dim(), "softmax");
     Tensor xf = x.dtype().isFloatingPoint() ? x : x.to(DType.FLOAT32);
-    Tensor out;
-    try (var off = dev.ember.GradMode.noGrad()) {
-      Tensor shifted = xf.sub(xf.amax(d, true));
-      Tensor e = shifted.exp();
-      out = e.div(e.sum(d, true));
+    Tensor out = FusedOps.softmax(xf, d, false);
+    if (out == null) {
+      try (var off = dev.ember.GradMode.noGrad()) {
+        Tensor shifted = xf.sub(xf.amax(d, true));
+        Tensor e = shifted.exp();
+        out = e.div(e.sum(d, true));
+      }
     }
     Tensor s = out;
-    return record("softmax", out, new Tensor[] {xf}, new Tensor[] {out},
-        g -> new Tensor[] {s.mul(g.sub(g.mul(s).sum(d, true)))});
+    return record("softmax", out, new Tensor[] {xf}, new Tensor[] {out}, g -> {
+      Tensor fused = FusedOps.softmaxBackward(s, g, d, false);
+      return new Tensor[] {fused != null ? fused : s.mul(g.sub(g.mul(s).sum(d, true)))};
+    });
   }
 
   /**
@@ -108,14 +112,18 @@ public final class Activations {
   public static Tensor logSoftmax(Tensor x, int dim) {
     int d = Shape.normalizeDim(dim, x.dim(), "log_softmax");
     Tensor xf = x.dtype().isFloatingPoint() ? x : x.to(DType.FLOAT32);
-    Tensor out;
-    try (var off = dev.ember.GradMode.noGrad()) {
-      Tensor shifted = xf.sub(xf.amax(d, true));
-      out = shifted.sub(shifted.exp().sum(d, true).log());
+    Tensor out = FusedOps.softmax(xf, d, true);
+    if (out == null) {
+      try (var off = dev.ember.GradMode.noGrad()) {
+        Tensor shifted = xf.sub(xf.amax(d, true));
+        out = shifted.sub(shifted.exp().sum(d, true).log());
+      }
     }
     Tensor ls = out;
-    return record("log_softmax", out, new Tensor[] {xf}, new Tensor[] {out},
-        g -> new Tensor[] {g.sub(ls.exp().mul(g.sum(d, true)))});
+    return record("log_softmax", out, new Tensor[] {xf}, new Tensor[] {out}, g -> {
+      Tensor fused = FusedOps.softmaxBackward(ls, g, d, true);
+      return new Tensor[] {fused != null ? fused : g.sub(ls.exp().mul(g.sum(d, true)))};
+    });
   }
 
   /**
