@@ -110,4 +110,47 @@ final class FusedOps {
     Tensor gb = hasBias ? g2.sum(0, false) : null;
     return new Tensor[] {gx.reshape(x.shapeArray()), gw, gb};
   }
+
+  /**
+   * Cross-entropy of logits {@code x} [N, C] against int64 class indices {@code target} [N], mean
+   * (over rows whose target is not {@code ignoreIndex}) or sum, without class weights or label
+   * smoothing; recorded with the fused backward ({@code scale * (softmax - onehot)}), or, when a
+   * double backward records it, that formula as Tensor ops of {@code x}. Returns null where the fused
+   * path does not apply.
+   */
+  static Tensor crossEntropy(Tensor x, Tensor target, long ignoreIndex, boolean mean) {
+    if (!Fused.enabled() || x.dim() != 2 || target.dim() != 1 || target.dtype() != dev.ember.DType.INT64
+        || !x.dtype().isFloatingPoint() || !target.device().equals(x.device()) || x.size(0) != target.size(0)) {
+      return null;
+    }
+    Tensor xc = Dispatch.contiguous(x);
+    Tensor tc = Dispatch.contiguous(target);
+    Backend backend = xc.backend();
+    Tensor logp = Dispatch.empty(backend, x.dtype(), x.shapeArray());
+    Tensor sums = Dispatch.empty(backend, x.dtype(), new int[] {2});
+    if (!backend.crossEntropy(xc.strided(), tc.strided(), ignoreIndex, logp.strided(), sums.strided())) {
+      logp.close();
+      sums.close();
+      return null;
+    }
+    double[] s = sums.toDoubleArray();
+    sums.close();
+    double count = s[1];
+    Tensor loss = Tensor.full(dev.ember.Shape.scalar(), mean ? s[0] / count : s[0], x.dtype(), x.device());
+    return dev.ember.Autograd.record("cross_entropy", loss, new Tensor[] {x}, new Tensor[] {logp, x}, g -> {
+      double scale = mean ? 1 / count : 1;
+      if (!GradMode.isEnabled() && Fused.enabled() && g.numel() == 1) {
+        Tensor gx = Dispatch.empty(backend, x.dtype(), x.shapeArray());
+        if (backend.crossEntropyBackward(logp.strided(), tc.strided(), ignoreIndex, g.item() * scale, gx.strided())) {
+          return new Tensor[] {gx};
+        }
+        gx.close();
+      }
+      Tensor valid = tc.ne((double) ignoreIndex).unsqueeze(1).to(x.dtype());
+      Tensor onehot = Tensor.arange(0, x.size(1), 1, dev.ember.DType.INT64).to(x.device())
+          .eq(tc.unsqueeze(1)).to(x.dtype());
+      Tensor probs = x.softmax(1);
+      return new Tensor[] {probs.sub(onehot).mul(valid).mul(g.mul(scale))};
+    });
+  }
 }

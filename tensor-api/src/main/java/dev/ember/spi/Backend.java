@@ -146,4 +146,26 @@ public interface Backend {
       Strided gradX, Strided gradWeight, Strided gradBias) {
     return false;
   }
+
+  /**
+   * Computes cross-entropy pieces for logits {@code x} [N, C] (contiguous, floating) and int64 class
+   * indices {@code target} [N]: the log-softmax of each row into {@code logProbs} [N, C], and into
+   * {@code out} [2] (x's dtype) the sum over rows whose target is not {@code ignoreIndex} of {@code
+   * -logProbs[i, target[i]]}, then the number of such rows. Returns false if this backend has no such
+   * kernel or a target is outside [0, C) (the composition then raises the error).
+   */
+  default boolean crossEntropy(Strided x, Strided target, long ignoreIndex, Strided logProbs, Strided out) {
+    return false;
+  }
+
+  /**
+   * Computes the gradient of {@link #crossEntropy}'s sum with respect to the logits, times {@code
+   * scale}: {@code out[i, j] = scale * (exp(logProbs[i, j]) - (j == target[i] ? 1 : 0))} for rows whose
+   * target is not {@code ignoreIndex}, 0 for the others. Returns false if this backend has no such
+   * kernel.
+   */
+  default boolean crossEntropyBackward(Strided logProbs, Strided target, long ignoreIndex, double scale,
+      Strided out) {
+    return false;
+  }
 }

@@ -81,6 +81,12 @@ class FusedRowOpsConformanceTest {
     GradCheck.check(in -> in[0].logSoftmax(1), x);
     GradCheck.check(in -> in[0].transpose(0, 1).logSoftmax(-1), x);
     GradCheck.check(in -> Losses.crossEntropy(in[0], target, Losses.Options.defaults()), x);
+    Tensor ignoring = Tensor.of(new long[] {4, -100, 2}, 3).to(device);
+    GradCheck.check(in -> Losses.crossEntropy(in[0], ignoring, Losses.Options.defaults()), x);
+    GradCheck.check(in -> Losses.crossEntropy(in[0].transpose(0, 1).transpose(0, 1), target,
+        Losses.Options.defaults().withReduction(Losses.Reduction.SUM)), x);
+    GradCheck.check(GradCheckConformanceTest.firstGradient(
+        in -> Losses.crossEntropy(in[0], ignoring, Losses.Options.defaults()), 0, 12), x);
     GradCheck.check(in -> F.layerNorm(in[0], new int[] {5}, in[1], in[2]), x, w, b);
     GradCheck.check(in -> F.layerNorm(in[0].transpose(0, 1), new int[] {3}, null, null, 1e-5), x);
     GradCheck.check(GradCheckConformanceTest.firstGradient(in -> in[0].softmax(1), 0, 8), x);
@@ -99,6 +105,9 @@ class FusedRowOpsConformanceTest {
     Tensor w = Checks.randn(r, device, 130).to(DType.FLOAT32);
     Tensor b = Checks.randn(r, device, 130).to(DType.FLOAT32);
     Tensor t = Tensor.randint(0, 130, 2100).to(device);
+    Tensor outOfRange = Tensor.of(new long[] {0, 130}, 2).to(device);
+    org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> Losses.crossEntropy(
+        x.reshape(2100, 130).slice(0, 0, 2, 1), outOfRange, Losses.Options.defaults()), "target 130 of 130 classes");
     if (device.isCpu()) {
       // The CPU backend has the kernels, so "fused" really runs them here.
       Tensor out = Tensor.empty(x.shapeArray());

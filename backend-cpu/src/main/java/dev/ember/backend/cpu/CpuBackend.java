@@ -218,6 +218,17 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public boolean crossEntropy(Strided x, Strided target, long ignoreIndex, Strided logProbs, Strided out) {
+    return RowKernels.crossEntropy(x, target, ignoreIndex, logProbs, out);
+  }
+
+  @Override
+  public boolean crossEntropyBackward(Strided logProbs, Strided target, long ignoreIndex, double scale,
+      Strided out) {
+    return RowKernels.crossEntropyBackward(logProbs, target, ignoreIndex, scale, out);
+  }
+
+  @Override
   public String toString() {
     return "CpuBackend[OpenBLAS via nd4j-native]";
   }

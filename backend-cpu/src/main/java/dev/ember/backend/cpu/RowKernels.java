@@ -352,4 +352,79 @@ final class RowKernels {
       U.putDouble(base + 8 * i, v);
     }
   }
+
+  /** See {@code Backend.crossEntropy}: log-softmax rows, then the NLL sum and count of valid rows. */
+  static boolean crossEntropy(Strided x, Strided target, long ignoreIndex, Strided logProbs, Strided out) {
+    if (!usable(x, logProbs, out) || x.rank() != 2 || target.dtype() != DType.INT64 || !target.isContiguous()) {
+      return false;
+    }
+    int n = x.shape()[0];
+    int c = x.shape()[1];
+    long ta = addr(target);
+    for (int i = 0; i < n; i++) {
+      long t = U.getLong(ta + 8L * i);
+      if (t != ignoreIndex && (t < 0 || t >= c)) {
+        return false;
+      }
+    }
+    softmax(x, true, logProbs);
+    boolean single = x.dtype() == DType.FLOAT32;
+    long la = addr(logProbs);
+    double sum = 0;
+    long count = 0;
+    for (int i = 0; i < n; i++) {
+      long t = U.getLong(ta + 8L * i);
+      if (t != ignoreIndex) {
+        sum -= load(single, la, (long) i * c + t);
+        count++;
+      }
+    }
+    long oa = addr(out);
+    store(single, oa, 0, sum);
+    store(single, oa, 1, count);
+    return true;
+  }
+
+  /** See {@code Backend.crossEntropyBackward}: {@code scale (softmax - onehot)} on valid rows. */
+  static boolean crossEntropyBackward(Strided logProbs, Strided target, long ignoreIndex, double scale,
+      Strided out) {
+    if (!usable(logProbs, out) || logProbs.rank() != 2 || target.dtype() != DType.INT64
+        || !target.isContiguous()) {
+      return false;
+    }
+    int c = logProbs.shape()[1];
+    long rows = logProbs.shape()[0];
+    boolean single = logProbs.dtype() == DType.FLOAT32;
+    long la = addr(logProbs);
+    long oa = addr(out);
+    long ta = addr(target);
+    StridedLoop.forRows(rows, c, (from, to) -> {
+      for (long i = from; i < to; i++) {
+        long t = U.getLong(ta + 8L * i);
+        long base = i * c;
+        if (t == ignoreIndex) {
+          for (int j = 0; j < c; j++) {
+            store(single, oa, base + j, 0);
+          }
+          continue;
+        }
+        if (single) {
+          float[] e = buffer(0, c);
+          U.copyMemory(null, la + 4L * base, e, FLOAT_BASE, 4L * c);
+          expInPlace(e, c);
+          float sc = (float) scale;
+          for (int j = 0; j < c; j++) {
+            e[j] *= sc;
+          }
+          e[(int) t] -= sc;
+          U.copyMemory(e, FLOAT_BASE, null, oa + 4L * base, 4L * c);
+        } else {
+          for (int j = 0; j < c; j++) {
+            U.putDouble(oa + 8L * (base + j), scale * (Math.exp(U.getDouble(la + 8L * (base + j))) - (j == t ? 1 : 0)));
+          }
+        }
+      }
+    });
+    return true;
+  }
 }
