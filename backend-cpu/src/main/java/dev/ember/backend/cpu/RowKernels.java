@@ -11,7 +11,8 @@ import dev.ember.spi.UnaryOp;
  * backward) and layer norm (forward and backward), each one pass over a block of rows instead of
  * the five to ten elementwise and reduction passes of their compositions. Float32 rows are
  * processed in blocks of up to {@link #BLOCK} floats copied into a per-thread array, with the
- * exponentials on the Vector API ({@link VectorMath}) when the JVM has it; sums are in double.
+ * exponentials, row maxima, sums and scaling on the Vector API ({@link VectorMath}) when the JVM has
+ * it (sums then in float lanes, as PyTorch's kernels; in double otherwise).
  * Float64 computes in double with {@code Math.exp}. Rows are split across threads for large inputs.
  */
 final class RowKernels {
@@ -83,11 +84,16 @@ final class RowKernels {
       float[] s = buffer(0, n);
       float[] e = buffer(1, n);
       U.copyMemory(null, xa + 4L * row * c, s, FLOAT_BASE, 4L * n);
+      boolean vector = VectorSupport.ENABLED;
       for (int i = 0; i < r; i++) {
         int base = i * c;
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < c; j++) {
-          max = Math.max(max, s[base + j]);
+        if (vector) {
+          max = VectorMath.max(s, base, c);
+        } else {
+          for (int j = 0; j < c; j++) {
+            max = Math.max(max, s[base + j]);
+          }
         }
         if (max == Float.NEGATIVE_INFINITY) {
           max = 0; // a row of -inf: e^(x - 0) = 0 everywhere, as the composition gives
@@ -101,18 +107,31 @@ final class RowKernels {
       for (int i = 0; i < r; i++) {
         int base = i * c;
         double sum = 0;
-        for (int j = 0; j < c; j++) {
-          sum += e[base + j];
+        if (vector) {
+          sum = VectorMath.sum(e, base, c);
+        } else {
+          for (int j = 0; j < c; j++) {
+            sum += e[base + j];
+          }
         }
         if (log) {
           float ls = (float) Math.log(sum);
-          for (int j = 0; j < c; j++) {
-            e[base + j] = s[base + j] - ls;
+          System.arraycopy(s, base, e, base, c);
+          if (vector) {
+            VectorMath.scaleShift(e, base, c, 1f, -ls);
+          } else {
+            for (int j = 0; j < c; j++) {
+              e[base + j] -= ls;
+            }
           }
         } else {
           float inv = (float) (1 / sum);
-          for (int j = 0; j < c; j++) {
-            e[base + j] *= inv;
+          if (vector) {
+            VectorMath.scaleShift(e, base, c, inv, 0f);
+          } else {
+            for (int j = 0; j < c; j++) {
+              e[base + j] *= inv;
+            }
           }
         }
       }

@@ -371,4 +371,49 @@ final class VectorMath {
     d = d.add(3.43936767414372164e03f).mul(y);
     return c.add(1.23033935479799725e03f).div(d.add(1.23033935480374942e03f));
   }
+
+  /** Returns the largest of {@code a[off, off + n)} (NaN if any is NaN, as {@code Math.max}). */
+  static float max(float[] a, int off, int n) {
+    int full = n - n % LANES;
+    float m = Float.NEGATIVE_INFINITY;
+    if (full > 0) {
+      FloatVector acc = FloatVector.fromArray(S, a, off);
+      for (int i = LANES; i < full; i += LANES) {
+        acc = acc.max(FloatVector.fromArray(S, a, off + i));
+      }
+      m = acc.reduceLanes(VectorOperators.MAX);
+    }
+    for (int i = full; i < n; i++) {
+      m = Math.max(m, a[off + i]);
+    }
+    return m;
+  }
+
+  /** Returns the sum of {@code a[off, off + n)}, accumulated in float lanes. */
+  static float sum(float[] a, int off, int n) {
+    int full = n - n % LANES;
+    float s = 0;
+    if (full > 0) {
+      FloatVector acc = FloatVector.zero(S);
+      for (int i = 0; i < full; i += LANES) {
+        acc = acc.add(FloatVector.fromArray(S, a, off + i));
+      }
+      s = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (int i = full; i < n; i++) {
+      s += a[off + i];
+    }
+    return s;
+  }
+
+  /** Computes {@code a[off + i] = a[off + i] * mul + add} over {@code n} elements. */
+  static void scaleShift(float[] a, int off, int n, float mul, float add) {
+    int full = n - n % LANES;
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector.fromArray(S, a, off + i).fma(bc(mul), bc(add)).intoArray(a, off + i);
+    }
+    for (int i = full; i < n; i++) {
+      a[off + i] = a[off + i] * mul + add;
+    }
+  }
 }
