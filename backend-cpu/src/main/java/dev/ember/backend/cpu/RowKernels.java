@@ -259,6 +259,12 @@ final class RowKernels {
     long ra = addr(rstd);
     long wa = weight == null ? 0 : addr(weight);
     long ba = bias == null ? 0 : addr(bias);
+    if (single && VectorSupport.ENABLED) {
+      float[] w = weight == null ? null : toArray(wa, d);
+      float[] b = bias == null ? null : toArray(ba, d);
+      StridedLoop.forRows(rows, d, (from, to) -> layerNormF32(xa, oa, ma, ra, d, from, to, w, b, (float) eps));
+      return true;
+    }
     StridedLoop.forRows(rows, d, (from, to) -> {
       for (long row = from; row < to; row++) {
         long xr = xa + (long) size * row * d;
@@ -289,6 +295,33 @@ final class RowKernels {
       }
     });
     return true;
+  }
+
+  private static float[] toArray(long address, int n) {
+    float[] a = new float[n];
+    U.copyMemory(null, address, a, FLOAT_BASE, 4L * n);
+    return a;
+  }
+
+  /** Float32 layer norm rows on the vector kernels, in blocks of rows. */
+  private static void layerNormF32(long xa, long oa, long ma, long ra, int d, long from, long to, float[] w,
+      float[] b, float eps) {
+    for (long row = from; row < to; ) {
+      int r = blockRows(d, row, to);
+      int n = r * d;
+      float[] a = buffer(0, n);
+      U.copyMemory(null, xa + 4L * row * d, a, FLOAT_BASE, 4L * n);
+      for (int i = 0; i < r; i++) {
+        int base = i * d;
+        float mean = VectorMath.sum(a, base, d) / d;
+        float rstd = (float) (1 / Math.sqrt(VectorMath.sumSquaresAbout(a, base, d, mean) / d + (double) eps));
+        U.putFloat(ma + 4L * (row + i), mean);
+        U.putFloat(ra + 4L * (row + i), rstd);
+        VectorMath.normalize(a, base, d, mean, rstd, w, b);
+      }
+      U.copyMemory(a, FLOAT_BASE, null, oa + 4L * row * d, 4L * n);
+      row += r;
+    }
   }
 
   /**

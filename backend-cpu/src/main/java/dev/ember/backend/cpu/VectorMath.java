@@ -416,4 +416,48 @@ final class VectorMath {
       a[off + i] = a[off + i] * mul + add;
     }
   }
+
+  /** Returns the sum of {@code (a[off + i] - mean)^2} over {@code n} elements, in float lanes. */
+  static float sumSquaresAbout(float[] a, int off, int n, float mean) {
+    int full = n - n % LANES;
+    float s = 0;
+    if (full > 0) {
+      FloatVector acc = FloatVector.zero(S);
+      FloatVector m = bc(mean);
+      for (int i = 0; i < full; i += LANES) {
+        FloatVector d = FloatVector.fromArray(S, a, off + i).sub(m);
+        acc = d.fma(d, acc);
+      }
+      s = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (int i = full; i < n; i++) {
+      float d = a[off + i] - mean;
+      s += d * d;
+    }
+    return s;
+  }
+
+  /**
+   * Computes {@code a[off + i] = (a[off + i] - mean) * rstd * w[i] + b[i]} over {@code n} elements;
+   * {@code w} or {@code b} may be null (1 and 0).
+   */
+  static void normalize(float[] a, int off, int n, float mean, float rstd, float[] w, float[] b) {
+    int full = n - n % LANES;
+    FloatVector m = bc(mean);
+    FloatVector r = bc(rstd);
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector v = FloatVector.fromArray(S, a, off + i).sub(m).mul(r);
+      if (w != null) {
+        v = v.mul(FloatVector.fromArray(S, w, i));
+      }
+      if (b != null) {
+        v = v.add(FloatVector.fromArray(S, b, i));
+      }
+      v.intoArray(a, off + i);
+    }
+    for (int i = full; i < n; i++) {
+      float v = (a[off + i] - mean) * rstd;
+      a[off + i] = (w == null ? v : v * w[i]) + (b == null ? 0 : b[i]);
+    }
+  }
 }
