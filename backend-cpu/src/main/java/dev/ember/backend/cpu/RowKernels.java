@@ -51,7 +51,7 @@ final class RowKernels {
 
   /** e^v in place on {@code a[0, n)} in float32. */
   private static void expInPlace(float[] a, int n) {
-    if (VectorSupport.ENABLED) {
+    if (VectorSupport.ready()) {
       VectorMath.apply(UnaryOp.EXP, a, n);
     } else {
       for (int i = 0; i < n; i++) {
@@ -84,7 +84,7 @@ final class RowKernels {
       float[] s = buffer(0, n);
       float[] e = buffer(1, n);
       U.copyMemory(null, xa + 4L * row * c, s, FLOAT_BASE, 4L * n);
-      boolean vector = VectorSupport.ENABLED;
+      boolean vector = VectorSupport.ready();
       for (int i = 0; i < r; i++) {
         int base = i * c;
         float max = Float.NEGATIVE_INFINITY;
@@ -259,7 +259,7 @@ final class RowKernels {
     long ra = addr(rstd);
     long wa = weight == null ? 0 : addr(weight);
     long ba = bias == null ? 0 : addr(bias);
-    if (single && VectorSupport.ENABLED) {
+    if (single && VectorSupport.ready()) {
       float[] w = weight == null ? null : toArray(wa, d);
       float[] b = bias == null ? null : toArray(ba, d);
       StridedLoop.forRows(rows, d, (from, to) -> layerNormF32(xa, oa, ma, ra, d, from, to, w, b, (float) eps));

@@ -58,6 +58,30 @@ final class VectorMath {
     };
   }
 
+  /**
+   * Runs every kernel on a 2,048-float block until C2 has compiled it (about 300 calls each; see
+   * {@link VectorSupport}).
+   */
+  static void warmUp() {
+    float[] a = new float[BLOCK];
+    float[] w = new float[64];
+    java.util.Arrays.fill(w, 1f);
+    for (UnaryOp op : new UnaryOp[] {UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.GELU_TANH,
+        UnaryOp.GELU_TANH_GRAD, UnaryOp.GELU, UnaryOp.GELU_GRAD}) {
+      for (int rep = 0; rep < 300; rep++) {
+        for (int i = 0; i < BLOCK; i++) {
+          a[i] = op == UnaryOp.LOG ? 0.5f + (i & 63) / 16f : ((i & 63) - 32) / 8f;
+        }
+        apply(op, a, BLOCK);
+      }
+    }
+    for (int rep = 0; rep < 3000; rep++) {
+      float m = max(a, 0, 64) + sum(a, 64, 64) + sumSquaresAbout(a, 128, 64, 0.5f);
+      scaleShift(a, 192, 64, 0.5f, m * 1e-9f);
+      normalize(a, 256, 64, 0.1f, 1.1f, w, w);
+    }
+  }
+
   /** Computes {@code y[i] = op(x[i])} for {@code n} contiguous floats at addresses x and y. */
   static void unaryF32(UnaryOp op, long x, long y, int n) {
     float[] buf = BUFFER.get();
