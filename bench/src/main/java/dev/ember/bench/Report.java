@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
  * in {@code reference.md}) and DL4J's figures from {@code reference.md}.
  *
  * <p>Usage: {@code java -cp ... dev.ember.bench.Report --jmh FILE --startup FILE --reference FILE
- * [--pytorch FILE] [--out FILE] [--note TEXT]}. Writes the table to {@code --out} and prints it.
+ * [--pytorch FILE] [--ops-jmh FILE --ops-pytorch FILE] [--skip-workloads true] [--out FILE] [--note
+ * TEXT]}. Writes the table to {@code --out} and prints it; with the single-op files it adds the table
+ * of {@link OpsTable}; {@code --skip-workloads true} leaves out the W1-W6 table (bench/run --ops-only).
  */
 public final class Report {
   private static final Pattern STAT = Pattern.compile("(\\d+(?:\\.\\d+)?) \\((\\d+(?:\\.\\d+)?)-(\\d+(?:\\.\\d+)?)\\)");
@@ -204,7 +206,7 @@ public final class Report {
         torchVersion == null ? "" : " " + torchVersion,
         torchSameRun ? "measured in this run (`shared/bench/pytorch/run`)" : "from `reference.md` (no PyTorch run)"));
 
-    for (String device : devices) {
+    for (String device : "true".equals(opt.get("skip-workloads")) ? List.<String>of() : devices) {
       double emberCeil = Math.max(gflops(ember.get("w6-1024@" + device), 1024),
           gflops(ember.get("w6-2048@" + device), 2048));
       double torchCeil = torchW6.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
@@ -262,6 +264,7 @@ public final class Report {
       }
       b.append("\n");
     }
+    b.append(OpsTable.render(opt));
     if (!emberErrors.isEmpty()) {
       b.append("Skipped or failed: ");
       List<String> parts = new ArrayList<>();

@@ -60,6 +60,9 @@ public final class Startup {
     if (cache != null) {
       cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
     }
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+      cmd.add("--add-modules=jdk.incubator.vector"); // as this JVM: the CPU backend's vector loops
+    }
     cmd.add("-cp");
     cmd.add(ManagementFactory.getRuntimeMXBean().getClassPath());
     cmd.add(FirstStep.class.getName());

@@ -90,11 +90,13 @@ public final class Activations {
   public static Tensor softmax(Tensor x, int dim) {
     int d = Shape.normalizeDim(dim, x.dim(), "softmax");
     Tensor xf = x.dtype().isFloatingPoint() ? x : x.to(DType.FLOAT32);
-    Tensor out;
-    try (var off = dev.ember.GradMode.noGrad()) {
-      Tensor shifted = xf.sub(Reductions.maxOrZeros(xf, new int[] {d}));
-      Tensor e = shifted.exp();
-      out = e.div(e.sum(d, true));
+    Tensor out = FusedOps.softmax(xf, d, false);
+    if (out == null) {
+      try (var off = dev.ember.GradMode.noGrad()) {
+        Tensor shifted = xf.sub(Reductions.maxOrZeros(xf, new int[] {d}));
+        Tensor e = shifted.exp();
+        out = e.div(e.sum(d, true));
+      }
     }
     Tensor s = out;
     return record("softmax", out, new Tensor[] {xf}, new Tensor[] {out},
@@ -122,7 +124,8 @@ public final class Activations {
 
   /** Returns softmax's input gradient {@code s * (g - sum(g * s))} for output {@code s}. */
   private static Tensor softmaxBackward(Tensor s, Tensor g, int d) {
-    return s.mul(g.sub(g.mul(s).sum(d, true)));
+    Tensor fused = FusedOps.softmaxBackward(s, g, d, false);
+    return fused != null ? fused : s.mul(g.sub(g.mul(s).sum(d, true)));
   }
 
   /**
@@ -132,14 +135,18 @@ public final class Activations {
   public static Tensor logSoftmax(Tensor x, int dim) {
     int d = Shape.normalizeDim(dim, x.dim(), "log_softmax");
     Tensor xf = x.dtype().isFloatingPoint() ? x : x.to(DType.FLOAT32);
-    Tensor out;
-    try (var off = dev.ember.GradMode.noGrad()) {
-      Tensor shifted = xf.sub(Reductions.maxOrZeros(xf, new int[] {d}));
-      out = shifted.sub(shifted.exp().sum(d, true).log());
+    Tensor out = FusedOps.softmax(xf, d, true);
+    if (out == null) {
+      try (var off = dev.ember.GradMode.noGrad()) {
+        Tensor shifted = xf.sub(Reductions.maxOrZeros(xf, new int[] {d}));
+        out = shifted.sub(shifted.exp().sum(d, true).log());
+      }
     }
     Tensor ls = out;
-    return record("log_softmax", out, new Tensor[] {xf}, new Tensor[] {out},
-        g -> new Tensor[] {g.sub(ls.exp().mul(g.sum(d, true)))});
+    return record("log_softmax", out, new Tensor[] {xf}, new Tensor[] {out}, g -> {
+      Tensor fused = FusedOps.softmaxBackward(ls, g, d, true);
+      return new Tensor[] {fused != null ? fused : g.sub(ls.exp().mul(g.sum(d, true)))};
+    });
   }
 
   /**

@@ -80,6 +80,13 @@ public final class Losses {
       throw new IllegalArgumentException("cross_entropy: input must have at least 1 dim, got a scalar");
     }
     int classes = input.size(classDim);
+    if (o.weight() == null && o.labelSmoothing() == 0 && o.reduction() != Reduction.NONE
+        && !target.dtype().isFloatingPoint()) {
+      Tensor fused = FusedOps.crossEntropy(input, target, o.ignoreIndex(), o.reduction() == Reduction.MEAN);
+      if (fused != null) {
+        return fused;
+      }
+    }
     Tensor logp = input.logSoftmax(classDim);
     Tensor w = o.weight() == null ? null : classWeights(o.weight(), input.dim(), classDim, classes);
     if (target.dtype().isFloatingPoint()) {

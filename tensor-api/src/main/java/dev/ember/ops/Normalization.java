@@ -36,6 +36,12 @@ public final class Normalization {
     checkAffine(op, weight, normalizedShape, "weight");
     checkAffine(op, bias, normalizedShape, "bias");
     checkFloating(op, x);
+    if (k == 1) {
+      Tensor fused = FusedOps.layerNorm(x, weight, bias, eps);
+      if (fused != null) {
+        return fused;
+      }
+    }
     int[] dims = new int[k];
     for (int i = 0; i < k; i++) {
       dims[i] = shape.length - k + i;

@@ -147,4 +147,64 @@ public interface Backend {
   default boolean softmax(Strided x, boolean log, Strided out) {
     return false;
   }
+
+  // -----------------------------------------------------------------------------------------------
+  // Fused row kernels (optional). Each returns false to let tensor-api compose the op from the
+  // primitives above; tensor-api calls them only for contiguous operands of one floating dtype and
+  // only while dev.ember.internal.Fused is enabled, and the conformance suite runs every golden
+  // case and gradcheck of these ops both ways.
+
+  /**
+   * Computes the gradient of a softmax (or, with {@code log}, a log-softmax) along the last dim from
+   * its output {@code y} and the incoming gradient {@code grad}: {@code out = y * (grad - sum(grad *
+   * y))}, or {@code out = grad - exp(y) * sum(grad)}, sums over the last dim. All three are
+   * contiguous with one shape. Returns false if this backend has no such kernel.
+   */
+  default boolean softmaxBackward(Strided y, Strided grad, boolean log, Strided out) {
+    return false;
+  }
+
+  /**
+   * Computes layer norm over the last dim {@code D} of a contiguous {@code x} [..., D]: {@code out =
+   * (x - mean) * rstd * weight + bias} with {@code rstd = 1 / sqrt(var + eps)} (biased variance),
+   * writing each row's mean and rstd to {@code mean} and {@code rstd} ([rows], x's dtype). {@code
+   * weight} and {@code bias} ([D]) may be null. Returns false if this backend has no such kernel.
+   */
+  default boolean layerNorm(Strided x, Strided weight, Strided bias, double eps, Strided out, Strided mean,
+      Strided rstd) {
+    return false;
+  }
+
+  /**
+   * Computes the gradients of {@link #layerNorm} from the saved {@code mean} and {@code rstd} and the
+   * incoming {@code grad} (x's shape): {@code gradX} (x's shape) and, where not null, {@code
+   * gradWeight} and {@code gradBias} ([D], sums over the rows). {@code weight} may be null. Returns
+   * false if this backend has no such kernel.
+   */
+  default boolean layerNormBackward(Strided x, Strided mean, Strided rstd, Strided weight, Strided grad,
+      Strided gradX, Strided gradWeight, Strided gradBias) {
+    return false;
+  }
+
+  /**
+   * Computes cross-entropy pieces for logits {@code x} [N, C] (contiguous, floating) and int64 class
+   * indices {@code target} [N]: the log-softmax of each row into {@code logProbs} [N, C], and into
+   * {@code out} [2] (x's dtype) the sum over rows whose target is not {@code ignoreIndex} of {@code
+   * -logProbs[i, target[i]]}, then the number of such rows. Returns false if this backend has no such
+   * kernel or a target is outside [0, C) (the composition then raises the error).
+   */
+  default boolean crossEntropy(Strided x, Strided target, long ignoreIndex, Strided logProbs, Strided out) {
+    return false;
+  }
+
+  /**
+   * Computes the gradient of {@link #crossEntropy}'s sum with respect to the logits, times {@code
+   * scale}: {@code out[i, j] = scale * (exp(logProbs[i, j]) - (j == target[i] ? 1 : 0))} for rows whose
+   * target is not {@code ignoreIndex}, 0 for the others. Returns false if this backend has no such
+   * kernel.
+   */
+  default boolean crossEntropyBackward(Strided logProbs, Strided target, long ignoreIndex, double scale,
+      Strided out) {
+    return false;
+  }
 }

@@ -307,7 +307,7 @@ class GradCheckConformanceTest {
    * Returns {@code x -> d sum(f(x) * v) / dx} built with {@code createGraph}, so that gradcheck of it
    * checks second derivatives. Runs with grad mode on even inside gradcheck's no-grad probes.
    */
-  private static Function<Tensor[], Tensor> firstGradient(Function<Tensor[], Tensor> f, int wrt, long seed) {
+  static Function<Tensor[], Tensor> firstGradient(Function<Tensor[], Tensor> f, int wrt, long seed) {
     return in -> {
       try (GradMode on = GradMode.enableGrad()) {
         Tensor[] x = in.clone();

@@ -205,6 +205,39 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public boolean softmax(Strided x, boolean log, Strided out) {
+    return RowKernels.softmax(x, log, out);
+  }
+
+  @Override
+  public boolean softmaxBackward(Strided y, Strided grad, boolean log, Strided out) {
+    return RowKernels.softmaxBackward(y, grad, log, out);
+  }
+
+  @Override
+  public boolean layerNorm(Strided x, Strided weight, Strided bias, double eps, Strided out, Strided mean,
+      Strided rstd) {
+    return RowKernels.layerNorm(x, weight, bias, eps, out, mean, rstd);
+  }
+
+  @Override
+  public boolean layerNormBackward(Strided x, Strided mean, Strided rstd, Strided weight, Strided grad,
+      Strided gradX, Strided gradWeight, Strided gradBias) {
+    return RowKernels.layerNormBackward(x, mean, rstd, weight, grad, gradX, gradWeight, gradBias);
+  }
+
+  @Override
+  public boolean crossEntropy(Strided x, Strided target, long ignoreIndex, Strided logProbs, Strided out) {
+    return RowKernels.crossEntropy(x, target, ignoreIndex, logProbs, out);
+  }
+
+  @Override
+  public boolean crossEntropyBackward(Strided logProbs, Strided target, long ignoreIndex, double scale,
+      Strided out) {
+    return RowKernels.crossEntropyBackward(logProbs, target, ignoreIndex, scale, out);
+  }
+
+  @Override
   public String toString() {
     return "CpuBackend[OpenBLAS via nd4j-native]";
   }

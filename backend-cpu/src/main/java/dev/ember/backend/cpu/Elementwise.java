@@ -141,7 +141,9 @@ final class Elementwise {
   }
 
   static void unary(UnaryOp op, Strided xs, Strided out) {
-    if (Nd4jKernels.unary(op, xs, out) || GeluKernels.unary(op, xs, out)) {
+    boolean vector = xs.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32 && VectorSupport.handles(op)
+        && !Nd4jKernels.PREFERRED_OVER_VECTOR;
+    if (!vector && (Nd4jKernels.unary(op, xs, out) || GeluKernels.unary(op, xs, out))) {
       return;
     }
     CpuStorage x = storage(xs);

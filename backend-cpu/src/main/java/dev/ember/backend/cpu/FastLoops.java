@@ -14,6 +14,9 @@ final class FastLoops {
   private FastLoops() {}
 
   static void unaryF32(UnaryOp op, long x, long sx, long y, long sy, int n) {
+    if (sx == 4 && sy == 4 && VectorSupport.unaryF32(op, x, y, n)) {
+      return;
+    }
     if (sx == 4 && sy == 4 && (op == UnaryOp.RELU || op == UnaryOp.NEG)) {
       // Unit stride: constant-stride loops that the JIT vectorizes.
       if (op == UnaryOp.RELU) {

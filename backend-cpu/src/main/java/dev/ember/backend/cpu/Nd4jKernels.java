@@ -31,6 +31,12 @@ final class Nd4jKernels {
   /** Below this many elements the Java loops win. */
   static final long MIN_ELEMENTS = Long.getLong("ember.cpu.nd4jMinElements", 1L << 17);
 
+  /**
+   * Whether large float32 ops that the Vector API kernels compute still go to ND4J
+   * ({@code -Dember.cpu.nd4jOverVector=true}; off by default: the vector loops measured faster).
+   */
+  static final boolean PREFERRED_OVER_VECTOR = Boolean.getBoolean("ember.cpu.nd4jOverVector");
+
   private Nd4jKernels() {}
 
   private static final class Loaded {

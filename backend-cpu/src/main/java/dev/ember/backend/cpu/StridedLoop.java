@@ -158,6 +158,34 @@ final class StridedLoop {
     }
   }
 
+  /** A range of rows {@code [from, to)}. */
+  @FunctionalInterface
+  interface Rows {
+    void run(long from, long to);
+  }
+
+  /**
+   * Runs {@code body} over rows {@code [0, rows)} of {@code rowLength} elements each, split across
+   * the threads when there are {@link #PARALLEL_THRESHOLD} elements or more (row kernels: softmax,
+   * layer norm).
+   */
+  static void forRows(long rows, long rowLength, Rows body) {
+    if (POOL == null || rows < 2 || rows * rowLength < PARALLEL_THRESHOLD) {
+      body.run(0, rows);
+      return;
+    }
+    int pieces = (int) Math.min(THREADS, rows);
+    ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[pieces];
+    for (int t = 0; t < pieces; t++) {
+      long from = rows * t / pieces;
+      long to = rows * (t + 1) / pieces;
+      tasks[t] = POOL.submit(() -> body.run(from, to));
+    }
+    for (ForkJoinTask<?> task : tasks) {
+      task.join();
+    }
+  }
+
   /** Returns the operands' positions at the start of outer run {@code o}. */
   private static long[] position(int[] sh, int[][] st, int r, long[] offsets, long o) {
     long[] pos = offsets.clone();

@@ -1,0 +1,482 @@
+package dev.ember.backend.cpu;
+
+import static dev.ember.backend.cpu.Raw.U;
+
+import dev.ember.DType;
+import dev.ember.spi.Strided;
+import dev.ember.spi.UnaryOp;
+
+/**
+ * Fused row kernels over the last dim of contiguous tensors: softmax and log-softmax (forward and
+ * backward) and layer norm (forward and backward), each one pass over a block of rows instead of
+ * the five to ten elementwise and reduction passes of their compositions. Float32 rows are
+ * processed in blocks of up to {@link #BLOCK} floats copied into a per-thread array, with the
+ * exponentials, row maxima, sums and scaling on the Vector API ({@link VectorMath}) when the JVM has
+ * it (sums then in float lanes, as PyTorch's kernels; in double otherwise).
+ * Float64 computes in double with {@code Math.exp}. Rows are split across threads for large inputs.
+ */
+final class RowKernels {
+  private static final int BLOCK = 4096;
+  private static final long FLOAT_BASE = U.arrayBaseOffset(float[].class);
+  private static final ThreadLocal<float[][]> F32 = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
+
+  private RowKernels() {}
+
+  private static boolean usable(Strided... xs) {
+    for (Strided x : xs) {
+      if (x != null && (!x.isContiguous() || x.rank() == 0
+          || (x.dtype() != DType.FLOAT32 && x.dtype() != DType.FLOAT64) || x.dtype() != xs[0].dtype())) {
+        return false;
+      }
+    }
+    return xs[0].numel() > 0;
+  }
+
+  private static long addr(Strided s) {
+    return ((CpuStorage) s.storage()).at(s.offset());
+  }
+
+  /** Rows of the block starting at {@code row}: as many as fit in {@link #BLOCK} floats, at least one. */
+  private static int blockRows(int c, long row, long to) {
+    return (int) Math.min(to - row, Math.max(1, BLOCK / c));
+  }
+
+  private static float[] buffer(int which, int n) {
+    float[][] b = F32.get();
+    if (b[which].length < n) {
+      b[which] = new float[n];
+    }
+    return b[which];
+  }
+
+  /** e^v in place on {@code a[0, n)} in float32. */
+  private static void expInPlace(float[] a, int n) {
+    if (VectorSupport.ready()) {
+      VectorMath.apply(UnaryOp.EXP, a, n);
+    } else {
+      for (int i = 0; i < n; i++) {
+        a[i] = (float) Math.exp(a[i]);
+      }
+    }
+  }
+
+  /** Softmax or log-softmax of each last-dim row of {@code x} into {@code out}; false if not contiguous. */
+  static boolean softmax(Strided x, boolean log, Strided out) {
+    if (!usable(x, out)) {
+      return false;
+    }
+    int c = x.shape()[x.rank() - 1];
+    long rows = x.numel() / c;
+    long xa = addr(x);
+    long ya = addr(out);
+    if (x.dtype() == DType.FLOAT32) {
+      StridedLoop.forRows(rows, c, (from, to) -> softmaxF32(xa, ya, c, from, to, log));
+    } else {
+      StridedLoop.forRows(rows, c, (from, to) -> softmaxF64(xa, ya, c, from, to, log));
+    }
+    return true;
+  }
+
+  private static void softmaxF32(long xa, long ya, int c, long from, long to, boolean log) {
+    for (long row = from; row < to; ) {
+      int r = blockRows(c, row, to);
+      int n = r * c;
+      float[] s = buffer(0, n);
+      float[] e = buffer(1, n);
+      U.copyMemory(null, xa + 4L * row * c, s, FLOAT_BASE, 4L * n);
+      boolean vector = VectorSupport.ready();
+      for (int i = 0; i < r; i++) {
+        int base = i * c;
+        float max = Float.NEGATIVE_INFINITY;
+        if (vector) {
+          max = VectorMath.max(s, base, c);
+        } else {
+          for (int j = 0; j < c; j++) {
+            max = Math.max(max, s[base + j]);
+          }
+        }
+        if (max == Float.NEGATIVE_INFINITY) {
+          max = 0; // a row of -inf: e^(x - 0) = 0 everywhere, as the composition gives
+        }
+        for (int j = 0; j < c; j++) {
+          s[base + j] -= max;
+        }
+      }
+      System.arraycopy(s, 0, e, 0, n);
+      expInPlace(e, n);
+      for (int i = 0; i < r; i++) {
+        int base = i * c;
+        double sum = 0;
+        if (vector) {
+          sum = VectorMath.sum(e, base, c);
+        } else {
+          for (int j = 0; j < c; j++) {
+            sum += e[base + j];
+          }
+        }
+        if (log) {
+          float ls = (float) Math.log(sum);
+          System.arraycopy(s, base, e, base, c);
+          if (vector) {
+            VectorMath.scaleShift(e, base, c, 1f, -ls);
+          } else {
+            for (int j = 0; j < c; j++) {
+              e[base + j] -= ls;
+            }
+          }
+        } else {
+          float inv = (float) (1 / sum);
+          if (vector) {
+            VectorMath.scaleShift(e, base, c, inv, 0f);
+          } else {
+            for (int j = 0; j < c; j++) {
+              e[base + j] *= inv;
+            }
+          }
+        }
+      }
+      U.copyMemory(e, FLOAT_BASE, null, ya + 4L * row * c, 4L * n);
+      row += r;
+    }
+  }
+
+  private static void softmaxF64(long xa, long ya, int c, long from, long to, boolean log) {
+    for (long row = from; row < to; row++) {
+      long xr = xa + 8L * row * c;
+      long yr = ya + 8L * row * c;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < c; j++) {
+        max = Math.max(max, U.getDouble(xr + 8L * j));
+      }
+      if (max == Double.NEGATIVE_INFINITY) {
+        max = 0;
+      }
+      double sum = 0;
+      for (int j = 0; j < c; j++) {
+        double v = Math.exp(U.getDouble(xr + 8L * j) - max);
+        U.putDouble(yr + 8L * j, v);
+        sum += v;
+      }
+      if (log) {
+        double ls = Math.log(sum);
+        for (int j = 0; j < c; j++) {
+          U.putDouble(yr + 8L * j, U.getDouble(xr + 8L * j) - max - ls);
+        }
+      } else {
+        for (int j = 0; j < c; j++) {
+          U.putDouble(yr + 8L * j, U.getDouble(yr + 8L * j) / sum);
+        }
+      }
+    }
+  }
+
+  /**
+   * The gradient of softmax ({@code y (g - sum(g y))}) or log-softmax ({@code g - e^y sum(g)}) along
+   * the last dim, from its output {@code y} and the incoming gradient {@code g}.
+   */
+  static boolean softmaxBackward(Strided y, Strided g, boolean log, Strided out) {
+    if (!usable(y, g, out)) {
+      return false;
+    }
+    int c = y.shape()[y.rank() - 1];
+    long rows = y.numel() / c;
+    long ya = addr(y);
+    long ga = addr(g);
+    long oa = addr(out);
+    boolean single = y.dtype() == DType.FLOAT32;
+    StridedLoop.forRows(rows, c, (from, to) -> {
+      if (single && log) {
+        logSoftmaxBackwardF32(ya, ga, oa, c, from, to);
+        return;
+      }
+      int size = single ? 4 : 8;
+      for (long row = from; row < to; row++) {
+        long yr = ya + (long) size * row * c;
+        long gr = ga + (long) size * row * c;
+        long or = oa + (long) size * row * c;
+        double dot = 0;
+        for (int j = 0; j < c; j++) {
+          double gj = single ? U.getFloat(gr + 4L * j) : U.getDouble(gr + 8L * j);
+          dot += log ? gj : gj * (single ? U.getFloat(yr + 4L * j) : U.getDouble(yr + 8L * j));
+        }
+        for (int j = 0; j < c; j++) {
+          if (single) {
+            float yj = U.getFloat(yr + 4L * j);
+            U.putFloat(or + 4L * j, (float) (yj * (U.getFloat(gr + 4L * j) - dot)));
+          } else {
+            double yj = U.getDouble(yr + 8L * j);
+            double gj = U.getDouble(gr + 8L * j);
+            U.putDouble(or + 8L * j, log ? gj - Math.exp(yj) * dot : yj * (gj - dot));
+          }
+        }
+      }
+    });
+    return true;
+  }
+
+  private static void logSoftmaxBackwardF32(long ya, long ga, long oa, int c, long from, long to) {
+    for (long row = from; row < to; ) {
+      int r = blockRows(c, row, to);
+      int n = r * c;
+      float[] e = buffer(0, n);
+      float[] g = buffer(1, n);
+      U.copyMemory(null, ya + 4L * row * c, e, FLOAT_BASE, 4L * n);
+      U.copyMemory(null, ga + 4L * row * c, g, FLOAT_BASE, 4L * n);
+      expInPlace(e, n);
+      for (int i = 0; i < r; i++) {
+        int base = i * c;
+        double sum = 0;
+        for (int j = 0; j < c; j++) {
+          sum += g[base + j];
+        }
+        float s = (float) sum;
+        for (int j = 0; j < c; j++) {
+          g[base + j] -= e[base + j] * s;
+        }
+      }
+      U.copyMemory(g, FLOAT_BASE, null, oa + 4L * row * c, 4L * n);
+      row += r;
+    }
+  }
+
+  /**
+   * Layer norm over the last dim {@code d} of {@code x} [R, d]: {@code out = (x - mean) rstd weight +
+   * bias} with the biased variance; writes each row's mean and {@code rstd = 1 / sqrt(var + eps)} to
+   * {@code mean} and {@code rstd} ([R]). {@code weight} and {@code bias} ([d]) may be null.
+   */
+  static boolean layerNorm(Strided x, Strided weight, Strided bias, double eps, Strided out, Strided mean,
+      Strided rstd) {
+    if (!usable(x, weight, bias, out, mean, rstd)) {
+      return false;
+    }
+    int d = x.shape()[x.rank() - 1];
+    long rows = x.numel() / d;
+    boolean single = x.dtype() == DType.FLOAT32;
+    int size = single ? 4 : 8;
+    long xa = addr(x);
+    long oa = addr(out);
+    long ma = addr(mean);
+    long ra = addr(rstd);
+    long wa = weight == null ? 0 : addr(weight);
+    long ba = bias == null ? 0 : addr(bias);
+    if (single && VectorSupport.ready()) {
+      float[] w = weight == null ? null : toArray(wa, d);
+      float[] b = bias == null ? null : toArray(ba, d);
+      StridedLoop.forRows(rows, d, (from, to) -> layerNormF32(xa, oa, ma, ra, d, from, to, w, b, (float) eps));
+      return true;
+    }
+    StridedLoop.forRows(rows, d, (from, to) -> {
+      for (long row = from; row < to; row++) {
+        long xr = xa + (long) size * row * d;
+        long or = oa + (long) size * row * d;
+        double sum = 0;
+        for (int j = 0; j < d; j++) {
+          sum += load(single, xr, j);
+        }
+        double mu = sum / d;
+        double sq = 0;
+        for (int j = 0; j < d; j++) {
+          double v = load(single, xr, j) - mu;
+          sq += v * v;
+        }
+        double rs = 1 / Math.sqrt(sq / d + eps);
+        store(single, ma, row, mu);
+        store(single, ra, row, rs);
+        for (int j = 0; j < d; j++) {
+          double v = (load(single, xr, j) - mu) * rs;
+          if (wa != 0) {
+            v *= load(single, wa, j);
+          }
+          if (ba != 0) {
+            v += load(single, ba, j);
+          }
+          store(single, or, j, v);
+        }
+      }
+    });
+    return true;
+  }
+
+  private static float[] toArray(long address, int n) {
+    float[] a = new float[n];
+    U.copyMemory(null, address, a, FLOAT_BASE, 4L * n);
+    return a;
+  }
+
+  /** Float32 layer norm rows on the vector kernels, in blocks of rows. */
+  private static void layerNormF32(long xa, long oa, long ma, long ra, int d, long from, long to, float[] w,
+      float[] b, float eps) {
+    for (long row = from; row < to; ) {
+      int r = blockRows(d, row, to);
+      int n = r * d;
+      float[] a = buffer(0, n);
+      U.copyMemory(null, xa + 4L * row * d, a, FLOAT_BASE, 4L * n);
+      for (int i = 0; i < r; i++) {
+        int base = i * d;
+        float mean = VectorMath.sum(a, base, d) / d;
+        float rstd = (float) (1 / Math.sqrt(VectorMath.sumSquaresAbout(a, base, d, mean) / d + (double) eps));
+        U.putFloat(ma + 4L * (row + i), mean);
+        U.putFloat(ra + 4L * (row + i), rstd);
+        VectorMath.normalize(a, base, d, mean, rstd, w, b);
+      }
+      U.copyMemory(a, FLOAT_BASE, null, oa + 4L * row * d, 4L * n);
+      row += r;
+    }
+  }
+
+  /**
+   * The gradients of {@link #layerNorm} from its saved {@code mean} and {@code rstd}: {@code gradX =
+   * rstd (gy - mean(gy) - xhat mean(gy xhat))} with {@code gy = g weight}; {@code gradWeight = sum
+   * over rows of g xhat} and {@code gradBias = sum of g} when not null.
+   */
+  static boolean layerNormBackward(Strided x, Strided mean, Strided rstd, Strided weight, Strided grad,
+      Strided gradX, Strided gradWeight, Strided gradBias) {
+    if (!usable(x, mean, rstd, weight, grad, gradX, gradWeight, gradBias)) {
+      return false;
+    }
+    int d = x.shape()[x.rank() - 1];
+    long rows = x.numel() / d;
+    boolean single = x.dtype() == DType.FLOAT32;
+    int size = single ? 4 : 8;
+    long xa = addr(x);
+    long ga = addr(grad);
+    long oa = addr(gradX);
+    long ma = addr(mean);
+    long ra = addr(rstd);
+    long wa = weight == null ? 0 : addr(weight);
+    StridedLoop.forRows(rows, d, (from, to) -> {
+      for (long row = from; row < to; row++) {
+        long xr = xa + (long) size * row * d;
+        long gr = ga + (long) size * row * d;
+        long or = oa + (long) size * row * d;
+        double mu = load(single, ma, row);
+        double rs = load(single, ra, row);
+        double sumGy = 0;
+        double sumGyXhat = 0;
+        for (int j = 0; j < d; j++) {
+          double gy = load(single, gr, j) * (wa == 0 ? 1 : load(single, wa, j));
+          sumGy += gy;
+          sumGyXhat += gy * (load(single, xr, j) - mu) * rs;
+        }
+        double a = sumGy / d;
+        double b = sumGyXhat / d;
+        for (int j = 0; j < d; j++) {
+          double gy = load(single, gr, j) * (wa == 0 ? 1 : load(single, wa, j));
+          double xhat = (load(single, xr, j) - mu) * rs;
+          store(single, or, j, rs * (gy - a - xhat * b));
+        }
+      }
+    });
+    if (gradWeight != null || gradBias != null) {
+      double[] gw = new double[d];
+      double[] gb = new double[d];
+      for (long row = 0; row < rows; row++) {
+        long xr = xa + (long) size * row * d;
+        long gr = ga + (long) size * row * d;
+        double mu = load(single, ma, row);
+        double rs = load(single, ra, row);
+        for (int j = 0; j < d; j++) {
+          double g = load(single, gr, j);
+          gw[j] += g * (load(single, xr, j) - mu) * rs;
+          gb[j] += g;
+        }
+      }
+      for (int j = 0; j < d; j++) {
+        if (gradWeight != null) {
+          store(single, addr(gradWeight), j, gw[j]);
+        }
+        if (gradBias != null) {
+          store(single, addr(gradBias), j, gb[j]);
+        }
+      }
+    }
+    return true;
+  }
+
+  private static double load(boolean single, long base, long i) {
+    return single ? U.getFloat(base + 4 * i) : U.getDouble(base + 8 * i);
+  }
+
+  private static void store(boolean single, long base, long i, double v) {
+    if (single) {
+      U.putFloat(base + 4 * i, (float) v);
+    } else {
+      U.putDouble(base + 8 * i, v);
+    }
+  }
+
+  /** See {@code Backend.crossEntropy}: log-softmax rows, then the NLL sum and count of valid rows. */
+  static boolean crossEntropy(Strided x, Strided target, long ignoreIndex, Strided logProbs, Strided out) {
+    if (!usable(x, logProbs, out) || x.rank() != 2 || target.dtype() != DType.INT64 || !target.isContiguous()) {
+      return false;
+    }
+    int n = x.shape()[0];
+    int c = x.shape()[1];
+    long ta = addr(target);
+    for (int i = 0; i < n; i++) {
+      long t = U.getLong(ta + 8L * i);
+      if (t != ignoreIndex && (t < 0 || t >= c)) {
+        return false;
+      }
+    }
+    softmax(x, true, logProbs);
+    boolean single = x.dtype() == DType.FLOAT32;
+    long la = addr(logProbs);
+    double sum = 0;
+    long count = 0;
+    for (int i = 0; i < n; i++) {
+      long t = U.getLong(ta + 8L * i);
+      if (t != ignoreIndex) {
+        sum -= load(single, la, (long) i * c + t);
+        count++;
+      }
+    }
+    long oa = addr(out);
+    store(single, oa, 0, sum);
+    store(single, oa, 1, count);
+    return true;
+  }
+
+  /** See {@code Backend.crossEntropyBackward}: {@code scale (softmax - onehot)} on valid rows. */
+  static boolean crossEntropyBackward(Strided logProbs, Strided target, long ignoreIndex, double scale,
+      Strided out) {
+    if (!usable(logProbs, out) || logProbs.rank() != 2 || target.dtype() != DType.INT64
+        || !target.isContiguous()) {
+      return false;
+    }
+    int c = logProbs.shape()[1];
+    long rows = logProbs.shape()[0];
+    boolean single = logProbs.dtype() == DType.FLOAT32;
+    long la = addr(logProbs);
+    long oa = addr(out);
+    long ta = addr(target);
+    StridedLoop.forRows(rows, c, (from, to) -> {
+      for (long i = from; i < to; i++) {
+        long t = U.getLong(ta + 8L * i);
+        long base = i * c;
+        if (t == ignoreIndex) {
+          for (int j = 0; j < c; j++) {
+            store(single, oa, base + j, 0);
+          }
+          continue;
+        }
+        if (single) {
+          float[] e = buffer(0, c);
+          U.copyMemory(null, la + 4L * base, e, FLOAT_BASE, 4L * c);
+          expInPlace(e, c);
+          float sc = (float) scale;
+          for (int j = 0; j < c; j++) {
+            e[j] *= sc;
+          }
+          e[(int) t] -= sc;
+          U.copyMemory(e, FLOAT_BASE, null, oa + 4L * base, 4L * c);
+        } else {
+          for (int j = 0; j < c; j++) {
+            U.putDouble(oa + 8L * (base + j), scale * (Math.exp(U.getDouble(la + 8L * (base + j))) - (j == t ? 1 : 0)));
+          }
+        }
+      }
+    });
+    return true;
+  }
+}

@@ -1,0 +1,487 @@
+package dev.ember.backend.cpu;
+
+import static dev.ember.backend.cpu.Raw.U;
+
+import dev.ember.spi.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Float32 transcendental functions on the Vector API ({@code jdk.incubator.vector}): exp, log, tanh,
+ * sigmoid, GELU (tanh and erf forms) and their GELU derivatives over unit-stride runs, a machine
+ * vector at a time (8 lanes with AVX2). Loaded only through {@link VectorSupport}, so a JVM without
+ * the module never touches this class.
+ *
+ * <p>Accuracy (checked against the double-precision scalar paths in {@code VectorMathTest}): a few
+ * float ulps, within the golden tolerance of 1e-4 relative + 1e-5 absolute. Inputs outside the
+ * range where the polynomials hold (exp beyond +-87, log of non-positive, denormal, infinite or NaN
+ * values) take the scalar path for that vector, so edge cases match it exactly. The polynomial
+ * coefficients are the classic minimax fits of the Cephes library (S. L. Moshier) for single
+ * precision, and W. J. Cody's rational approximations for erf and erfc (as in {@link Erf}).
+ *
+ * <p>Off-heap data is moved through a per-thread float[] block with {@code Unsafe.copyMemory}
+ * (cheap beside the math): Java 17's Vector API loads only from arrays and byte buffers.
+ */
+final class VectorMath {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = S.length();
+  private static final int BLOCK = 2048;
+  private static final long FLOAT_BASE = U.arrayBaseOffset(float[].class);
+  private static final ThreadLocal<float[]> BUFFER = ThreadLocal.withInitial(() -> new float[BLOCK]);
+  private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[BLOCK]);
+
+  private static final float LOG2E = 1.44269504088896341f;
+  private static final float LN2_HI = 0.693359375f;
+  private static final float LN2_LO = -2.12194440e-4f;
+  private static final float ROUND_MAGIC = 12582912f; // 1.5 * 2^23: adding it rounds to an integer
+  private static final int MAGIC_BITS = 0x4B400000;
+  private static final float EXP_LIMIT = 87f;
+  private static final float GELU_K0 = (float) Math.sqrt(2 / Math.PI);
+  private static final float GELU_K1 = 0.044715f;
+  private static final float SQRT_HALF = (float) Math.sqrt(0.5);
+  private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
+
+  private VectorMath() {}
+
+  private static FloatVector bc(float v) {
+    return FloatVector.broadcast(S, v);
+  }
+
+  /** Returns whether {@link #unaryF32} computes {@code op}. */
+  static boolean supports(UnaryOp op) {
+    return switch (op) {
+      case EXP, LOG, TANH, SIGMOID, GELU, GELU_GRAD, GELU_TANH, GELU_TANH_GRAD -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Runs every kernel on a 2,048-float block until C2 has compiled it (about 300 calls each; see
+   * {@link VectorSupport}).
+   */
+  static void warmUp() {
+    float[] a = new float[BLOCK];
+    float[] w = new float[64];
+    java.util.Arrays.fill(w, 1f);
+    for (UnaryOp op : new UnaryOp[] {UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.GELU_TANH,
+        UnaryOp.GELU_TANH_GRAD, UnaryOp.GELU, UnaryOp.GELU_GRAD}) {
+      for (int rep = 0; rep < 300; rep++) {
+        for (int i = 0; i < BLOCK; i++) {
+          a[i] = op == UnaryOp.LOG ? 0.5f + (i & 63) / 16f : ((i & 63) - 32) / 8f;
+        }
+        apply(op, a, BLOCK);
+      }
+    }
+    for (int rep = 0; rep < 3000; rep++) {
+      float m = max(a, 0, 64) + sum(a, 64, 64) + sumSquaresAbout(a, 128, 64, 0.5f);
+      scaleShift(a, 192, 64, 0.5f, m * 1e-9f);
+      normalize(a, 256, 64, 0.1f, 1.1f, w, w);
+    }
+  }
+
+  /** Computes {@code y[i] = op(x[i])} for {@code n} contiguous floats at addresses x and y. */
+  static void unaryF32(UnaryOp op, long x, long y, int n) {
+    float[] buf = BUFFER.get();
+    for (int start = 0; start < n; start += BLOCK) {
+      int len = Math.min(BLOCK, n - start);
+      U.copyMemory(null, x + 4L * start, buf, FLOAT_BASE, 4L * len);
+      apply(op, buf, len);
+      U.copyMemory(buf, FLOAT_BASE, null, y + 4L * start, 4L * len);
+    }
+  }
+
+  /**
+   * Applies {@code op} in place to {@code a[0, len)}: full vectors, then the tail element by element.
+   * Each op has its own loop method, so C2 inlines one function's vector code per loop (a shared loop
+   * with a switch grows past the inlining limits and falls back to boxed vectors).
+   */
+  static void apply(UnaryOp op, float[] a, int len) {
+    int full = len - len % LANES;
+    switch (op) {
+      case EXP -> expLoop(a, full);
+      case LOG -> logLoop(a, full);
+      case TANH -> tanhLoop(a, full);
+      case SIGMOID -> sigmoidLoop(a, full);
+      case GELU_TANH -> geluTanhLoop(a, full, false);
+      case GELU_TANH_GRAD -> geluTanhLoop(a, full, true);
+      case GELU -> geluLoop(a, full, false);
+      case GELU_GRAD -> geluLoop(a, full, true);
+      default -> throw new AssertionError(op);
+    }
+    for (int i = full; i < len; i++) {
+      a[i] = (float) Elementwise.unaryDouble(op, a[i]);
+    }
+  }
+
+  private static void expLoop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector r = exp(FloatVector.fromArray(S, a, i), a, i);
+      if (r != null) {
+        r.intoArray(a, i);
+      }
+    }
+  }
+
+  private static void logLoop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector r = log(FloatVector.fromArray(S, a, i), a, i);
+      if (r != null) {
+        r.intoArray(a, i);
+      }
+    }
+  }
+
+  private static void tanhLoop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector v = FloatVector.fromArray(S, a, i);
+      if (finite(v)) {
+        tanh(v).intoArray(a, i);
+      } else {
+        scalar(UnaryOp.TANH, a, i);
+      }
+    }
+  }
+
+  private static void sigmoidLoop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector v = FloatVector.fromArray(S, a, i);
+      if (finite(v)) {
+        sigmoid(v).intoArray(a, i);
+      } else {
+        scalar(UnaryOp.SIGMOID, a, i);
+      }
+    }
+  }
+
+  private static void geluTanhLoop(float[] a, int full, boolean grad) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector v = FloatVector.fromArray(S, a, i);
+      if (finite(v)) {
+        geluTanh(v, grad).intoArray(a, i);
+      } else {
+        scalar(grad ? UnaryOp.GELU_TANH_GRAD : UnaryOp.GELU_TANH, a, i);
+      }
+    }
+  }
+
+  /**
+   * Exact GELU or its derivative in passes over the block, each loop small enough for C2 to inline
+   * whole (one loop with all of it hits C2's node-count cutoff and runs 5x slower): the erfc tail,
+   * then Phi (and GELU), then for the derivative the normal density.
+   */
+  private static void geluLoop(float[] a, int full, boolean grad) {
+    float[] t = TAIL.get();
+    if (t.length < full) {
+      t = new float[full];
+      TAIL.set(t);
+    }
+    tailPass(a, t, full);
+    tailExpPass(a, t, full);
+    cdfPass(a, t, full, grad);
+    if (grad) {
+      geluGradPass(a, t, full);
+    }
+  }
+
+  /** t = erfc(z) e^(z^2) for z = |x| / sqrt 2 (used only above 0.46875, where it is accurate). */
+  private static void tailPass(float[] a, float[] t, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      upperTail(FloatVector.fromArray(S, a, i).abs().mul(SQRT_HALF)).intoArray(t, i);
+    }
+  }
+
+  /** t *= e^(-z^2) / 2 for z = min(|x| / sqrt 2, 9): completes {@link #tailPass}. */
+  private static void tailExpPass(float[] a, float[] t, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector y = FloatVector.fromArray(S, a, i).abs().mul(SQRT_HALF).min(9f);
+      FloatVector e = expCore(y.mul(y).neg().max(-EXP_LIMIT));
+      FloatVector.fromArray(S, t, i).mul(e).mul(0.5f).intoArray(t, i);
+    }
+  }
+
+  /** GELU into a, or with {@code grad} Phi(x) into t. */
+  private static void cdfPass(float[] a, float[] t, int full, boolean grad) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector x = FloatVector.fromArray(S, a, i);
+      FloatVector cdf = normalCdf(x, FloatVector.fromArray(S, t, i));
+      if (grad) {
+        cdf.intoArray(t, i);
+      } else if (finite(x)) {
+        x.mul(cdf).intoArray(a, i);
+      } else {
+        scalar(UnaryOp.GELU, a, i);
+      }
+    }
+  }
+
+  /** a = Phi(x) + x pdf(x), Phi(x) read from t. */
+  private static void geluGradPass(float[] a, float[] t, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector x = FloatVector.fromArray(S, a, i);
+      if (finite(x)) {
+        FloatVector pdf = expClamped(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
+        x.fma(pdf, FloatVector.fromArray(S, t, i)).intoArray(a, i);
+      } else {
+        scalar(UnaryOp.GELU_GRAD, a, i);
+      }
+    }
+  }
+
+  /** Whether no lane is infinite or NaN (those take the scalar path, to match it exactly). */
+  private static boolean finite(FloatVector v) {
+    return v.abs().compare(VectorOperators.LE, Float.MAX_VALUE).allTrue();
+  }
+
+  /** Runs the scalar path on one vector's lanes in place; returns null (nothing left to store). */
+  private static FloatVector scalar(UnaryOp op, float[] a, int i) {
+    for (int l = 0; l < LANES; l++) {
+      a[i + l] = (float) Elementwise.unaryDouble(op, a[i + l]);
+    }
+    return null;
+  }
+
+  /** e^x; lanes beyond +-87 or NaN send the vector to the scalar path. */
+  private static FloatVector exp(FloatVector x, float[] a, int i) {
+    if (x.abs().compare(VectorOperators.GT, EXP_LIMIT).or(x.compare(VectorOperators.NE, x)).anyTrue()) {
+      return scalar(UnaryOp.EXP, a, i);
+    }
+    return expCore(x);
+  }
+
+  /**
+   * e^x for x in [-87, 87] (the caller clamps): x = n ln2 + r with |r| <= ln2/2, e^r by a degree-7
+   * polynomial, 2^n built in the exponent bits.
+   */
+  static FloatVector expCore(FloatVector x) {
+    FloatVector t = x.fma(LOG2E, ROUND_MAGIC);
+    FloatVector n = t.sub(ROUND_MAGIC);
+    FloatVector r = n.fma(bc(-LN2_HI), x);
+    r = n.fma(bc(-LN2_LO), r);
+    FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+    p = p.fma(r, bc(8.3334519073e-3f));
+    p = p.fma(r, bc(4.1665795894e-2f));
+    p = p.fma(r, bc(1.6666665459e-1f));
+    p = p.fma(r, bc(5.0000001201e-1f));
+    FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
+    IntVector bits = (IntVector) t.reinterpretAsInts();
+    FloatVector scale = bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    return e.mul(scale);
+  }
+
+  /** e^x clamped to [-87, 87] first: for arguments whose extremes only matter as 0 or huge. */
+  private static FloatVector expClamped(FloatVector x) {
+    return expCore(x.max(-EXP_LIMIT).min(EXP_LIMIT));
+  }
+
+  /** ln x; lanes that are not positive normal finite numbers send the vector to the scalar path. */
+  private static FloatVector log(FloatVector x, float[] a, int i) {
+    VectorMask<Float> ok = x.compare(VectorOperators.GE, Float.MIN_NORMAL)
+        .and(x.compare(VectorOperators.LE, Float.MAX_VALUE));
+    if (!ok.allTrue()) {
+      return scalar(UnaryOp.LOG, a, i);
+    }
+    IntVector bits = (IntVector) x.reinterpretAsInts();
+    IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(126);
+    FloatVector m = bits.and(0x007FFFFF).or(0x3F000000).reinterpretAsFloats(); // [0.5, 1)
+    VectorMask<Float> low = m.compare(VectorOperators.LT, 0.707106781186547524f);
+    FloatVector ef = ((FloatVector) e.convert(VectorOperators.I2F, 0)).sub(FloatVector.zero(S).blend(1f, low));
+    FloatVector f = m.sub(1f).add(FloatVector.zero(S).blend(m, low)); // m - 1, or 2m - 1
+    FloatVector z = f.mul(f);
+    FloatVector p = f.fma(7.0376836292e-2f, -1.1514610310e-1f);
+    p = p.fma(f, bc(1.1676998740e-1f));
+    p = p.fma(f, bc(-1.2420140846e-1f));
+    p = p.fma(f, bc(1.4249322787e-1f));
+    p = p.fma(f, bc(-1.6668057665e-1f));
+    p = p.fma(f, bc(2.0000714765e-1f));
+    p = p.fma(f, bc(-2.4999993993e-1f));
+    p = p.fma(f, bc(3.3333331174e-1f));
+    FloatVector r = p.mul(f).mul(z);
+    r = ef.fma(bc(LN2_LO), r);
+    r = z.fma(bc(-0.5f), r);
+    return f.add(r).add(ef.mul(LN2_HI));
+  }
+
+  /** tanh x: an odd polynomial below 0.625, else {@code 1 - 2 / (e^2|x| + 1)} with x's sign. */
+  static FloatVector tanh(FloatVector x) {
+    FloatVector a = x.abs();
+    FloatVector e = expCore(a.add(a).min(18f));
+    FloatVector big = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(e.add(1f)));
+    big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
+    FloatVector z = x.mul(x);
+    FloatVector p = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
+    p = p.fma(z, bc(-5.37397155531e-2f));
+    p = p.fma(z, bc(1.33314422036e-1f));
+    p = p.fma(z, bc(-3.33332819422e-1f));
+    FloatVector small = p.mul(z).fma(x, x);
+    return big.blend(small, a.compare(VectorOperators.LT, 0.625f));
+  }
+
+  /** 1 / (1 + e^-x). */
+  static FloatVector sigmoid(FloatVector x) {
+    return FloatVector.broadcast(S, 1f).div(expClamped(x.neg()).add(1f));
+  }
+
+  /**
+   * GELU with the tanh approximation, {@code x sigmoid(2u)} for {@code u = k0 (x + k1 x^3)} (equal to
+   * {@code x (1 + tanh u) / 2} without its cancellation for negative x), or its derivative {@code s +
+   * 2 x s (1 - s) k0 (1 + 3 k1 x^2)}.
+   */
+  private static FloatVector geluTanh(FloatVector x, boolean grad) {
+    FloatVector x2 = x.mul(x);
+    FloatVector u2 = x2.fma(GELU_K1, 1f).mul(x).mul(2 * GELU_K0);
+    FloatVector s = sigmoid(u2);
+    if (!grad) {
+      return x.mul(s);
+    }
+    // Beyond |x| = 10 the second term is below e^-87; clamping keeps x^2 from overflowing to 0 * inf.
+    FloatVector xc = x.max(-10f).min(10f);
+    FloatVector inner = xc.mul(xc).fma(3 * GELU_K1, 1f).mul(2 * GELU_K0);
+    return s.add(xc.mul(s).mul(FloatVector.broadcast(S, 1f).sub(s)).mul(inner));
+  }
+
+  /**
+   * Phi(x) = (1 + erf(x / sqrt 2)) / 2, with Cody's erf rational for |z| <= 0.46875 and, above, his
+   * erfc rational times e^(-z^2) ({@code upperTail}, computed in earlier passes), so the tail keeps
+   * its relative accuracy.
+   */
+  private static FloatVector normalCdf(FloatVector x, FloatVector upperTail) {
+    FloatVector z = x.abs().mul(SQRT_HALF);
+    FloatVector tail = upperTail.blend(lowerTail(z), z.compare(VectorOperators.LE, 0.46875f));
+    // tail = P(X > |x|); Phi(x) = tail for x < 0, 1 - tail otherwise. NaN stays NaN.
+    FloatVector upper = FloatVector.broadcast(S, 1f).sub(tail);
+    return upper.blend(tail, x.compare(VectorOperators.LT, 0f));
+  }
+
+  /** (1 - erf z) / 2 for 0 <= z <= 0.46875: Cody's z P(z^2) / Q(z^2). Kept small so C2 inlines it. */
+  private static FloatVector lowerTail(FloatVector z) {
+    // erf(z) for small z: z P(z^2) / Q(z^2).
+    FloatVector zz = z.mul(z);
+    FloatVector num = zz.mul(1.85777706184603153e-1f);
+    FloatVector den = zz;
+    num = num.add(3.16112374387056560e00f).mul(zz);
+    den = den.add(2.36012909523441209e01f).mul(zz);
+    num = num.add(1.13864154151050156e02f).mul(zz);
+    den = den.add(2.44024637934444173e02f).mul(zz);
+    num = num.add(3.77485237685302021e02f).mul(zz);
+    den = den.add(1.28261652607737228e03f).mul(zz);
+    FloatVector erfSmall = z.mul(num.add(3.20937758913846947e03f)).div(den.add(2.84423683343917062e03f));
+    return FloatVector.broadcast(S, 0.5f).sub(erfSmall.mul(0.5f));
+  }
+
+  /**
+   * erfc(z) e^(z^2) for z > 0.46875: Cody's C(z) / D(z), z clamped to 9 (erfc is 0 in float beyond);
+   * the caller multiplies by e^(-z^2) in a separate loop, to stay under C2's inlining node budget.
+   */
+  private static FloatVector upperTail(FloatVector z) {
+    FloatVector y = z.min(9f);
+    FloatVector c = y.mul(2.15311535474403846e-8f);
+    FloatVector d = y;
+    c = c.add(5.64188496988670089e-1f).mul(y);
+    d = d.add(1.57449261107098347e01f).mul(y);
+    c = c.add(8.88314979438837594e00f).mul(y);
+    d = d.add(1.17693950891312499e02f).mul(y);
+    c = c.add(6.61191906371416295e01f).mul(y);
+    d = d.add(5.37181101862009858e02f).mul(y);
+    c = c.add(2.98635138197400131e02f).mul(y);
+    d = d.add(1.62138957456669019e03f).mul(y);
+    c = c.add(8.81952221241769090e02f).mul(y);
+    d = d.add(3.29079923573345963e03f).mul(y);
+    c = c.add(1.71204761263407058e03f).mul(y);
+    d = d.add(4.36261909014324716e03f).mul(y);
+    c = c.add(2.05107837782607147e03f).mul(y);
+    d = d.add(3.43936767414372164e03f).mul(y);
+    return c.add(1.23033935479799725e03f).div(d.add(1.23033935480374942e03f));
+  }
+
+  /** Returns the largest of {@code a[off, off + n)} (NaN if any is NaN, as {@code Math.max}). */
+  static float max(float[] a, int off, int n) {
+    int full = n - n % LANES;
+    float m = Float.NEGATIVE_INFINITY;
+    if (full > 0) {
+      FloatVector acc = FloatVector.fromArray(S, a, off);
+      for (int i = LANES; i < full; i += LANES) {
+        acc = acc.max(FloatVector.fromArray(S, a, off + i));
+      }
+      m = acc.reduceLanes(VectorOperators.MAX);
+    }
+    for (int i = full; i < n; i++) {
+      m = Math.max(m, a[off + i]);
+    }
+    return m;
+  }
+
+  /** Returns the sum of {@code a[off, off + n)}, accumulated in float lanes. */
+  static float sum(float[] a, int off, int n) {
+    int full = n - n % LANES;
+    float s = 0;
+    if (full > 0) {
+      FloatVector acc = FloatVector.zero(S);
+      for (int i = 0; i < full; i += LANES) {
+        acc = acc.add(FloatVector.fromArray(S, a, off + i));
+      }
+      s = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (int i = full; i < n; i++) {
+      s += a[off + i];
+    }
+    return s;
+  }
+
+  /** Computes {@code a[off + i] = a[off + i] * mul + add} over {@code n} elements. */
+  static void scaleShift(float[] a, int off, int n, float mul, float add) {
+    int full = n - n % LANES;
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector.fromArray(S, a, off + i).fma(bc(mul), bc(add)).intoArray(a, off + i);
+    }
+    for (int i = full; i < n; i++) {
+      a[off + i] = a[off + i] * mul + add;
+    }
+  }
+
+  /** Returns the sum of {@code (a[off + i] - mean)^2} over {@code n} elements, in float lanes. */
+  static float sumSquaresAbout(float[] a, int off, int n, float mean) {
+    int full = n - n % LANES;
+    float s = 0;
+    if (full > 0) {
+      FloatVector acc = FloatVector.zero(S);
+      FloatVector m = bc(mean);
+      for (int i = 0; i < full; i += LANES) {
+        FloatVector d = FloatVector.fromArray(S, a, off + i).sub(m);
+        acc = d.fma(d, acc);
+      }
+      s = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (int i = full; i < n; i++) {
+      float d = a[off + i] - mean;
+      s += d * d;
+    }
+    return s;
+  }
+
+  /**
+   * Computes {@code a[off + i] = (a[off + i] - mean) * rstd * w[i] + b[i]} over {@code n} elements;
+   * {@code w} or {@code b} may be null (1 and 0).
+   */
+  static void normalize(float[] a, int off, int n, float mean, float rstd, float[] w, float[] b) {
+    int full = n - n % LANES;
+    FloatVector m = bc(mean);
+    FloatVector r = bc(rstd);
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector v = FloatVector.fromArray(S, a, off + i).sub(m).mul(r);
+      if (w != null) {
+        v = v.mul(FloatVector.fromArray(S, w, i));
+      }
+      if (b != null) {
+        v = v.add(FloatVector.fromArray(S, b, i));
+      }
+      v.intoArray(a, off + i);
+    }
+    for (int i = full; i < n; i++) {
+      float v = (a[off + i] - mean) * rstd;
+      a[off + i] = (w == null ? v : v * w[i]) + (b == null ? 0 : b[i]);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package dev.ember.bench;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Generator;
+import dev.ember.GradMode;
+import dev.ember.Shape;
+import dev.ember.Tensor;
+import dev.ember.TensorScope;
+import dev.ember.nn.functional.F;
+import dev.ember.ops.Losses;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Single float32 ops at the shapes of {@code shared/bench/pytorch/ops.py}, forward alone ({@code fwd},
+ * under no-grad) and forward + backward of {@code out.sum()} ({@code fwdbwd}, every floating input
+ * requiring grad and its gradient dropped before each call), so {@code bench/run} can set each time
+ * beside PyTorch's from the same run. A case is {@code op:shape}, the shape written {@code 16x64x512};
+ * the op names and shape conventions are ops.py's ({@code linear:1024x128x384} is [N, K] times [M, K]^T
+ * plus a bias; {@code embedding:16x64x65x128} is [B, T] indices into a [V, D] table). Times are
+ * microseconds per call, averaged over each measurement iteration; the report takes the median
+ * iteration. Each call runs in its own {@link TensorScope}, so temporaries are freed as in training.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xss4m"})
+@Warmup(iterations = 6, time = 300, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 5, time = 300, timeUnit = TimeUnit.MILLISECONDS)
+public class OpsBenchmark {
+  /** Every case ops.py times, except the convolution and pooling ones (ConvPoolBenchmark's). */
+  public static final List<String> CASES = List.of(
+      "exp:73728", "exp:1048576", "tanh:73728", "tanh:1048576", "sigmoid:73728", "sigmoid:1048576",
+      "gelu_tanh:16x64x512", "relu:64x16x28x28", "softmax:16x4x64x64", "softmax:512x26", "log_softmax:512x65",
+      "layer_norm:16x64x128", "cross_entropy:512x26", "cross_entropy:1024x65", "add_bias:128x512",
+      "sum_dim1:128x512", "sum_dim1:16x64x128", "mean_all:1048576", "transpose_contiguous:16x64x4x32",
+      "linear:1024x128x384", "embedding:16x64x65x128", "sdpa_causal:16x4x64x32");
+
+  /** The device: cpu or cuda. */
+  @Param({"cpu"})
+  public String device;
+
+  /** The case, {@code op:shape}; one of {@link #CASES}. */
+  @Param({"exp:73728", "exp:1048576", "tanh:73728", "tanh:1048576", "sigmoid:73728", "sigmoid:1048576",
+      "gelu_tanh:16x64x512", "relu:64x16x28x28", "softmax:16x4x64x64", "softmax:512x26", "log_softmax:512x65",
+      "layer_norm:16x64x128", "cross_entropy:512x26", "cross_entropy:1024x65", "add_bias:128x512",
+      "sum_dim1:128x512", "sum_dim1:16x64x128", "mean_all:1048576", "transpose_contiguous:16x64x4x32",
+      "linear:1024x128x384", "embedding:16x64x65x128", "sdpa_causal:16x4x64x32"})
+  public String op;
+
+  private Case c;
+
+  /** One op's inputs and the call that computes it. */
+  record Case(Supplier<Tensor> forward, List<Tensor> inputs) {}
+
+  /** Builds the inputs of {@link #op} on {@link #device}. */
+  @Setup(Level.Trial)
+  public void setUp() {
+    c = make(op, Device.parse(device));
+  }
+
+  /** Frees the inputs. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    c.inputs().forEach(Tensor::close);
+  }
+
+  /** The forward alone, under no-grad; reads one element on a GPU so the work has finished. */
+  @Benchmark
+  public double fwd() {
+    try (TensorScope scope = TensorScope.open(); GradMode off = GradMode.noGrad()) {
+      return sync(c.forward().get());
+    }
+  }
+
+  /** Forward and backward of {@code out.sum()}, gradients of every floating input. */
+  @Benchmark
+  public double fwdbwd() {
+    try (TensorScope scope = TensorScope.open()) {
+      for (Tensor x : c.inputs()) {
+        x.setGrad(null);
+      }
+      c.forward().get().sum().backward();
+      return sync(c.inputs().get(0).grad());
+    }
+  }
+
+  private double sync(Tensor t) {
+    return t.device().isCpu() ? t.numel() : t.flatten().index(0).item();
+  }
+
+  /** Parses {@code op:AxBxC} and builds that case's inputs (seeded, float32, requiring grad). */
+  static Case make(String spec, Device device) {
+    int colon = spec.indexOf(':');
+    String name = spec.substring(0, colon);
+    int[] s = Arrays.stream(spec.substring(colon + 1).split("x")).mapToInt(Integer::parseInt).toArray();
+    Tensor.manualSeed(0);
+    switch (name) {
+      case "exp", "tanh", "sigmoid", "relu", "gelu_tanh", "softmax", "log_softmax", "sum_dim1", "mean_all",
+          "transpose_contiguous" -> {
+        Tensor x = leaf(device, s);
+        Supplier<Tensor> f = switch (name) {
+          case "exp" -> x::exp;
+          case "tanh" -> x::tanh;
+          case "sigmoid" -> x::sigmoid;
+          case "relu" -> x::relu;
+          case "gelu_tanh" -> () -> F.gelu(x, "tanh");
+          case "softmax" -> () -> x.softmax(-1);
+          case "log_softmax" -> () -> x.logSoftmax(-1);
+          case "sum_dim1" -> () -> x.sum(1, false);
+          case "mean_all" -> x::mean;
+          default -> () -> x.transpose(1, 2).contiguous();
+        };
+        return new Case(f, List.of(x));
+      }
+      case "layer_norm" -> {
+        int d = s[s.length - 1];
+        Tensor x = leaf(device, s);
+        Tensor w = leaf(device, d);
+        Tensor b = leaf(device, d);
+        return new Case(() -> F.layerNorm(x, new int[] {d}, w, b), List.of(x, w, b));
+      }
+      case "cross_entropy" -> {
+        Tensor x = leaf(device, s);
+        Tensor t = TensorScope.disown(Tensor.randint(0, s[1], s[0]).to(device));
+        return new Case(() -> Losses.crossEntropy(x, t, Losses.Options.defaults()), List.of(x));
+      }
+      case "add_bias" -> {
+        Tensor x = leaf(device, s);
+        Tensor b = leaf(device, s[s.length - 1]);
+        return new Case(() -> x.add(b), List.of(x, b));
+      }
+      case "linear" -> {
+        Tensor x = leaf(device, s[0], s[1]);
+        Tensor w = leaf(device, s[2], s[1]);
+        Tensor b = leaf(device, s[2]);
+        return new Case(() -> F.linear(x, w, b), List.of(x, w, b));
+      }
+      case "embedding" -> {
+        Tensor idx = TensorScope.disown(Tensor.randint(0, s[2], s[0], s[1]).to(device));
+        Tensor w = leaf(device, s[2], s[3]);
+        return new Case(() -> F.embedding(idx, w), List.of(w));
+      }
+      case "sdpa_causal" -> {
+        Tensor q = leaf(device, s);
+        Tensor k = leaf(device, s);
+        Tensor v = leaf(device, s);
+        return new Case(() -> F.scaledDotProductAttention(q, k, v, true), List.of(q, k, v));
+      }
+      default -> throw new IllegalArgumentException("OpsBenchmark: unknown op '" + name + "' in case " + spec);
+    }
+  }
+
+  private static Tensor leaf(Device device, int... shape) {
+    Tensor x = Tensor.randn(Shape.of(shape), DType.FLOAT32, device, Generator.global());
+    return TensorScope.disown(x).requiresGrad(true);
+  }
+}
