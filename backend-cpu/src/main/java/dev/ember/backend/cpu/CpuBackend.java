@@ -206,35 +206,55 @@ public final class CpuBackend implements Backend {
 
   @Override
   public boolean softmax(Strided x, boolean log, Strided out) {
-    return RowKernels.softmax(x, log, out);
+    try (Pinned p = Pinned.of("softmax", x, out)) {
+      return RowKernels.softmax(x, log, out);
+    }
   }
 
   @Override
   public boolean softmaxBackward(Strided y, Strided grad, boolean log, Strided out) {
-    return RowKernels.softmaxBackward(y, grad, log, out);
+    try (Pinned p = Pinned.of("softmax_backward", y, grad, out)) {
+      return RowKernels.softmaxBackward(y, grad, log, out);
+    }
   }
 
   @Override
   public boolean layerNorm(Strided x, Strided weight, Strided bias, double eps, Strided out, Strided mean,
       Strided rstd) {
-    return RowKernels.layerNorm(x, weight, bias, eps, out, mean, rstd);
+    try (Pinned p = Pinned.of("layer_norm", storage(x), storage(weight), storage(bias), storage(out));
+        Pinned q = Pinned.of("layer_norm", storage(mean), storage(rstd), null, null)) {
+      return RowKernels.layerNorm(x, weight, bias, eps, out, mean, rstd);
+    }
   }
 
   @Override
   public boolean layerNormBackward(Strided x, Strided mean, Strided rstd, Strided weight, Strided grad,
       Strided gradX, Strided gradWeight, Strided gradBias) {
-    return RowKernels.layerNormBackward(x, mean, rstd, weight, grad, gradX, gradWeight, gradBias);
+    try (Pinned p = Pinned.of("layer_norm_backward", storage(x), storage(mean), storage(rstd), storage(weight));
+        Pinned q = Pinned.of("layer_norm_backward", storage(grad), storage(gradX), storage(gradWeight),
+            storage(gradBias))) {
+      return RowKernels.layerNormBackward(x, mean, rstd, weight, grad, gradX, gradWeight, gradBias);
+    }
   }
 
   @Override
   public boolean crossEntropy(Strided x, Strided target, long ignoreIndex, Strided logProbs, Strided out) {
-    return RowKernels.crossEntropy(x, target, ignoreIndex, logProbs, out);
+    try (Pinned p = Pinned.of("cross_entropy", x, target, logProbs, out)) {
+      return RowKernels.crossEntropy(x, target, ignoreIndex, logProbs, out);
+    }
   }
 
   @Override
   public boolean crossEntropyBackward(Strided logProbs, Strided target, long ignoreIndex, double scale,
       Strided out) {
-    return RowKernels.crossEntropyBackward(logProbs, target, ignoreIndex, scale, out);
+    try (Pinned p = Pinned.of("cross_entropy_backward", logProbs, target, out)) {
+      return RowKernels.crossEntropyBackward(logProbs, target, ignoreIndex, scale, out);
+    }
+  }
+
+  /** Returns the storage of an optional operand, or null when it is absent. */
+  private static Storage storage(Strided s) {
+    return s == null ? null : s.storage();
   }
 
   @Override
