@@ -5,6 +5,8 @@ import dev.ember.Device;
 import dev.ember.internal.Philox;
 import dev.ember.spi.Backend;
 import dev.ember.spi.BinaryOp;
+import dev.ember.spi.ConvParams;
+import dev.ember.spi.PoolParams;
 import dev.ember.spi.ReduceOp;
 import dev.ember.spi.Storage;
 import dev.ember.spi.Strided;
@@ -14,7 +16,8 @@ import java.nio.ByteOrder;
 
 /**
  * The CPU backend: off-heap storage from JavaCPP (ND4J's allocator), elementwise work, reductions
- * and indexing in plain Java loops, and GEMM on ND4J's OpenBLAS.
+ * and indexing in plain Java loops, GEMM on ND4J's OpenBLAS, and convolution and pooling on oneDNN
+ * ({@link Dnnl}) where its natives load.
  */
 public final class CpuBackend implements Backend {
   /**
@@ -198,5 +201,56 @@ public final class CpuBackend implements Backend {
   @Override
   public String toString() {
     return "CpuBackend[OpenBLAS via nd4j-native]";
+  }
+
+  // ---------------------------------------------------------------- fused primitives on oneDNN
+
+  /**
+   * Returns whether convolution and pooling run on oneDNN (false where its natives cannot load, or
+   * with {@code -Dember.cpu.dnnl=false}; then they use tensor-api's compositions).
+   */
+  public static boolean dnnlAvailable() {
+    return Dnnl.available();
+  }
+
+  /** Returns why oneDNN is not in use, or null if it is. */
+  public static String dnnlUnavailableReason() {
+    return Dnnl.unavailableReason();
+  }
+
+  @Override
+  public boolean conv2d(Strided x, Strided weight, Strided bias, ConvParams p, Strided out) {
+    return Dnnl.conv2d(x, weight, bias, p, out);
+  }
+
+  @Override
+  public boolean conv2dBackwardData(Strided gradOut, Strided weight, ConvParams p, Strided gradX) {
+    return Dnnl.conv2dBackwardData(gradOut, weight, p, gradX);
+  }
+
+  @Override
+  public boolean conv2dBackwardWeights(Strided x, Strided gradOut, ConvParams p, Strided gradWeight,
+      Strided gradBias) {
+    return Dnnl.conv2dBackwardWeights(x, gradOut, p, gradWeight, gradBias);
+  }
+
+  @Override
+  public boolean maxPool2d(Strided x, PoolParams p, Strided out, Strided workspace) {
+    return Dnnl.maxPool2d(x, p, out, workspace);
+  }
+
+  @Override
+  public boolean maxPool2dBackward(Strided gradOut, Strided workspace, PoolParams p, Strided gradX) {
+    return Dnnl.maxPool2dBackward(gradOut, workspace, p, gradX);
+  }
+
+  @Override
+  public boolean avgPool2d(Strided x, PoolParams p, boolean countIncludePad, Strided out) {
+    return Dnnl.avgPool2d(x, p, countIncludePad, out);
+  }
+
+  @Override
+  public boolean avgPool2dBackward(Strided gradOut, PoolParams p, boolean countIncludePad, Strided gradX) {
+    return Dnnl.avgPool2dBackward(gradOut, p, countIncludePad, gradX);
   }
 }

@@ -1,0 +1,424 @@
+package dev.ember.backend.cpu;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import dev.ember.DType;
+import dev.ember.spi.ConvParams;
+import dev.ember.spi.PoolParams;
+import dev.ember.spi.Strided;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_convolution_desc_t;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_pooling_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+/**
+ * Convolution and pooling on oneDNN (the library PyTorch runs on CPUs), through JavaCPP's C API
+ * bindings, on plain NCHW / OIHW memory over Ember's own contiguous buffers: no copies.
+ *
+ * <p>Primitives are created once per shape, dtype and geometry and kept in a small LRU cache, which
+ * owns their native objects and destroys them on eviction; a training step at fixed shapes creates
+ * none after its first. A geometry oneDNN rejects is remembered as declined, and every method then
+ * returns false so tensor-api composes the op. float32 only (oneDNN has no float64 convolution).
+ *
+ * <p>If oneDNN's natives cannot load (another OS or CPU), or with {@code -Dember.cpu.dnnl=false},
+ * {@link #available()} is false and one line on stderr says why (only for a failed load).
+ */
+final class Dnnl {
+  /** The system property that turns oneDNN off ({@code -Dember.cpu.dnnl=false}). */
+  static final String PROPERTY = "ember.cpu.dnnl";
+
+  private static final int CACHE_CAPACITY = 128;
+  private static final Object DECLINED = new Object();
+
+  private static final String UNAVAILABLE;
+  private static final dnnl_engine ENGINE;
+  private static final dnnl_stream STREAM;
+
+  static {
+    String reason = null;
+    dnnl_engine engine = null;
+    dnnl_stream stream = null;
+    if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"))) {
+      reason = "switched off by -D" + PROPERTY + "=false";
+    } else {
+      try {
+        Loader.load(org.bytedeco.dnnl.global.dnnl.class);
+        PointerPointer<?> pp = new PointerPointer<>(1);
+        check(dnnl_engine_create(pp, dnnl_cpu, 0), "engine");
+        engine = new dnnl_engine(pp.get(0));
+        check(dnnl_stream_create(pp, engine, dnnl_stream_default_flags), "stream");
+        stream = new dnnl_stream(pp.get(0));
+      } catch (Throwable t) {
+        reason = "oneDNN failed to load (" + t + ")";
+        System.err.println("ember: " + reason + "; convolution and pooling use the Java paths");
+      }
+    }
+    UNAVAILABLE = reason;
+    ENGINE = engine;
+    STREAM = stream;
+  }
+
+  /** Primitives by key, least recently used first; owns their native objects. */
+  private static final Map<String, Object> CACHE = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
+      if (size() > CACHE_CAPACITY) {
+        if (eldest.getValue() instanceof Prim p) {
+          p.destroy();
+        }
+        return true;
+      }
+      return false;
+    }
+  };
+
+  private static long created;
+
+  private Dnnl() {}
+
+  /** Returns whether oneDNN is loaded and in use. */
+  static boolean available() {
+    return UNAVAILABLE == null;
+  }
+
+  /** Returns why oneDNN is not in use, or null if it is. */
+  static String unavailableReason() {
+    return UNAVAILABLE;
+  }
+
+  /** Returns how many primitives have been created so far (a training step at fixed shapes adds none). */
+  static synchronized long primitivesCreated() {
+    return created;
+  }
+
+  // ---------------------------------------------------------------- convolution
+
+  /** Computes {@code out = conv2d(x, w) + bias}; false where oneDNN is off or declines. */
+  static synchronized boolean conv2d(Strided x, Strided w, Strided bias, ConvParams p, Strided out) {
+    if (!usable(x, w, out) || (bias != null && !usable(bias))) {
+      return false;
+    }
+    String key = "conv_fwd" + dims(x, w, out) + params(p) + (bias != null);
+    Prim prim = prim(key, () -> {
+      Descs d = convDescs(x.shape(), w.shape(), out.shape(), p, bias != null);
+      dnnl_convolution_desc_t cd = new dnnl_convolution_desc_t();
+      check(dnnl_dilated_convolution_forward_desc_init(cd, dnnl_forward_training, dnnl_convolution_direct,
+          d.src, d.weights, d.bias, d.dst, d.strides, d.dilates, d.padL, d.padR), "convolution");
+      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(cd), null);
+      return bias != null ? new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
+          d.src, d.weights, d.bias, d.dst)
+          : new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}, d.src, d.weights, d.dst);
+    });
+    return prim != null && (bias != null ? prim.run(x, w, bias, out) : prim.run(x, w, out));
+  }
+
+  /** Computes the input gradient of a convolution; false where oneDNN is off or declines. */
+  static synchronized boolean conv2dBackwardData(Strided gradOut, Strided w, ConvParams p, Strided gradX) {
+    if (!usable(gradOut, w, gradX)) {
+      return false;
+    }
+    String key = "conv_bwd_data" + dims(gradX, w, gradOut) + params(p);
+    Prim prim = prim(key, () -> {
+      Descs d = convDescs(gradX.shape(), w.shape(), gradOut.shape(), p, false);
+      dnnl_primitive_desc hint = convHint(d);
+      dnnl_convolution_desc_t cd = new dnnl_convolution_desc_t();
+      check(dnnl_dilated_convolution_backward_data_desc_init(cd, dnnl_convolution_direct, d.src, d.weights,
+          d.dst, d.strides, d.dilates, d.padL, d.padR), "convolution backward data");
+      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(cd), hint);
+      return new Prim(pd, hint, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
+          d.dst, d.weights, d.src);
+    });
+    return prim != null && prim.run(gradOut, w, gradX);
+  }
+
+  /** Computes the weight (and bias) gradients of a convolution; false where oneDNN is off or declines. */
+  static synchronized boolean conv2dBackwardWeights(Strided x, Strided gradOut, ConvParams p, Strided gradW,
+      Strided gradB) {
+    if (!usable(x, gradOut, gradW) || (gradB != null && !usable(gradB))) {
+      return false;
+    }
+    String key = "conv_bwd_weights" + dims(x, gradW, gradOut) + params(p) + (gradB != null);
+    Prim prim = prim(key, () -> {
+      Descs d = convDescs(x.shape(), gradW.shape(), gradOut.shape(), p, gradB != null);
+      dnnl_primitive_desc hint = convHint(d);
+      dnnl_convolution_desc_t cd = new dnnl_convolution_desc_t();
+      check(dnnl_dilated_convolution_backward_weights_desc_init(cd, dnnl_convolution_direct, d.src, d.weights,
+          d.bias, d.dst, d.strides, d.dilates, d.padL, d.padR), "convolution backward weights");
+      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(cd), hint);
+      return gradB != null
+          ? new Prim(pd, hint, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
+              d.src, d.dst, d.weights, d.bias)
+          : new Prim(pd, hint, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS},
+              d.src, d.dst, d.weights);
+    });
+    return prim != null && (gradB != null ? prim.run(x, gradOut, gradW, gradB) : prim.run(x, gradOut, gradW));
+  }
+
+  /** The memory descriptors and geometry of one convolution. */
+  private record Descs(dnnl_memory_desc_t src, dnnl_memory_desc_t weights, dnnl_memory_desc_t bias,
+      dnnl_memory_desc_t dst, long[] strides, long[] dilates, long[] padL, long[] padR) {}
+
+  private static Descs convDescs(int[] x, int[] w, int[] y, ConvParams p, boolean withBias) {
+    dnnl_memory_desc_t weights = p.groups() == 1 ? md(w, dnnl_oihw)
+        : md(new int[] {p.groups(), w[0] / p.groups(), w[1], w[2], w[3]}, dnnl_goihw);
+    return new Descs(md(x, dnnl_nchw), weights, withBias ? md(new int[] {w[0]}, dnnl_a) : null, md(y, dnnl_nchw),
+        new long[] {p.strideH(), p.strideW()}, new long[] {p.dilationH() - 1, p.dilationW() - 1},
+        new long[] {p.padTop(), p.padLeft()}, new long[] {p.padBottom(), p.padRight()});
+  }
+
+  /** The forward primitive descriptor a backward convolution needs as its hint. */
+  private static dnnl_primitive_desc convHint(Descs d) {
+    dnnl_convolution_desc_t cd = new dnnl_convolution_desc_t();
+    check(dnnl_dilated_convolution_forward_desc_init(cd, dnnl_forward_training, dnnl_convolution_direct,
+        d.src, d.weights, d.bias, d.dst, d.strides, d.dilates, d.padL, d.padR), "convolution");
+    return createPd(new const_dnnl_op_desc_t(cd), null);
+  }
+
+  // ---------------------------------------------------------------- pooling
+
+  /** Computes max pooling and its workspace; false where oneDNN is off or declines. */
+  static synchronized boolean maxPool2d(Strided x, PoolParams p, Strided out, Strided workspace) {
+    if (!usable(x, out)) {
+      return false;
+    }
+    Prim prim = prim("max_pool_fwd" + dims(x, out) + params(p), () -> {
+      dnnl_primitive_desc pd = poolPd(true, dnnl_pooling_max, x.shape(), out.shape(), p, null);
+      return new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE},
+          md(x.shape(), dnnl_nchw), md(out.shape(), dnnl_nchw), workspaceMd(pd, out));
+    });
+    return prim != null && prim.run(x, out, workspace);
+  }
+
+  /** Computes the input gradient of max pooling from its workspace; false where oneDNN declines. */
+  static synchronized boolean maxPool2dBackward(Strided gradOut, Strided workspace, PoolParams p, Strided gradX) {
+    if (!usable(gradOut, gradX)) {
+      return false;
+    }
+    Prim prim = prim("max_pool_bwd" + dims(gradX, gradOut) + params(p), () -> {
+      dnnl_primitive_desc hint = poolPd(true, dnnl_pooling_max, gradX.shape(), gradOut.shape(), p, null);
+      dnnl_primitive_desc pd = poolPd(false, dnnl_pooling_max, gradX.shape(), gradOut.shape(), p, hint);
+      return new Prim(pd, hint, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC},
+          md(gradOut.shape(), dnnl_nchw), workspaceMd(pd, gradOut), md(gradX.shape(), dnnl_nchw));
+    });
+    return prim != null && prim.run(gradOut, workspace, gradX);
+  }
+
+  /** Computes average pooling; false where oneDNN is off or declines. */
+  static synchronized boolean avgPool2d(Strided x, PoolParams p, boolean includePad, Strided out) {
+    if (!usable(x, out)) {
+      return false;
+    }
+    int alg = includePad ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding;
+    Prim prim = prim("avg_pool_fwd" + alg + dims(x, out) + params(p), () -> new Prim(
+        poolPd(true, alg, x.shape(), out.shape(), p, null), null, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST},
+        md(x.shape(), dnnl_nchw), md(out.shape(), dnnl_nchw)));
+    return prim != null && prim.run(x, out);
+  }
+
+  /** Computes the input gradient of average pooling; false where oneDNN is off or declines. */
+  static synchronized boolean avgPool2dBackward(Strided gradOut, PoolParams p, boolean includePad, Strided gradX) {
+    if (!usable(gradOut, gradX)) {
+      return false;
+    }
+    int alg = includePad ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding;
+    Prim prim = prim("avg_pool_bwd" + alg + dims(gradX, gradOut) + params(p), () -> {
+      dnnl_primitive_desc hint = poolPd(true, alg, gradX.shape(), gradOut.shape(), p, null);
+      return new Prim(poolPd(false, alg, gradX.shape(), gradOut.shape(), p, hint), hint,
+          new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, md(gradOut.shape(), dnnl_nchw),
+          md(gradX.shape(), dnnl_nchw));
+    });
+    return prim != null && prim.run(gradOut, gradX);
+  }
+
+  private static dnnl_primitive_desc poolPd(boolean forward, int alg, int[] x, int[] y, PoolParams p,
+      dnnl_primitive_desc hint) {
+    dnnl_pooling_desc_t pd = new dnnl_pooling_desc_t();
+    long[] strides = {p.strideH(), p.strideW()};
+    long[] kernel = {p.kernelH(), p.kernelW()};
+    long[] padL = {p.padTop(), p.padLeft()};
+    long[] padR = {p.padBottom(), p.padRight()};
+    if (forward) {
+      check(dnnl_pooling_forward_desc_init(pd, dnnl_forward_training, alg, md(x, dnnl_nchw), md(y, dnnl_nchw),
+          strides, kernel, padL, padR), "pooling");
+    } else {
+      check(dnnl_pooling_backward_desc_init(pd, alg, md(x, dnnl_nchw), md(y, dnnl_nchw), strides, kernel, padL,
+          padR), "pooling backward");
+    }
+    return createPd(new const_dnnl_op_desc_t(pd), hint);
+  }
+
+  /** The workspace descriptor of a max pooling, checked to fit the int64 slot per output element. */
+  private static dnnl_memory_desc_t workspaceMd(dnnl_primitive_desc pd, Strided out) {
+    dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
+    if (ws == null || ws.isNull() || dnnl_memory_desc_get_size(ws) > out.numel() * 8) {
+      dnnl_primitive_desc_destroy(pd);
+      throw new Declined("max pooling workspace does not fit");
+    }
+    return ws;
+  }
+
+  // ---------------------------------------------------------------- the primitive cache
+
+  /** Creates a primitive for the cache; throws {@link Declined} where oneDNN rejects it. */
+  private interface Factory {
+    Prim create();
+  }
+
+  /** Returns the cached primitive for {@code key}, creating it once; null if declined. */
+  private static Prim prim(String key, Factory factory) {
+    Object cached = CACHE.get(key);
+    if (cached == null) {
+      try {
+        cached = factory.create();
+        created++;
+      } catch (Declined e) {
+        cached = DECLINED;
+      }
+      CACHE.put(key, cached);
+    }
+    return cached instanceof Prim p ? p : null;
+  }
+
+  /** Destroys every cached primitive (tests; the cache refills on use). */
+  static synchronized void clearCache() {
+    for (Object v : CACHE.values()) {
+      if (v instanceof Prim p) {
+        p.destroy();
+      }
+    }
+    CACHE.clear();
+  }
+
+  /** Returns the number of cached entries (declined geometries included). */
+  static synchronized int cacheSize() {
+    return CACHE.size();
+  }
+
+  /**
+   * One oneDNN primitive with its descriptor, the forward descriptor a backward one was hinted with,
+   * and one memory object per argument whose data pointer is set on each run.
+   */
+  private static final class Prim {
+    private final dnnl_primitive_desc pd;
+    private final dnnl_primitive_desc hint;
+    private final dnnl_primitive primitive;
+    private final dnnl_memory[] memories;
+    private final dnnl_exec_arg_t args;
+    private final Address address = new Address();
+
+    Prim(dnnl_primitive_desc pd, dnnl_primitive_desc hint, int[] argKinds, dnnl_memory_desc_t... descs) {
+      this.pd = pd;
+      this.hint = hint;
+      PointerPointer<?> pp = new PointerPointer<>(1);
+      check(dnnl_primitive_create(pp, pd), "primitive");
+      primitive = new dnnl_primitive(pp.get(0));
+      memories = new dnnl_memory[descs.length];
+      args = new dnnl_exec_arg_t(descs.length);
+      for (int i = 0; i < descs.length; i++) {
+        check(dnnl_memory_create(pp, descs[i], ENGINE, null), "memory");
+        memories[i] = new dnnl_memory(pp.get(0));
+        args.position(i).arg(argKinds[i]).memory(memories[i]);
+      }
+      args.position(0);
+    }
+
+    /** Runs the primitive on these operands, in the order of the argument kinds. */
+    boolean run(Strided... operands) {
+      for (int i = 0; i < operands.length; i++) {
+        Strided s = operands[i];
+        address.set(((CpuStorage) s.storage()).at(s.offset()));
+        if (dnnl_memory_set_data_handle(memories[i], address) != dnnl_success) {
+          return false;
+        }
+      }
+      return dnnl_primitive_execute(primitive, STREAM, memories.length, args) == dnnl_success
+          && dnnl_stream_wait(STREAM) == dnnl_success;
+    }
+
+    void destroy() {
+      for (dnnl_memory m : memories) {
+        dnnl_memory_destroy(m);
+      }
+      dnnl_primitive_destroy(primitive);
+      dnnl_primitive_desc_destroy(pd);
+      if (hint != null) {
+        dnnl_primitive_desc_destroy(hint);
+      }
+      args.close();
+    }
+  }
+
+  /** A JavaCPP pointer to a raw address (Ember's storage), handed to oneDNN as a data handle. */
+  private static final class Address extends Pointer {
+    void set(long a) {
+      address = a;
+    }
+  }
+
+  /** oneDNN rejected a descriptor: the op falls back to tensor-api's composition. */
+  private static final class Declined extends RuntimeException {
+    Declined(String what) {
+      super(what, null, false, false);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static dnnl_primitive_desc createPd(const_dnnl_op_desc_t desc, dnnl_primitive_desc hint) {
+    PointerPointer<?> pp = new PointerPointer<>(1);
+    check(dnnl_primitive_desc_create(pp, desc, null, ENGINE, hint), "primitive descriptor");
+    return new dnnl_primitive_desc(pp.get(0));
+  }
+
+  private static dnnl_memory_desc_t md(int[] dims, int tag) {
+    long[] d = new long[dims.length];
+    for (int i = 0; i < dims.length; i++) {
+      d[i] = dims[i];
+    }
+    dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+    check(dnnl_memory_desc_init_by_tag(md, d.length, d, dnnl_f32, tag), "memory descriptor");
+    return md;
+  }
+
+  private static void check(int status, String what) {
+    if (status != dnnl_success) {
+      throw new Declined(what + ": status " + status);
+    }
+  }
+
+  /** oneDNN in use, float32, contiguous and non-empty. */
+  private static boolean usable(Strided... operands) {
+    if (UNAVAILABLE != null) {
+      return false;
+    }
+    for (Strided s : operands) {
+      if (s.dtype() != DType.FLOAT32 || !s.isContiguous() || s.numel() == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String dims(Strided... operands) {
+    StringBuilder b = new StringBuilder();
+    for (Strided s : operands) {
+      b.append(java.util.Arrays.toString(s.shape()));
+    }
+    return b.toString();
+  }
+
+  private static String params(Object p) {
+    return p.toString();
+  }
+}
