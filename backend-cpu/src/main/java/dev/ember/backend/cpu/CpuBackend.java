@@ -218,6 +218,14 @@ public final class CpuBackend implements Backend {
     return Dnnl.unavailableReason();
   }
 
+  /**
+   * Returns how many oneDNN primitives this JVM has created: they are cached by shape, dtype and
+   * geometry, so a training step at fixed shapes adds none after its first.
+   */
+  public static long dnnlPrimitivesCreated() {
+    return Dnnl.primitivesCreated();
+  }
+
   @Override
   public boolean conv2d(Strided x, Strided weight, Strided bias, ConvParams p, Strided out) {
     return Dnnl.conv2d(x, weight, bias, p, out);
