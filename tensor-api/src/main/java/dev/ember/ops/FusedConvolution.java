@@ -62,30 +62,52 @@ final class FusedConvolution {
         grad -> backward(grad, xc, wc, x4, w4, bias, g, pad, p));
   }
 
-  /** The gradients of {@link #conv2d} for (x4, w4, bias): the backend's primitives, else the formulas. */
+  /**
+   * The gradients of {@link #conv2d} for (x4, w4, bias): each from the backend's primitive where it
+   * computes it, else from the formulas below.
+   */
   private static Tensor[] backward(Tensor grad, Tensor xc, Tensor wc, Tensor x4, Tensor w4, Tensor bias,
       Window g, int[] pad, ConvParams p) {
     boolean needX = x4.requiresGrad();
     boolean needW = w4.requiresGrad();
     boolean needB = bias != null && bias.requiresGrad();
-    if (!GradMode.isEnabled() && FusedPrimitives.enabled()) {
+    Tensor gx = null;
+    Tensor gw = null;
+    Tensor gb = null;
+    if (!GradMode.isEnabled() && FusedPrimitives.enabled()) {   // no graph of the gradient is built
       Backend backend = grad.backend();
       Tensor gc = grad.contiguous();
-      Tensor gx = needX ? Dispatch.empty(backend, x4.dtype(), x4.shapeArray()) : null;
-      Tensor gw = needW || needB ? Dispatch.empty(backend, w4.dtype(), w4.shapeArray()) : null;
-      Tensor gb = needB ? Dispatch.empty(backend, bias.dtype(), bias.shapeArray()) : null;
-      boolean ok = (gx == null || backend.conv2dBackwardData(gc.strided(), wc.strided(), p, gx.strided()))
-          && (gw == null || backend.conv2dBackwardWeights(xc.strided(), gc.strided(), p, gw.strided(),
-              gb == null ? null : gb.strided()));
-      if (ok) {
-        FusedPrimitives.countCall();
-        return new Tensor[] {gx, needW ? gw : null, gb};
+      if (needX) {
+        gx = Dispatch.empty(backend, x4.dtype(), x4.shapeArray());
+        gx = fusedOrNull(backend.conv2dBackwardData(gc.strided(), wc.strided(), p, gx.strided()), gx);
+      }
+      if (needW || needB) {
+        gw = Dispatch.empty(backend, w4.dtype(), w4.shapeArray());
+        gb = needB ? Dispatch.empty(backend, bias.dtype(), bias.shapeArray()) : null;
+        boolean ok = backend.conv2dBackwardWeights(xc.strided(), gc.strided(), p, gw.strided(),
+            gb == null ? null : gb.strided());
+        gw = fusedOrNull(ok, gw);
+        gb = ok ? gb : null;
+        if (!needW && gw != null) {
+          gw.close();
+          gw = null;
+        }
       }
     }
     return new Tensor[] {
-        needX ? inputGrad(grad, w4, g, pad, p.groups(), x4.size(2), x4.size(3)) : null,
-        needW ? weightGrad(grad, x4, w4, g, pad, p.groups()) : null,
-        needB ? grad.sum(new int[] {0, 2, 3}, false) : null};
+        gx != null || !needX ? gx : inputGrad(grad, w4, g, pad, p.groups(), x4.size(2), x4.size(3)),
+        gw != null || !needW ? gw : weightGrad(grad, x4, w4, g, pad, p.groups()),
+        gb != null || !needB ? gb : grad.sum(new int[] {0, 2, 3}, false)};
+  }
+
+  /** Returns {@code t} if the backend computed it (counting the call), else frees it and returns null. */
+  private static Tensor fusedOrNull(boolean computed, Tensor t) {
+    if (computed) {
+      FusedPrimitives.countCall();
+      return t;
+    }
+    t.close();
+    return null;
   }
 
   /**

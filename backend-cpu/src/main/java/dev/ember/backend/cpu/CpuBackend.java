@@ -16,8 +16,8 @@ import java.nio.ByteOrder;
 
 /**
  * The CPU backend: off-heap storage from JavaCPP (ND4J's allocator), elementwise work, reductions
- * and indexing in plain Java loops, GEMM on ND4J's OpenBLAS, and convolution and pooling on oneDNN
- * ({@link Dnnl}) where its natives load.
+ * and indexing in plain Java loops, GEMM on ND4J's OpenBLAS, convolution on oneDNN ({@link Dnnl})
+ * where its natives load, and a direct max-pooling kernel ({@link MaxPool}).
  */
 public final class CpuBackend implements Backend {
   /**
@@ -206,7 +206,7 @@ public final class CpuBackend implements Backend {
   // ---------------------------------------------------------------- fused primitives on oneDNN
 
   /**
-   * Returns whether convolution and pooling run on oneDNN (false where its natives cannot load, or
+   * Returns whether convolution runs on oneDNN (false where its natives cannot load, or
    * with {@code -Dember.cpu.dnnl=false}; then they use tensor-api's compositions).
    */
   public static boolean dnnlAvailable() {
@@ -242,23 +242,16 @@ public final class CpuBackend implements Backend {
     return Dnnl.conv2dBackwardWeights(x, gradOut, p, gradWeight, gradBias);
   }
 
+  // Max pooling is a direct Java kernel (MaxPool): oneDNN's pooling on plain NCHW measured slower
+  // than the composed path. Average pooling stays composed (the SPI default).
+
   @Override
   public boolean maxPool2d(Strided x, PoolParams p, Strided out, Strided workspace) {
-    return Dnnl.maxPool2d(x, p, out, workspace);
+    return MaxPool.forward(x, p, out, workspace);
   }
 
   @Override
   public boolean maxPool2dBackward(Strided gradOut, Strided workspace, PoolParams p, Strided gradX) {
-    return Dnnl.maxPool2dBackward(gradOut, workspace, p, gradX);
-  }
-
-  @Override
-  public boolean avgPool2d(Strided x, PoolParams p, boolean countIncludePad, Strided out) {
-    return Dnnl.avgPool2d(x, p, countIncludePad, out);
-  }
-
-  @Override
-  public boolean avgPool2dBackward(Strided gradOut, PoolParams p, boolean countIncludePad, Strided gradX) {
-    return Dnnl.avgPool2dBackward(gradOut, p, countIncludePad, gradX);
+    return MaxPool.backward(gradOut, workspace, gradX);
   }
 }

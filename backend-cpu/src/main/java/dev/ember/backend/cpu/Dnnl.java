@@ -4,7 +4,6 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 
 import dev.ember.DType;
 import dev.ember.spi.ConvParams;
-import dev.ember.spi.PoolParams;
 import dev.ember.spi.Strided;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +13,6 @@ import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
-import org.bytedeco.dnnl.dnnl_pooling_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
@@ -23,8 +21,10 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
- * Convolution and pooling on oneDNN (the library PyTorch runs on CPUs), through JavaCPP's C API
- * bindings, on plain NCHW / OIHW memory over Ember's own contiguous buffers: no copies.
+ * Convolution on oneDNN (the library PyTorch runs on CPUs), through JavaCPP's C API bindings, on
+ * plain NCHW / OIHW memory over Ember's own contiguous buffers: no copies. Measured per shape class
+ * against the composed path (docs/benchmarks.md): the weight gradient of a one-input-channel
+ * convolution (a first layer) is declined, oneDNN's plain-layout kernel for it measured 10x slower.
  *
  * <p>Primitives are created once per shape, dtype and geometry and kept in a small LRU cache, which
  * owns their native objects and destroys them on eviction; a training step at fixed shapes creates
@@ -61,7 +61,7 @@ final class Dnnl {
         stream = new dnnl_stream(pp.get(0));
       } catch (Throwable t) {
         reason = "oneDNN failed to load (" + t + ")";
-        System.err.println("ember: " + reason + "; convolution and pooling use the Java paths");
+        System.err.println("ember: " + reason + "; convolutions use the Java path");
       }
     }
     UNAVAILABLE = reason;
@@ -145,8 +145,8 @@ final class Dnnl {
   /** Computes the weight (and bias) gradients of a convolution; false where oneDNN is off or declines. */
   static synchronized boolean conv2dBackwardWeights(Strided x, Strided gradOut, ConvParams p, Strided gradW,
       Strided gradB) {
-    if (!usable(x, gradOut, gradW) || (gradB != null && !usable(gradB))) {
-      return false;
+    if (!usable(x, gradOut, gradW) || (gradB != null && !usable(gradB)) || gradW.shape()[1] == 1) {
+      return false;   // one input channel per group: oneDNN's gemm kernel measured far slower
     }
     String key = "conv_bwd_weights" + dims(x, gradW, gradOut) + params(p) + (gradB != null);
     Prim prim = prim(key, () -> {
@@ -183,89 +183,6 @@ final class Dnnl {
     check(dnnl_dilated_convolution_forward_desc_init(cd, dnnl_forward_training, dnnl_convolution_direct,
         d.src, d.weights, d.bias, d.dst, d.strides, d.dilates, d.padL, d.padR), "convolution");
     return createPd(new const_dnnl_op_desc_t(cd), null);
-  }
-
-  // ---------------------------------------------------------------- pooling
-
-  /** Computes max pooling and its workspace; false where oneDNN is off or declines. */
-  static synchronized boolean maxPool2d(Strided x, PoolParams p, Strided out, Strided workspace) {
-    if (!usable(x, out)) {
-      return false;
-    }
-    Prim prim = prim("max_pool_fwd" + dims(x, out) + params(p), () -> {
-      dnnl_primitive_desc pd = poolPd(true, dnnl_pooling_max, x.shape(), out.shape(), p, null);
-      return new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE},
-          md(x.shape(), dnnl_nchw), md(out.shape(), dnnl_nchw), workspaceMd(pd, out));
-    });
-    return prim != null && prim.run(x, out, workspace);
-  }
-
-  /** Computes the input gradient of max pooling from its workspace; false where oneDNN declines. */
-  static synchronized boolean maxPool2dBackward(Strided gradOut, Strided workspace, PoolParams p, Strided gradX) {
-    if (!usable(gradOut, gradX)) {
-      return false;
-    }
-    Prim prim = prim("max_pool_bwd" + dims(gradX, gradOut) + params(p), () -> {
-      dnnl_primitive_desc hint = poolPd(true, dnnl_pooling_max, gradX.shape(), gradOut.shape(), p, null);
-      dnnl_primitive_desc pd = poolPd(false, dnnl_pooling_max, gradX.shape(), gradOut.shape(), p, hint);
-      return new Prim(pd, hint, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC},
-          md(gradOut.shape(), dnnl_nchw), workspaceMd(pd, gradOut), md(gradX.shape(), dnnl_nchw));
-    });
-    return prim != null && prim.run(gradOut, workspace, gradX);
-  }
-
-  /** Computes average pooling; false where oneDNN is off or declines. */
-  static synchronized boolean avgPool2d(Strided x, PoolParams p, boolean includePad, Strided out) {
-    if (!usable(x, out)) {
-      return false;
-    }
-    int alg = includePad ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding;
-    Prim prim = prim("avg_pool_fwd" + alg + dims(x, out) + params(p), () -> new Prim(
-        poolPd(true, alg, x.shape(), out.shape(), p, null), null, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST},
-        md(x.shape(), dnnl_nchw), md(out.shape(), dnnl_nchw)));
-    return prim != null && prim.run(x, out);
-  }
-
-  /** Computes the input gradient of average pooling; false where oneDNN is off or declines. */
-  static synchronized boolean avgPool2dBackward(Strided gradOut, PoolParams p, boolean includePad, Strided gradX) {
-    if (!usable(gradOut, gradX)) {
-      return false;
-    }
-    int alg = includePad ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding;
-    Prim prim = prim("avg_pool_bwd" + alg + dims(gradX, gradOut) + params(p), () -> {
-      dnnl_primitive_desc hint = poolPd(true, alg, gradX.shape(), gradOut.shape(), p, null);
-      return new Prim(poolPd(false, alg, gradX.shape(), gradOut.shape(), p, hint), hint,
-          new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, md(gradOut.shape(), dnnl_nchw),
-          md(gradX.shape(), dnnl_nchw));
-    });
-    return prim != null && prim.run(gradOut, gradX);
-  }
-
-  private static dnnl_primitive_desc poolPd(boolean forward, int alg, int[] x, int[] y, PoolParams p,
-      dnnl_primitive_desc hint) {
-    dnnl_pooling_desc_t pd = new dnnl_pooling_desc_t();
-    long[] strides = {p.strideH(), p.strideW()};
-    long[] kernel = {p.kernelH(), p.kernelW()};
-    long[] padL = {p.padTop(), p.padLeft()};
-    long[] padR = {p.padBottom(), p.padRight()};
-    if (forward) {
-      check(dnnl_pooling_forward_desc_init(pd, dnnl_forward_training, alg, md(x, dnnl_nchw), md(y, dnnl_nchw),
-          strides, kernel, padL, padR), "pooling");
-    } else {
-      check(dnnl_pooling_backward_desc_init(pd, alg, md(x, dnnl_nchw), md(y, dnnl_nchw), strides, kernel, padL,
-          padR), "pooling backward");
-    }
-    return createPd(new const_dnnl_op_desc_t(pd), hint);
-  }
-
-  /** The workspace descriptor of a max pooling, checked to fit the int64 slot per output element. */
-  private static dnnl_memory_desc_t workspaceMd(dnnl_primitive_desc pd, Strided out) {
-    dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
-    if (ws == null || ws.isNull() || dnnl_memory_desc_get_size(ws) > out.numel() * 8) {
-      dnnl_primitive_desc_destroy(pd);
-      throw new Declined("max pooling workspace does not fit");
-    }
-    return ws;
   }
 
   // ---------------------------------------------------------------- the primitive cache
