@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The CPU backend without oneDNN, as on a machine where its natives cannot load: run by its own
  * surefire execution with {@code -Dember.cpu.dnnl=false} (tests/pom.xml); its name keeps it out of the
- * default one. Convolution and pooling decline the fused path per call and give the composed values.
+ * default one. Convolutions decline the fused path per call and give the composed values.
  */
 class DnnlFallbackCheck {
   @Test
@@ -25,7 +25,7 @@ class DnnlFallbackCheck {
   }
 
   @Test
-  void convolutionAndPoolingUseTheJavaPaths() {
+  void convolutionUsesTheJavaPath() {
     long before = FusedPrimitives.calls();
     // x = 1..16 as [1, 1, 4, 4], a 2x2 kernel of ones: each output is the sum of a 2x2 window.
     double[] v = new double[16];
@@ -39,6 +39,7 @@ class DnnlFallbackCheck {
         java.util.Arrays.toString(y.toDoubleArray()));
     y.sum().backward();
     assertEquals(34 + 38 + 50 + 54, w.grad().sum().item(), 1e-4);   // the four chosen windows' sums
-    assertEquals(before, FusedPrimitives.calls(), "nothing may reach oneDNN");
+    // only max pooling (forward, backward) is fused: its kernel is Java, the convolution is composed
+    assertEquals(before + 2, FusedPrimitives.calls(), "the convolution may not reach oneDNN");
   }
 }
