@@ -47,10 +47,10 @@ public class ConvPoolBenchmark {
   public String path;
 
   /**
-   * The op and shape, as in ops.py: conv2d N,C,H,W,O (3x3, padding 1, bias) or max_pool2d
-   * N,C,H,W (2x2).
+   * The op and shape, as in ops.py: conv2d NxCxHxWxO (3x3, padding 1, bias) or max_pool2d
+   * NxCxHxW (2x2).
    */
-  @Param({"conv2d:64,1,28,28,16", "conv2d:64,16,14,14,32", "max_pool2d:64,16,28,28"})
+  @Param({"conv2d:64x1x28x28x16", "conv2d:64x16x14x14x32", "max_pool2d:64x16x28x28"})
   public String op;
 
   private Tensor x;
@@ -64,7 +64,7 @@ public class ConvPoolBenchmark {
     Tensor.manualSeed(0);
     Device d = Device.parse(device);
     String[] parts = op.split(":");
-    String[] s = parts[1].split(",");
+    String[] s = parts[1].split("x");
     int n = Integer.parseInt(s[0]);
     int c = Integer.parseInt(s[1]);
     int h = Integer.parseInt(s[2]);

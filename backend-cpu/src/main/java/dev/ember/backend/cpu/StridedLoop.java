@@ -157,6 +157,32 @@ final class StridedLoop {
     }
   }
 
+  /** A body over the independent items {@code [from, to)} of a range. */
+  interface RangeBody {
+    void run(int from, int to);
+  }
+
+  /**
+   * Runs {@code body} over {@code [0, n)}, split into one piece per thread when the work (elements
+   * touched) reaches {@link #PARALLEL_THRESHOLD}; the body must be thread-safe across pieces.
+   */
+  static void forRange(int n, long work, RangeBody body) {
+    if (POOL == null || work < PARALLEL_THRESHOLD || n < 2) {
+      body.run(0, n);
+      return;
+    }
+    int pieces = Math.min(THREADS, n);
+    ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[pieces];
+    for (int t = 0; t < pieces; t++) {
+      int from = (int) ((long) n * t / pieces);
+      int to = (int) ((long) n * (t + 1) / pieces);
+      tasks[t] = POOL.submit(() -> body.run(from, to));
+    }
+    for (ForkJoinTask<?> task : tasks) {
+      task.join();
+    }
+  }
+
   /** Returns the operands' positions at the start of outer run {@code o}. */
   private static long[] position(int[] sh, int[][] st, int r, long[] offsets, long o) {
     long[] pos = offsets.clone();
