@@ -87,7 +87,10 @@ final class FusedConvolution {
         boolean ok = backend.conv2dBackwardWeights(xc.strided(), gc.strided(), p, gw.strided(),
             gb == null ? null : gb.strided());
         gw = fusedOrNull(ok, gw);
-        gb = ok ? gb : null;
+        if (!ok && gb != null) {
+          gb.close();
+          gb = null;
+        }
         if (!needW && gw != null) {
           gw.close();
           gw = null;

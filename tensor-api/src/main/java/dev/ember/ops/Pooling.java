@@ -11,7 +11,7 @@ import java.util.Arrays;
  * adaptive_avg_pool2d}. All are built on {@link Convolution}'s zero-copy window view and other
  * differentiable ops, so none carries gradient code of its own: max pooling sends each window's
  * gradient to its first maximum (a gather), average pooling spreads it evenly (a fold). A backend
- * with fused pooling primitives (the CPU backend's oneDNN) computes undilated max and average
+ * with fused pooling primitives (the CPU backend's direct max-pooling kernel) computes undilated
  * pooling directly: {@link FusedPooling} is tried first, this composition runs when it declines.
  */
 public final class Pooling {

@@ -207,21 +207,6 @@ final class Dnnl {
     return cached instanceof Prim p ? p : null;
   }
 
-  /** Destroys every cached primitive (tests; the cache refills on use). */
-  static synchronized void clearCache() {
-    for (Object v : CACHE.values()) {
-      if (v instanceof Prim p) {
-        p.destroy();
-      }
-    }
-    CACHE.clear();
-  }
-
-  /** Returns the number of cached entries (declined geometries included). */
-  static synchronized int cacheSize() {
-    return CACHE.size();
-  }
-
   /**
    * One oneDNN primitive with its descriptor, the forward descriptor a backward one was hinted with,
    * and one memory object per argument whose data pointer is set on each run.
