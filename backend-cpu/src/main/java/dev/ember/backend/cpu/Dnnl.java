@@ -223,7 +223,13 @@ final class Dnnl {
       this.pd = pd;
       this.hint = hint;
       PointerPointer<?> pp = new PointerPointer<>(1);
-      check(dnnl_primitive_create(pp, pd), "primitive");
+      if (dnnl_primitive_create(pp, pd) != dnnl_success) {
+        dnnl_primitive_desc_destroy(pd);
+        if (hint != null) {
+          dnnl_primitive_desc_destroy(hint);
+        }
+        throw new Declined("primitive");
+      }
       primitive = new dnnl_primitive(pp.get(0));
       memories = new dnnl_memory[descs.length];
       args = new dnnl_exec_arg_t(descs.length);
