@@ -30,6 +30,9 @@ import java.util.List;
  * MiB): a larger batch runs in chunks of samples, forward and backward (the backward recomputes
  * each chunk's columns rather than keeping them), so a convolution needs no buffer much larger
  * than its input and output. One sample's columns are never split, as in PyTorch's own im2col.
+ * <p>A backend with fused convolution primitives ({@link Backend#conv2d}; the CPU backend's oneDNN)
+ * computes {@code conv1d}/{@code conv2d} without the im2col copy: {@link FusedConvolution} is tried
+ * first and this composition runs when it declines.
  */
 public final class Convolution {
   private Convolution() {}
@@ -266,6 +269,11 @@ public final class Convolution {
       }
     }
     Window g = window(op, new int[] {w4.size(2), w4.size(3)}, stride, dilation);
+    Tensor fused = FusedConvolution.conv2d(x4, w4, bias, g, pad, groups);   // null: compose it below
+    if (fused != null) {
+      Tensor r = spatial == 1 ? fused.squeeze(2) : fused;
+      return unbatched ? r.squeeze(0) : r;
+    }
     Tensor xp = padSpatial(x4, pad);
     int oh = g.count(xp.size(2), true);
     int ow = g.count(xp.size(3), false);

@@ -3,13 +3,13 @@ package dev.ember.ops;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.internal.Dispatch;
-import dev.ember.internal.Fused;
+import dev.ember.internal.FusedPrimitives;
 import dev.ember.spi.Backend;
 
 /**
  * The calls into the backends' optional fused row kernels (softmax, log-softmax, layer norm; see
  * the last block of {@link Backend}). Each method returns null where the fused path does not apply
- * (the switch {@link Fused} is off, the dim is not the last one, the backend has no kernel, or, for
+ * (the switch {@link FusedPrimitives} is off, the dim is not the last one, the backend has no kernel, or, for
  * a backward, the gradient itself is being recorded for a double backward), and the op then runs
  * its composition of primitives.
  */
@@ -18,7 +18,7 @@ final class FusedOps {
 
   /** Softmax or log-softmax of floating {@code x} along its last dim {@code d}, or null. */
   static Tensor softmax(Tensor x, int d, boolean log) {
-    if (!Fused.enabled() || d != x.dim() - 1 || x.numel() == 0) {
+    if (!FusedPrimitives.enabled() || d != x.dim() - 1 || x.numel() == 0) {
       return null;
     }
     Tensor xc = Dispatch.contiguous(x);
@@ -37,7 +37,7 @@ final class FusedOps {
    * double backward differentiates).
    */
   static Tensor softmaxBackward(Tensor y, Tensor g, int d, boolean log) {
-    if (!Fused.enabled() || GradMode.isEnabled() || d != y.dim() - 1 || y.numel() == 0
+    if (!FusedPrimitives.enabled() || GradMode.isEnabled() || d != y.dim() - 1 || y.numel() == 0
         || g.dtype() != y.dtype() || !g.device().equals(y.device())) {
       return null;
     }
@@ -58,7 +58,7 @@ final class FusedOps {
    * backward records it, the closed-form gradient as Tensor ops.
    */
   static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
-    if (!Fused.enabled() || x.numel() == 0 || (weight != null && weight.dtype() != x.dtype())
+    if (!FusedPrimitives.enabled() || x.numel() == 0 || (weight != null && weight.dtype() != x.dtype())
         || (bias != null && bias.dtype() != x.dtype())) {
       return null;
     }
@@ -85,7 +85,7 @@ final class FusedOps {
   private static Tensor[] layerNormBackward(Tensor x, Tensor mean, Tensor rstd, Tensor w, boolean hasBias, Tensor g,
       double eps) {
     int dim = x.size(-1);
-    if (!GradMode.isEnabled() && Fused.enabled() && g.dtype() == x.dtype()) {
+    if (!GradMode.isEnabled() && FusedPrimitives.enabled() && g.dtype() == x.dtype()) {
       Backend backend = x.backend();
       Tensor gc = Dispatch.contiguous(g);
       Tensor gx = Dispatch.empty(backend, x.dtype(), x.shapeArray());
@@ -119,7 +119,7 @@ final class FusedOps {
    * path does not apply.
    */
   static Tensor crossEntropy(Tensor x, Tensor target, long ignoreIndex, boolean mean) {
-    if (!Fused.enabled() || x.dim() != 2 || target.dim() != 1 || target.dtype() != dev.ember.DType.INT64
+    if (!FusedPrimitives.enabled() || x.dim() != 2 || target.dim() != 1 || target.dtype() != dev.ember.DType.INT64
         || !x.dtype().isFloatingPoint() || !target.device().equals(x.device()) || x.size(0) != target.size(0)) {
       return null;
     }
@@ -139,7 +139,7 @@ final class FusedOps {
     Tensor loss = Tensor.full(dev.ember.Shape.scalar(), mean ? s[0] / count : s[0], x.dtype(), x.device());
     return dev.ember.Autograd.record("cross_entropy", loss, new Tensor[] {x}, new Tensor[] {logp, x}, g -> {
       double scale = mean ? 1 / count : 1;
-      if (!GradMode.isEnabled() && Fused.enabled() && g.numel() == 1) {
+      if (!GradMode.isEnabled() && FusedPrimitives.enabled() && g.numel() == 1) {
         Tensor gx = Dispatch.empty(backend, x.dtype(), x.shapeArray());
         if (backend.crossEntropyBackward(logp.strided(), tc.strided(), ignoreIndex, g.item() * scale, gx.strided())) {
           return new Tensor[] {gx};

@@ -3,13 +3,16 @@ package dev.ember.ops;
 import dev.ember.DType;
 import dev.ember.Tensor;
 import dev.ember.ops.Convolution.Window;
+import dev.ember.spi.PoolParams;
 import java.util.Arrays;
 
 /**
  * Pooling with PyTorch's semantics: {@code max_pool1d/2d}, {@code avg_pool1d/2d} and {@code
  * adaptive_avg_pool2d}. All are built on {@link Convolution}'s zero-copy window view and other
  * differentiable ops, so none carries gradient code of its own: max pooling sends each window's
- * gradient to its first maximum (a gather), average pooling spreads it evenly (a fold).
+ * gradient to its first maximum (a gather), average pooling spreads it evenly (a fold). A backend
+ * with fused pooling primitives (the CPU backend's direct max-pooling kernel) computes undilated
+ * pooling directly: {@link FusedPooling} is tried first, this composition runs when it declines.
  */
 public final class Pooling {
   private Pooling() {}
@@ -143,6 +146,12 @@ public final class Pooling {
   private static Tensor maxPool(String op, Tensor x, Pool2d options, int spatial) {
     Tensor x4 = as4d(op, x, spatial);
     Plan p = plan(op, x4, x, options);
+    Tensor fused = FusedPooling.maxPool2d(x4, fusedParams(p), p.oh(), p.ow(), xd -> composedMaxPool(xd, p));
+    return back(fused != null ? fused : composedMaxPool(x4, p), x, spatial);
+  }
+
+  /** Max pooling of {@code x4} [N, C, H, W] composed from the window view and a max over it. */
+  private static Tensor composedMaxPool(Tensor x4, Plan p) {
     Window g = p.window();
     Tensor xp = Convolution.padSpatial(x4, new int[] {p.ph(), p.ph() + p.extraH(), p.pw(), p.pw() + p.extraW()},
         Double.NEGATIVE_INFINITY);
@@ -150,8 +159,20 @@ public final class Pooling {
     int c = x4.size(1);
     // One copy lays each window out along dim 2; max with indices sends the gradient to the first max.
     Tensor win = Convolution.windows(xp, g, p.oh(), p.ow()).reshape(n, c, g.kh() * g.kw(), p.oh(), p.ow());
-    Tensor out = win.max(2, false).values();
-    return back(out, x, spatial);
+    return win.max(2, false).values();
+  }
+
+  /**
+   * Returns the geometry for a backend's fused pooling primitives, or null where they do not apply
+   * (dilated windows).
+   */
+  private static PoolParams fusedParams(Plan p) {
+    Window g = p.window();
+    if (g.dh() != 1 || g.dw() != 1) {
+      return null;
+    }
+    return new PoolParams(g.kh(), g.kw(), g.sh(), g.sw(), p.ph(), p.ph() + p.extraH(), p.pw(),
+        p.pw() + p.extraW());
   }
 
   // ---------------------------------------------------------------- average pooling
@@ -196,13 +217,22 @@ public final class Pooling {
       throw new IllegalArgumentException(op + ": divisor must be non-zero, got " + divisorOverride);
     }
     Plan p = plan(op, x4, x, options);
+    // The fused primitive divides by kh * kw or by the real elements: PyTorch's rule except where a
+    // ceil-mode window reaches past the padding while counting it, or with a divisor override.
+    boolean fusable = divisorOverride == null && (!countIncludePad || (p.extraH() == 0 && p.extraW() == 0));
+    Tensor fused = !fusable ? null : FusedPooling.avgPool2d(x4, fusedParams(p), countIncludePad, p.oh(), p.ow(),
+        xd -> composedAvgPool(xd, p, countIncludePad, null));
+    return back(fused != null ? fused : composedAvgPool(x4, p, countIncludePad, divisorOverride), x, spatial);
+  }
+
+  /** Average pooling of {@code x4} [N, C, H, W] composed from a sum over the window view. */
+  private static Tensor composedAvgPool(Tensor x4, Plan p, boolean countIncludePad, Integer divisorOverride) {
     Window g = p.window();
     Tensor xp = Convolution.padSpatial(x4, new int[] {p.ph(), p.ph() + p.extraH(), p.pw(), p.pw() + p.extraW()});
     // Summing the window view reads it in place: no copy; the gradient is an expand and a fold.
     Tensor sums = Convolution.windows(xp, g, p.oh(), p.ow()).sum(new int[] {2, 3}, false);
-    Tensor out = divisorOverride != null ? sums.div((double) divisorOverride)
-        : sums.div(divisors(p, x4.size(2), x4.size(3), countIncludePad, x.dtype()).to(x.device()));
-    return back(out, x, spatial);
+    return divisorOverride != null ? sums.div((double) divisorOverride)
+        : sums.div(divisors(p, x4.size(2), x4.size(3), countIncludePad, x4.dtype()).to(x4.device()));
   }
 
   /** Returns the [oh, ow] divisors of PyTorch's avg_pool2d. */

@@ -151,7 +151,7 @@ public interface Backend {
   // -----------------------------------------------------------------------------------------------
   // Fused row kernels (optional). Each returns false to let tensor-api compose the op from the
   // primitives above; tensor-api calls them only for contiguous operands of one floating dtype and
-  // only while dev.ember.internal.Fused is enabled, and the conformance suite runs every golden
+  // only while dev.ember.internal.FusedPrimitives is enabled, and the conformance suite runs every golden
   // case and gradcheck of these ops both ways.
 
   /**
@@ -205,6 +205,75 @@ public interface Backend {
    */
   default boolean crossEntropyBackward(Strided logProbs, Strided target, long ignoreIndex, double scale,
       Strided out) {
+    return false;
+  }
+
+  // ================================================================ optional fused primitives:
+  // convolution and pooling. Each returns false ("not here": tensor-api composes the op from the
+  // primitives above) unless the backend computed the result. Every operand is contiguous NCHW
+  // (weights [O, C / groups, kh, kw]), floating, of one dtype; shapes are already checked. A backend
+  // may decline any call (a dtype, shape or geometry it lacks) and tensor-api falls back per call.
+
+  /**
+   * Computes the 2-d convolution {@code out} [N, O, oh, ow] of {@code x} [N, C, H, W] with {@code
+   * weight} [O, C / groups, kh, kw], plus {@code bias} [O] if non-null; returns {@code false} to let
+   * tensor-api compose it (im2col and a matrix product).
+   */
+  default boolean conv2d(Strided x, Strided weight, Strided bias, ConvParams p, Strided out) {
+    return false;
+  }
+
+  /**
+   * Computes the input gradient {@code gradX} [N, C, H, W] of a 2-d convolution from {@code gradOut}
+   * [N, O, oh, ow] and {@code weight}; returns {@code false} to let tensor-api compose it.
+   */
+  default boolean conv2dBackwardData(Strided gradOut, Strided weight, ConvParams p, Strided gradX) {
+    return false;
+  }
+
+  /**
+   * Computes the weight gradient {@code gradWeight} [O, C / groups, kh, kw] of a 2-d convolution from
+   * its input {@code x} and {@code gradOut}, and the bias gradient {@code gradBias} [O] if non-null;
+   * returns {@code false} to let tensor-api compose them.
+   */
+  default boolean conv2dBackwardWeights(Strided x, Strided gradOut, ConvParams p, Strided gradWeight,
+      Strided gradBias) {
+    return false;
+  }
+
+  /**
+   * Computes 2-d max pooling {@code out} [N, C, oh, ow] of {@code x} [N, C, H, W] and fills {@code
+   * workspace} (int64, out's shape) with whatever this backend's {@link #maxPool2dBackward} needs to
+   * send each window's gradient to its first maximum; returns {@code false} to let tensor-api compose
+   * it. The workspace's contents are private to this backend.
+   */
+  default boolean maxPool2d(Strided x, PoolParams p, Strided out, Strided workspace) {
+    return false;
+  }
+
+  /**
+   * Computes the input gradient {@code gradX} [N, C, H, W] of 2-d max pooling from {@code gradOut}
+   * and the {@code workspace} that this backend's {@link #maxPool2d} filled; returns {@code false} to
+   * let tensor-api compose it.
+   */
+  default boolean maxPool2dBackward(Strided gradOut, Strided workspace, PoolParams p, Strided gradX) {
+    return false;
+  }
+
+  /**
+   * Computes 2-d average pooling {@code out} [N, C, oh, ow] of {@code x} [N, C, H, W], dividing by
+   * {@code kh * kw} if {@code countIncludePad}, else by the number of input elements in the window;
+   * returns {@code false} to let tensor-api compose it.
+   */
+  default boolean avgPool2d(Strided x, PoolParams p, boolean countIncludePad, Strided out) {
+    return false;
+  }
+
+  /**
+   * Computes the input gradient {@code gradX} [N, C, H, W] of {@link #avgPool2d} from {@code
+   * gradOut}; returns {@code false} to let tensor-api compose it.
+   */
+  default boolean avgPool2dBackward(Strided gradOut, PoolParams p, boolean countIncludePad, Strided gradX) {
     return false;
   }
 }

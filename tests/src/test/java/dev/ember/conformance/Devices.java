@@ -26,6 +26,16 @@ public final class Devices {
     return resolve().stream();
   }
 
+  /**
+   * Returns each device under test twice, with the second argument {@code "fused"} (backends' fused
+   * primitives on, the default) and {@code "composed"} (off: tensor-api's compositions); the argument
+   * source of the suites that must pass both ways (see {@link FusedPath}).
+   */
+  public static Stream<org.junit.jupiter.params.provider.Arguments> underTestFusedAndComposed() {
+    return resolve().stream().flatMap(d -> Stream.of(org.junit.jupiter.params.provider.Arguments.of(d, "fused"),
+        org.junit.jupiter.params.provider.Arguments.of(d, "composed")));
+  }
+
   /** Returns the devices under test, resolved (and any skip lines printed) once per JVM. */
   public static synchronized List<Device> resolve() {
     if (resolved == null) {

@@ -7,7 +7,7 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.GradCheck;
 import dev.ember.Tensor;
-import dev.ember.internal.Fused;
+import dev.ember.internal.FusedPrimitives;
 import dev.ember.nn.NnGoldenRows;
 import dev.ember.nn.functional.F;
 import dev.ember.ops.Losses;
@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Softmax, log-softmax, cross-entropy and layer norm run on the backends' fused row kernels (the
- * last block of {@code Backend}) unless {@link Fused} is off; this suite runs their golden cases and
+ * last block of {@code Backend}) unless {@link FusedPrimitives} is off; this suite runs their golden cases and
  * gradchecks (first and second order) both ways, and checks that the two paths agree on larger
  * float32 inputs (the CPU's blocked, vectorized and multithreaded kernels).
  */
@@ -51,13 +51,13 @@ class FusedRowOpsConformanceTest {
 
   @AfterEach
   void restore() {
-    Fused.setEnabled(true);
+    FusedPrimitives.setEnabled(true);
   }
 
   @ParameterizedTest(name = "fused={0}")
   @ValueSource(booleans = {true, false})
   void goldenCasesPassBothWays(boolean fused) {
-    Fused.setEnabled(fused);
+    FusedPrimitives.setEnabled(fused);
     assertTrue(cases.size() >= 8, "golden cases of the row ops: " + cases.size());
     for (DType dtype : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
       List<String> failures = Golden.run(cases, device, dtype).stream()
@@ -70,7 +70,7 @@ class FusedRowOpsConformanceTest {
   @ParameterizedTest(name = "fused={0}")
   @ValueSource(booleans = {true, false})
   void gradchecksPassBothWays(boolean fused) {
-    Fused.setEnabled(fused);
+    FusedPrimitives.setEnabled(fused);
     Random r = new Random(5);
     Tensor x = Checks.randn(r, device, 3, 5);
     Tensor w = Checks.randn(r, device, 5);
@@ -130,7 +130,7 @@ class FusedRowOpsConformanceTest {
   }
 
   private double[][] run(Function<Tensor[], Tensor> f, boolean fused, Tensor... inputs) {
-    Fused.setEnabled(fused);
+    FusedPrimitives.setEnabled(fused);
     Tensor[] leaves = new Tensor[inputs.length];
     for (int i = 0; i < inputs.length; i++) {
       leaves[i] = inputs[i].detach().requiresGrad(true);

@@ -35,13 +35,29 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the terms, not with the (possibly cancelling, near-zero) result, so a purely relative bound would
  * reject correct values near zero.
  */
-@ParameterizedClass(name = "[{0}]")
-@MethodSource("dev.ember.conformance.Devices#underTest")
+@ParameterizedClass(name = "[{0}, {1}]")
+@MethodSource("dev.ember.conformance.Devices#underTestFusedAndComposed")
 class NnGoldenParityTest {
   private static List<Map<String, Object>> cases;
 
-  @Parameter
+  @Parameter(0)
   Device device;
+
+  /** "fused" (backends' fused convolution/pooling primitives) or "composed" (tensor-api's compositions). */
+  @Parameter(1)
+  String path;
+
+  private boolean fusedBefore;
+
+  @org.junit.jupiter.api.BeforeEach
+  void choosePath() {
+    fusedBefore = dev.ember.conformance.FusedPath.use(path);
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void restorePath() {
+    dev.ember.internal.FusedPrimitives.setEnabled(fusedBefore);
+  }
 
   @BeforeAll
   @SuppressWarnings("unchecked")
@@ -80,7 +96,7 @@ class NnGoldenParityTest {
         failures.add(c.get("name") + ": " + problem);
       }
     }
-    System.out.println("nn golden[" + device + "," + dtype + "]: " + passed + " passed, " + failures.size()
+    System.out.println("nn golden[" + device + "," + dtype + "," + path + "]: " + passed + " passed, " + failures.size()
         + " failed" + (failures.isEmpty() ? "" : "\n  " + String.join("\n  ", failures)));
     assertTrue(failures.isEmpty(), String.join("\n", failures));
   }

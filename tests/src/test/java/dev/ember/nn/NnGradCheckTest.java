@@ -25,11 +25,27 @@ import org.junit.jupiter.params.provider.MethodSource;
  * gradient) of convolution, pooling and normalization. Inputs are seeded; max pooling inputs are
  * distinct values, so no window has a tie within the finite-difference step.
  */
-@ParameterizedClass(name = "[{0}]")
-@MethodSource("dev.ember.conformance.Devices#underTest")
+@ParameterizedClass(name = "[{0}, {1}]")
+@MethodSource("dev.ember.conformance.Devices#underTestFusedAndComposed")
 class NnGradCheckTest {
-  @Parameter
+  @Parameter(0)
   Device device;
+
+  /** "fused" (backends' fused convolution/pooling primitives) or "composed" (tensor-api's compositions). */
+  @Parameter(1)
+  String path;
+
+  private boolean fusedBefore;
+
+  @org.junit.jupiter.api.BeforeEach
+  void choosePath() {
+    fusedBefore = dev.ember.conformance.FusedPath.use(path);
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void restorePath() {
+    dev.ember.internal.FusedPrimitives.setEnabled(fusedBefore);
+  }
 
   private final Random random = new Random(7);
 

@@ -5,6 +5,8 @@ import dev.ember.Device;
 import dev.ember.internal.Philox;
 import dev.ember.spi.Backend;
 import dev.ember.spi.BinaryOp;
+import dev.ember.spi.ConvParams;
+import dev.ember.spi.PoolParams;
 import dev.ember.spi.ReduceOp;
 import dev.ember.spi.Storage;
 import dev.ember.spi.Strided;
@@ -14,7 +16,8 @@ import java.nio.ByteOrder;
 
 /**
  * The CPU backend: off-heap storage from JavaCPP (ND4J's allocator), elementwise work, reductions
- * and indexing in plain Java loops, and GEMM on ND4J's OpenBLAS.
+ * and indexing in plain Java loops, GEMM on ND4J's OpenBLAS, convolution on oneDNN ({@link Dnnl})
+ * where its natives load, and a direct max-pooling kernel ({@link MaxPool}).
  *
  * <p>Every method that touches storage runs inside {@code try (Pinned p = Pinned.of(op, operands...))},
  * so another thread's {@code close()} cannot free memory a kernel is using; a new kernel entry point
@@ -260,5 +263,68 @@ public final class CpuBackend implements Backend {
   @Override
   public String toString() {
     return "CpuBackend[OpenBLAS via nd4j-native]";
+  }
+
+  // ---------------------------------------------------------------- fused primitives on oneDNN
+
+  /**
+   * Returns whether convolution runs on oneDNN (false where its natives cannot load, or
+   * with {@code -Dember.cpu.dnnl=false}; then they use tensor-api's compositions).
+   */
+  public static boolean dnnlAvailable() {
+    return Dnnl.available();
+  }
+
+  /** Returns why oneDNN is not in use, or null if it is. */
+  public static String dnnlUnavailableReason() {
+    return Dnnl.unavailableReason();
+  }
+
+  /**
+   * Returns how many oneDNN primitives this JVM has created: they are cached by shape, dtype and
+   * geometry, so a training step at fixed shapes adds none after its first.
+   */
+  public static long dnnlPrimitivesCreated() {
+    return Dnnl.primitivesCreated();
+  }
+
+  @Override
+  public boolean conv2d(Strided x, Strided weight, Strided bias, ConvParams p, Strided out) {
+    try (Pinned pin = Pinned.of("conv2d", storage(x), storage(weight), storage(bias), storage(out))) {
+      return Dnnl.conv2d(x, weight, bias, p, out);
+    }
+  }
+
+  @Override
+  public boolean conv2dBackwardData(Strided gradOut, Strided weight, ConvParams p, Strided gradX) {
+    try (Pinned pin = Pinned.of("conv2d_backward", gradOut, weight, gradX)) {
+      return Dnnl.conv2dBackwardData(gradOut, weight, p, gradX);
+    }
+  }
+
+  @Override
+  public boolean conv2dBackwardWeights(Strided x, Strided gradOut, ConvParams p, Strided gradWeight,
+      Strided gradBias) {
+    try (Pinned pin = Pinned.of("conv2d_backward", storage(x), storage(gradOut), storage(gradWeight),
+        storage(gradBias))) {
+      return Dnnl.conv2dBackwardWeights(x, gradOut, p, gradWeight, gradBias);
+    }
+  }
+
+  // Max pooling is a direct Java kernel (MaxPool): oneDNN's pooling on plain NCHW measured slower
+  // than the composed path. Average pooling stays composed (the SPI default).
+
+  @Override
+  public boolean maxPool2d(Strided x, PoolParams p, Strided out, Strided workspace) {
+    try (Pinned pin = Pinned.of("max_pool2d", storage(x), storage(out), storage(workspace), null)) {
+      return MaxPool.forward(x, p, out, workspace);
+    }
+  }
+
+  @Override
+  public boolean maxPool2dBackward(Strided gradOut, Strided workspace, PoolParams p, Strided gradX) {
+    try (Pinned pin = Pinned.of("max_pool2d_backward", gradOut, workspace, gradX)) {
+      return MaxPool.backward(gradOut, workspace, gradX);
+    }
   }
 }

@@ -186,6 +186,20 @@ final class StridedLoop {
     }
   }
 
+  /** A body over the independent items {@code [from, to)} of a range. */
+  interface RangeBody {
+    void run(int from, int to);
+  }
+
+  /**
+   * Runs {@code body} over {@code [0, n)}, split into one piece per thread when the work (elements
+   * touched) reaches {@link #PARALLEL_THRESHOLD}; the body must be thread-safe across pieces.
+   */
+  static void forRange(int n, long work, RangeBody body) {
+    long perItem = n == 0 ? 0 : (work + n - 1) / n;
+    forRows(n, perItem, (from, to) -> body.run((int) from, (int) to));
+  }
+
   /** Returns the operands' positions at the start of outer run {@code o}. */
   private static long[] position(int[] sh, int[][] st, int r, long[] offsets, long o) {
     long[] pos = offsets.clone();

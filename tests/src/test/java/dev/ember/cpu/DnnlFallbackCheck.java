@@ -1,0 +1,45 @@
+package dev.ember.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.Tensor;
+import dev.ember.backend.cpu.CpuBackend;
+import dev.ember.internal.FusedPrimitives;
+import dev.ember.nn.functional.F;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CPU backend without oneDNN, as on a machine where its natives cannot load: run by its own
+ * surefire execution with {@code -Dember.cpu.dnnl=false} (tests/pom.xml); its name keeps it out of the
+ * default one. Convolutions decline the fused path per call and give the composed values.
+ */
+class DnnlFallbackCheck {
+  @Test
+  void switchedOffByTheProperty() {
+    assertEquals("false", System.getProperty("ember.cpu.dnnl"), "run with -Dember.cpu.dnnl=false");
+    assertFalse(CpuBackend.dnnlAvailable());
+    assertTrue(CpuBackend.dnnlUnavailableReason().contains("-Dember.cpu.dnnl=false"),
+        CpuBackend.dnnlUnavailableReason());
+  }
+
+  @Test
+  void convolutionUsesTheJavaPath() {
+    long before = FusedPrimitives.calls();
+    // x = 1..16 as [1, 1, 4, 4], a 2x2 kernel of ones: each output is the sum of a 2x2 window.
+    double[] v = new double[16];
+    for (int i = 0; i < 16; i++) {
+      v[i] = i + 1;
+    }
+    Tensor x = Tensor.of(v, 1, 1, 4, 4).to(dev.ember.DType.FLOAT32).requiresGrad(true);
+    Tensor w = Tensor.ones(1, 1, 2, 2).to(dev.ember.DType.FLOAT32).requiresGrad(true);
+    Tensor y = F.maxPool2d(F.conv2d(x, w, null), 2, 1, 0);   // conv: [[14,18,22],[30,34,38],[46,50,54]]
+    assertTrue(java.util.Arrays.equals(new double[] {34, 38, 50, 54}, y.toDoubleArray()),
+        java.util.Arrays.toString(y.toDoubleArray()));
+    y.sum().backward();
+    assertEquals(34 + 38 + 50 + 54, w.grad().sum().item(), 1e-4);   // the four chosen windows' sums
+    // only max pooling (forward, backward) is fused: its kernel is Java, the convolution is composed
+    assertEquals(before + 2, FusedPrimitives.calls(), "the convolution may not reach oneDNN");
+  }
+}
