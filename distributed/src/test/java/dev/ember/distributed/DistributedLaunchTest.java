@@ -61,7 +61,8 @@ class DistributedLaunchTest {
       cmd.add("-x");
       cmd.add(name);
     }
-    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    // Through env: mpirun rewrites the class path and library path of a program named java.
+    cmd.addAll(List.of("env", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xss4m", "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
     String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
     if (cache != null) {
