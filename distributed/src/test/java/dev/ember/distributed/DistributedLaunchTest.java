@@ -55,7 +55,8 @@ class DistributedLaunchTest {
   static Result launch(int ranks, String mode, Map<String, String> env, int timeoutSeconds)
       throws IOException, InterruptedException {
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> cmd = new ArrayList<>(List.of(mpirun, "--allow-run-as-root", "--oversubscribe",
+    // By name: Open MPI derives its prefix from how it was called (/bin/mpirun would mean prefix /).
+    List<String> cmd = new ArrayList<>(List.of("mpirun", "--allow-run-as-root", "--oversubscribe",
         "--bind-to", "none", "-np", String.valueOf(ranks)));
     for (String name : env.keySet()) {
       cmd.add("-x");
