@@ -162,7 +162,7 @@ public final class Distributed {
     MpiProcessGroup g = group("allReduce");
     checkReduce("allReduce", t, op);
     String what = "allReduce(" + op + ") of " + t.dtype() + t.shape();
-    ByteBuffer buf = Staging.allocate(Staging.byteSize("allReduce", t, 1));
+    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("allReduce", t, 1));
     Staging.copyIn(t, buf, 0);
     return start(g, what, request -> Mpi.MPI_Iallreduce(Mpi.IN_PLACE, MpiProcessGroup.address(buf),
         (int) t.numel(), g.datatype(t.dtype()), g.op(op, t.dtype()), g.comm, request), () -> {
@@ -170,7 +170,7 @@ public final class Distributed {
             Staging.divide(buf, 0, t.numel(), t.dtype(), g.size);
           }
           Staging.copyOut(buf, 0, t);
-        });
+        }, buf);
   }
 
   /** Copies rank {@code src}'s {@code t} into {@code t} on every rank. */
@@ -184,7 +184,7 @@ public final class Distributed {
     checkTensor("broadcast", t);
     checkRank("broadcast", "src", src, g);
     String what = "broadcast from rank " + src + " of " + t.dtype() + t.shape();
-    ByteBuffer buf = Staging.allocate(Staging.byteSize("broadcast", t, 1));
+    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("broadcast", t, 1));
     if (g.rank == src) {
       Staging.copyIn(t, buf, 0);
     }
@@ -193,7 +193,7 @@ public final class Distributed {
           if (g.rank != src) {
             Staging.copyOut(buf, 0, t);
           }
-        });
+        }, buf);
   }
 
   /**
@@ -214,8 +214,8 @@ public final class Distributed {
     String what = "allGather of " + input.dtype() + input.shape();
     int bytes = Staging.byteSize("allGather", input, 1);
     Staging.byteSize("allGather", input, g.size);
-    ByteBuffer send = Staging.allocate(bytes);
-    ByteBuffer recv = Staging.allocate(bytes * g.size);
+    ByteBuffer send = g.buffers.acquire(bytes);
+    ByteBuffer recv = g.buffers.acquire(bytes * g.size);
     Staging.copyIn(input, send, 0);
     Pointer type = g.datatype(input.dtype());
     int count = (int) input.numel();
@@ -224,7 +224,7 @@ public final class Distributed {
           for (int r = 0; r < g.size; r++) {
             Staging.copyOut(recv, r * bytes, outputs.get(r));
           }
-        });
+        }, send, recv);
   }
 
   /**
@@ -245,8 +245,8 @@ public final class Distributed {
     String what = "reduceScatter(" + op + ") of " + output.dtype() + output.shape();
     int bytes = Staging.byteSize("reduceScatter", output, 1);
     Staging.byteSize("reduceScatter", output, g.size);
-    ByteBuffer send = Staging.allocate(bytes * g.size);
-    ByteBuffer recv = Staging.allocate(bytes);
+    ByteBuffer send = g.buffers.acquire(bytes * g.size);
+    ByteBuffer recv = g.buffers.acquire(bytes);
     for (int r = 0; r < g.size; r++) {
       Staging.copyIn(inputs.get(r), send, r * bytes);
     }
@@ -258,7 +258,7 @@ public final class Distributed {
             Staging.divide(recv, 0, output.numel(), dtype, g.size);
           }
           Staging.copyOut(recv, 0, output);
-        });
+        }, send, recv);
   }
 
   /** Sends {@code t} to rank {@code dst}, which must {@link #recv} it; blocks until sent. */
@@ -271,11 +271,11 @@ public final class Distributed {
     MpiProcessGroup g = group("send");
     checkTensor("send", t);
     checkRank("send", "dst", dst, g);
-    ByteBuffer buf = Staging.allocate(Staging.byteSize("send", t, 1));
+    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("send", t, 1));
     Staging.copyIn(t, buf, 0);
     return start(g, "send of " + t.dtype() + t.shape() + " to rank " + dst, request -> Mpi.MPI_Isend(
         MpiProcessGroup.address(buf), (int) t.numel(), g.datatype(t.dtype()), dst, 0, g.comm, request),
-        () -> { });
+        () -> { }, buf);
   }
 
   /** Receives into {@code t} what rank {@code src} {@link #send sent}; blocks until received. */
@@ -288,10 +288,10 @@ public final class Distributed {
     MpiProcessGroup g = group("recv");
     checkTensor("recv", t);
     checkRank("recv", "src", src, g);
-    ByteBuffer buf = Staging.allocate(Staging.byteSize("recv", t, 1));
+    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("recv", t, 1));
     return start(g, "recv of " + t.dtype() + t.shape() + " from rank " + src, request -> Mpi.MPI_Irecv(
         MpiProcessGroup.address(buf), (int) t.numel(), g.datatype(t.dtype()), src, 0, g.comm, request),
-        () -> Staging.copyOut(buf, 0, t));
+        () -> Staging.copyOut(buf, 0, t), buf);
   }
 
   // ------------------------------------------------------------------------------------ internals
@@ -314,7 +314,8 @@ public final class Distributed {
   }
 
   /** Starts an operation and returns a handle that runs {@code onComplete} once, after it completed. */
-  static Work start(MpiProcessGroup g, String what, Start call, Runnable onComplete) {
+  static Work start(MpiProcessGroup g, String what, Start call, Runnable onComplete,
+      ByteBuffer... staging) {
     Memory request = MpiProcessGroup.newRequest();
     g.check(call.call(request), what);
     return new Work() {
@@ -324,18 +325,27 @@ public final class Distributed {
       public void waitFor() {
         if (!done) {
           g.await(request, what);
-          done = true;
-          onComplete.run();
+          complete();
         }
       }
 
       @Override
       public boolean isCompleted() {
         if (!done && g.test(request, what)) {
-          done = true;
-          onComplete.run();
+          complete();
         }
         return done;
+      }
+
+      private void complete() {
+        done = true;
+        try {
+          onComplete.run();
+        } finally {
+          for (ByteBuffer b : staging) {
+            g.buffers.release(b);
+          }
+        }
       }
     };
   }

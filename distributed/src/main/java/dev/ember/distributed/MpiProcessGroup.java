@@ -25,6 +25,8 @@ final class MpiProcessGroup {
   final Pointer comm;
   final int threadLevel;
   volatile long timeoutNanos;
+  /** The staging buffers of this rank's collectives. */
+  final BufferPool buffers = new BufferPool();
   private final Map<DType, Pointer> datatypes = new EnumMap<>(DType.class);
   private final Map<ReduceOp, Pointer> ops = new EnumMap<>(ReduceOp.class);
   private final Pointer logicalOr;
