@@ -121,9 +121,10 @@ public final class Distributed {
   /** Blocks until every rank reached this barrier. */
   public static void barrier() {
     MpiProcessGroup g = group("barrier");
-    Memory request = MpiProcessGroup.newRequest();
+    Memory request = g.newRequest();
     g.check(Mpi.MPI_Ibarrier(g.comm, request), "barrier");
     g.await(request, "barrier");
+    g.releaseRequest(request);
   }
 
   /**
@@ -316,7 +317,7 @@ public final class Distributed {
   /** Starts an operation and returns a handle that runs {@code onComplete} once, after it completed. */
   static Work start(MpiProcessGroup g, String what, Start call, Runnable onComplete,
       ByteBuffer... staging) {
-    Memory request = MpiProcessGroup.newRequest();
+    Memory request = g.newRequest();
     g.check(call.call(request), what);
     return new Work() {
       private boolean done;
@@ -339,6 +340,7 @@ public final class Distributed {
 
       private void complete() {
         done = true;
+        g.releaseRequest(request);
         try {
           onComplete.run();
         } finally {

@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Every operation, blocking or not, is started with a non-blocking {@code MPI_I*} call and
  * finished by {@link #await}: a rank whose peer died or never joins fails after the timeout with a
  * message naming itself and the operation, and aborts the job ({@code MPI_Abort}) instead of hanging.
- * Polling spins briefly, then yields, then parks 100 µs at a time, so an oversubscribed machine
+ * Polling spins for 2 ms, then yields, then parks 100 µs at a time, so an oversubscribed machine
  * (more ranks than cores) keeps making progress.
  */
 final class MpiProcessGroup {
@@ -25,8 +25,11 @@ final class MpiProcessGroup {
   final Pointer comm;
   final int threadLevel;
   volatile long timeoutNanos;
+  /** How long {@link #await} polls without yielding the core: 2 ms. */
+  private static final long SPIN_NANOS = 2_000_000L;
   /** The staging buffers of this rank's collectives. */
   final BufferPool buffers = new BufferPool();
+  private final java.util.ArrayDeque<Memory> freeRequests = new java.util.ArrayDeque<>();
   private final Map<DType, Pointer> datatypes = new EnumMap<>(DType.class);
   private final Map<ReduceOp, Pointer> ops = new EnumMap<>(ReduceOp.class);
   private final Pointer logicalOr;
@@ -106,11 +109,21 @@ final class MpiProcessGroup {
     return Native.getDirectBufferPointer(direct);
   }
 
-  /** Returns storage for one {@code MPI_Request} handle. */
-  static Memory newRequest() {
-    Memory m = new Memory(Native.POINTER_SIZE);
+  /**
+   * Returns storage for one {@code MPI_Request} handle, reused from completed operations: JNA's
+   * {@code Memory} is finalizable, too costly to make per call.
+   */
+  Memory newRequest() {
+    Memory m = freeRequests.isEmpty() ? new Memory(Native.POINTER_SIZE) : freeRequests.pop();
     m.setPointer(0, null);
     return m;
+  }
+
+  /** Gives back the storage of a completed request. */
+  void releaseRequest(Memory request) {
+    if (freeRequests.size() < 64) {
+      freeRequests.push(request);
+    }
   }
 
   /** Raises if an MPI call returned an error code (Open MPI aborts first by default). */
@@ -141,7 +154,7 @@ final class MpiProcessGroup {
             + " failed, exited or is not calling it", 3);
       }
       spins++;
-      if (spins < 2000) {
+      if (waited < SPIN_NANOS) {
         Thread.onSpinWait();
       } else if (waited < 20_000_000L) {
         Thread.yield();
