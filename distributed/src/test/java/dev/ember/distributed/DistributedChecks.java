@@ -2,15 +2,22 @@ package dev.ember.distributed;
 
 import dev.ember.DType;
 import dev.ember.Tensor;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.Flatten;
 import dev.ember.nn.Linear;
+import dev.ember.nn.MaxPool2d;
+import dev.ember.nn.ReLU;
 import dev.ember.nn.Module;
 import dev.ember.nn.Sequential;
 import dev.ember.nn.Tanh;
+import dev.ember.optim.Adam;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.SGD;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The checks one rank runs under {@code mpirun -np N}: {@link DistributedLaunchTest} launches it and
@@ -233,26 +240,47 @@ public final class DistributedChecks {
     return d.mul(d).mean();
   }
 
+  /** A small CNN: [N, 1, 8, 8] -> [N, 3], float64. */
+  private static Module cnn() {
+    return new Sequential(new Conv2d(1, 4, 3, 1, 1), new ReLU(), new MaxPool2d(2), new Flatten(),
+        new Linear(4 * 4 * 4, 3)).to(DType.FLOAT64);
+  }
+
   private void ddp() throws Exception {
-    int batch = 24;
-    int steps = 20;
     Tensor.manualSeed(7);
-    Tensor x = Tensor.randn(batch, 6).to(DType.FLOAT64);
-    Tensor y = Tensor.randn(batch, 3).to(DType.FLOAT64);
+    Tensor x = Tensor.randn(24, 6).to(DType.FLOAT64);
+    Tensor y = Tensor.randn(24, 3).to(DType.FLOAT64);
+    ddpEquivalence("MLP SGD-momentum", DistributedChecks::mlp,
+        ps -> new SGD(ps, SGD.options(0.05).withMomentum(0.9)), x, y);
+    Tensor.manualSeed(8);
+    Tensor images = Tensor.randn(24, 1, 8, 8).to(DType.FLOAT64);
+    Tensor targets = Tensor.randn(24, 3).to(DType.FLOAT64);
+    ddpEquivalence("CNN Adam", DistributedChecks::cnn, ps -> new Adam(ps, 0.01), images, targets);
+    unusedParameters();
+  }
+
+  /**
+   * Trains {@code make}'s model 20 steps on the whole batch in this process and, through DDP, on
+   * this rank's shard; checks the parameters agree (rel 1e-6).
+   */
+  private void ddpEquivalence(String name, Supplier<Module> make, Function<List<Tensor>, Optimizer> optimizer,
+      Tensor x, Tensor y) throws Exception {
+    int batch = x.size(0);
+    int steps = 20;
     Tensor.manualSeed(1234);
-    Module reference = mlp();
+    Module reference = make.get();
     // Ranks other than 0 start from other weights: the wrapper must broadcast rank 0's.
     Tensor.manualSeed(rank == 0 ? 1234 : 99 + rank);
-    Module local = mlp();
+    Module local = make.get();
     DistributedDataParallel ddp = new DistributedDataParallel(local,
         DistributedDataParallel.options().withBucketCapBytes(512));
     checks++;
     if (ddp.bucketCount() < 3) {
-      failures.add("ddp: expected several buckets with a 512-byte cap, got " + ddp.bucketCount());
+      failures.add("ddp " + name + ": expected several buckets with a 512-byte cap, got "
+          + ddp.bucketCount());
     }
-    SGD.Options sgd = SGD.options(0.05).withMomentum(0.9);
-    Optimizer refOpt = new SGD(reference.parameters(), sgd);
-    Optimizer opt = new SGD(local.parameters(), sgd);
+    Optimizer refOpt = optimizer.apply(reference.parameters());
+    Optimizer opt = optimizer.apply(local.parameters());
     int per = batch / world;
     Tensor xs = x.narrow(0, rank * per, per);
     Tensor ys = y.narrow(0, rank * per, per);
@@ -286,14 +314,13 @@ public final class DistributedChecks {
     }
     checks++;
     if (!(worst <= 1e-6)) {
-      failures.add("ddp: parameters after " + steps + " steps differ from one process on the whole"
+      failures.add("ddp " + name + ": parameters after " + steps + " steps differ from one process on the whole"
           + " batch by rel " + worst);
     }
-    unusedParameters();
     Distributed.barrier();
-    if (rank == 0) {
+    if (rank == 0 && worst <= 1e-6) {
       System.out.println("OK ddp: " + world + " ranks x " + per + " rows match 1 process x " + batch
-          + " rows after " + steps + " SGD-momentum steps (worst rel " + worst + ", " + ddp.bucketCount()
+          + " rows after " + steps + " steps, " + name + " (worst rel " + worst + ", " + ddp.bucketCount()
           + " buckets)");
     }
   }

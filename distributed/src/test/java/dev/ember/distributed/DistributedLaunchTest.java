@@ -108,6 +108,8 @@ class DistributedLaunchTest {
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(r.output().contains("OK collectives"), r.output());
     assertTrue(r.output().contains("OK ddp: 2 ranks"), r.output());
+    assertTrue(r.output().contains("steps, MLP SGD-momentum"), r.output());
+    assertTrue(r.output().contains("steps, CNN Adam"), r.output());
     assertFalse(r.output().contains("FAIL"), r.output());
   }
 
@@ -117,6 +119,8 @@ class DistributedLaunchTest {
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(r.output().contains("OK collectives"), r.output());
     assertTrue(r.output().contains("OK ddp: 4 ranks"), r.output());
+    assertTrue(r.output().contains("steps, MLP SGD-momentum"), r.output());
+    assertTrue(r.output().contains("steps, CNN Adam"), r.output());
     assertFalse(r.output().contains("FAIL"), r.output());
   }
 
