@@ -102,8 +102,9 @@ public final class DistributedDataParallel extends Module {
   private final List<Tensor> params = new ArrayList<>();
   private final List<String> names = new ArrayList<>();
   private final List<Bucket> buckets = new ArrayList<>();
-  /** The bucket of each parameter in {@code params}. */
+  /** The bucket of each parameter in {@code params}, and its position in that bucket. */
   private int[] bucketIndex;
+  private int[] slotIndex;
   private final List<Tensor> buffersToSync;
   private boolean sync = true;
   private boolean callbackQueued;
@@ -215,6 +216,7 @@ public final class DistributedDataParallel extends Module {
 
   private void buildBuckets() {
     int[] bucketOf = new int[params.size()];
+    slotIndex = new int[params.size()];
     Bucket current = null;
     for (int i = params.size() - 1; i >= 0; i--) {
       Tensor p = params.get(i);
@@ -224,6 +226,7 @@ public final class DistributedDataParallel extends Module {
         current = new Bucket(p.dtype());
         buckets.add(current);
       }
+      slotIndex[i] = current.members.size();
       current.members.add(i);
       current.offsets.add(current.bytes);
       current.bytes += size;
@@ -246,7 +249,7 @@ public final class DistributedDataParallel extends Module {
       Autograd.queueCallback(this::finishBackward);
     }
     Bucket b = buckets.get(bucketIndex[index]);
-    int slot = b.members.indexOf(index);
+    int slot = slotIndex[index];
     Tensor p = params.get(index);
     Tensor total = p.grad() == null ? grad : p.grad().add(grad);
     Staging.copyIn(total, b.buffer, b.offsets.get(slot));
