@@ -59,6 +59,14 @@ final class Mpi {
       try {
         NativeLibrary lib = NativeLibrary.getInstance(name,
             Map.of(Library.OPTION_OPEN_FLAGS, RTLD_NOW | RTLD_GLOBAL));
+        try {
+          lib.getGlobalVariableAddress("ompi_mpi_comm_world");
+        } catch (UnsatisfiedLinkError notOpenMpi) {
+          why.append(why.length() == 0 ? "" : "; ").append(name).append(" (").append(lib.getFile())
+              .append(") is not Open MPI: it lacks ompi_mpi_comm_world (MPICH and Intel MPI are not"
+                  + " supported)");
+          continue;
+        }
         Native.register(Mpi.class, lib);
         library = lib;
         return null;
