@@ -17,6 +17,8 @@ import java.util.PriorityQueue;
  * saved tensors are dropped as each node finishes.
  */
 public final class Autograd {
+  /** The callbacks of the backward pass running on this thread; null outside backward. */
+  private static final ThreadLocal<List<Runnable>> CALLBACKS = new ThreadLocal<>();
   private Autograd() {}
 
   /**
@@ -114,6 +116,26 @@ public final class Autograd {
   }
 
   /**
+   * Queues {@code callback} to run once, on this thread, when the backward pass now running has
+   * finished: every gradient accumulated, grad mode and scopes restored (PyTorch's {@code
+   * Variable._execution_engine.queue_callback}). Callbacks run in the order queued and may queue
+   * more. Meant for gradient hooks, e.g. DistributedDataParallel waiting for its all-reduces.
+   *
+   * @throws IllegalStateException if no backward pass is running on this thread
+   */
+  public static void queueCallback(Runnable callback) {
+    List<Runnable> callbacks = CALLBACKS.get();
+    if (callbacks == null) {
+      throw new IllegalStateException("queueCallback: no backward pass is running on this thread;"
+          + " call it from a gradient hook");
+    }
+    if (callback == null) {
+      throw new IllegalArgumentException("queueCallback: null callback");
+    }
+    callbacks.add(callback);
+  }
+
+  /**
    * Returns the gradients of {@code outputs} with respect to {@code inputs} without touching any
    * {@code grad} field ({@code torch.autograd.grad}). With {@code createGraph} the result is itself
    * differentiable, for gradients of gradients.
@@ -206,6 +228,25 @@ public final class Autograd {
     }
     // Without createGraph nothing made here outlives backward except what lands in .grad (made
     // outside any scope), grad()'s results and what hooks saw: free the rest right away.
+    List<Runnable> outerCallbacks = CALLBACKS.get();
+    List<Runnable> callbacks = new ArrayList<>();
+    CALLBACKS.set(callbacks);
+    try {
+      runGraph(pending, ready, dependencies, targetSet, captured, owned, retainGraph, createGraph,
+          captureOnly);
+      for (int i = 0; i < callbacks.size(); i++) {
+        callbacks.get(i).run();
+      }
+    } finally {
+      CALLBACKS.set(outerCallbacks);
+    }
+    return captured;
+  }
+
+  /** Runs the nodes from the ready roots to the leaves: the body of {@link #run}. */
+  private static void runGraph(Map<Node, Tensor> pending, PriorityQueue<Node> ready,
+      Map<Node, Integer> dependencies, java.util.Set<Node> targetSet, Map<Node, Tensor> captured,
+      java.util.Set<Tensor> owned, boolean retainGraph, boolean createGraph, boolean captureOnly) {
     try (GradMode mode = GradMode.set(createGraph);
         TensorScope temporaries = createGraph ? null : TensorScope.open()) {
       while (!ready.isEmpty()) {
@@ -310,6 +351,5 @@ public final class Autograd {
         }
       }
     }
-    return captured;
   }
 }

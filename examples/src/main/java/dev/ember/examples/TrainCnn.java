@@ -8,6 +8,10 @@ import dev.ember.data.DataLoader;
 import dev.ember.data.Mnist;
 import dev.ember.data.SyntheticDigits;
 import dev.ember.data.TensorDataset;
+import dev.ember.distributed.Distributed;
+import dev.ember.distributed.DistributedDataParallel;
+import dev.ember.distributed.DistributedSampler;
+import dev.ember.distributed.ReduceOp;
 import dev.ember.io.Checkpoint;
 import dev.ember.nn.Conv2d;
 import dev.ember.nn.Flatten;
@@ -19,6 +23,7 @@ import dev.ember.nn.Sequential;
 import dev.ember.optim.Adam;
 import java.awt.Color;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +40,7 @@ import java.util.Set;
 public final class TrainCnn {
   static final Set<String> OPTIONS = Set.of("epochs", "batch-size", "lr", "device", "data", "seed", "out",
       "train-size", "test-size");
-  static final Set<String> FLAGS = Set.of("resume", "help");
+  static final Set<String> FLAGS = Set.of("resume", "help", "distributed");
 
   /** What one run produced: per-epoch metrics and the final test accuracy. */
   record Result(List<double[]> epochs, double testAccuracy, double seconds) {}
@@ -57,6 +62,9 @@ public final class TrainCnn {
           --seed N            seed for data, initialization and shuffling (default 1)
           --out DIR           where the chart, metrics and checkpoint go (default runs/cnn)
           --resume            continue from DIR/checkpoint.safetensors
+          --distributed       data-parallel over the ranks of `mpirun -np N ./ember train ...`: each
+                              rank trains on its shard (--batch-size is per rank), rank 0 prints,
+                              evaluates and writes the chart and checkpoint (docs/distributed.md)
         """;
   }
 
@@ -75,6 +83,28 @@ public final class TrainCnn {
       out.print(usage());
       return null;
     }
+    if (!cli.flag("distributed")) {
+      return train(cli, out, 0, 1);
+    }
+    try {
+      Distributed.init("mpi");
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("--distributed: " + e.getMessage(), e);
+    }
+    int rank = Distributed.rank();
+    PrintStream shown = rank == 0 ? out : new PrintStream(OutputStream.nullOutputStream());
+    shown.println(Distributed.info());
+    Result result = train(cli, shown, rank, Distributed.worldSize());
+    Distributed.destroy();
+    return result;
+  }
+
+  /**
+   * Trains as rank {@code rank} of {@code world} (0 of 1 without {@code --distributed}); only rank 0
+   * evaluates and writes files.
+   */
+  private static Result train(Cli cli, PrintStream out, int rank, int world) throws IOException {
+    boolean distributed = cli.flag("distributed");
     // Every argument is checked before anything slow runs or any file is written.
     int epochs = cli.getInt("epochs", 3, 1);
     int batchSize = cli.getInt("batch-size", 64, 1);
@@ -94,7 +124,9 @@ public final class TrainCnn {
       throw new IllegalArgumentException("--resume: no checkpoint at " + checkpointFile
           + " (train without --resume first)");
     }
-    Files.createDirectories(dir);
+    if (rank == 0) {
+      Files.createDirectories(dir);
+    }
 
     long t0 = System.nanoTime();
     TensorDataset[] data = loadData(cli.get("data", "builtin"), trainSize, testSize, seed, out);
@@ -104,6 +136,8 @@ public final class TrainCnn {
     Tensor.manualSeed(seed);
     Module model = model().to(device);
     Adam optimizer = new Adam(model.parameters(), lr);
+    // Every rank starts from rank 0's weights; gradients are averaged over the ranks in backward.
+    Module trained = distributed ? new DistributedDataParallel(model) : model;
     List<double[]> history = new ArrayList<>();
     List<double[]> curve = new ArrayList<>();
     int startEpoch = 0;
@@ -130,7 +164,10 @@ public final class TrainCnn {
             epochs);
       }
     }
-    DataLoader<Tensor[]> loader = DataLoader.builder(data[0]).batchSize(batchSize).shuffle(true).seed(seed).build();
+    DataLoader<Tensor[]> loader = distributed
+        ? DataLoader.builder(data[0]).batchSize(batchSize)
+            .sampler(new DistributedSampler(data[0].size(), world, rank, true, seed, false)).build()
+        : DataLoader.builder(data[0]).batchSize(batchSize).shuffle(true).seed(seed).build();
     long start = System.nanoTime();
     for (int epoch = startEpoch; epoch < epochs; epoch++) {
       model.train();
@@ -151,7 +188,7 @@ public final class TrainCnn {
         try (TensorScope scope = TensorScope.open()) {
           Tensor x = batch[0].to(device);
           Tensor y = batch[1].to(device);
-          Tensor logits = model.call(x);
+          Tensor logits = trained.call(x);
           Tensor l = logits.crossEntropy(y);
           optimizer.zeroGrad();
           l.backward();
@@ -172,6 +209,18 @@ public final class TrainCnn {
         seen += examples;
         bar.update(++step, lossSum / seen, (double) correct / seen, seen);
       }
+      if (distributed) {
+        // The epoch's totals over every rank's shard.
+        Tensor totals = Tensor.of(new double[] {lossSum, correct, seen});
+        Distributed.allReduce(totals, ReduceOp.SUM);
+        double[] t = totals.toDoubleArray();
+        lossSum = t[0];
+        correct = (long) t[1];
+        seen = (long) t[2];
+      }
+      if (rank != 0) {
+        continue;
+      }
       double testAccuracy = evaluate(model, data[1], device);
       history.add(new double[] {epoch + 1, lossSum / seen, (double) correct / seen, testAccuracy});
       out.printf(Locale.ROOT, "epoch %d: train loss %.4f, train acc %.2f%%, test acc %.2f%%%n", epoch + 1,
@@ -187,11 +236,15 @@ public final class TrainCnn {
           .save(checkpointFile);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
+    if (rank != 0) {
+      loader.close();
+      return new Result(history, Double.NaN, seconds);
+    }
     double finalAccuracy = history.isEmpty() ? evaluate(model, data[1], device) : history.get(history.size() - 1)[3];
     writeChart(dir.resolve("curves.png"), history, curve);
     Files.writeString(dir.resolve("metrics.csv"), Metrics.csv(history));
-    out.printf(Locale.ROOT, "final test accuracy: %.2f%% (%d epochs, %.1fs training on %s)%n",
-        100 * finalAccuracy, epochs, seconds, device);
+    out.printf(Locale.ROOT, "final test accuracy: %.2f%% (%d epochs, %.1fs training on %s%s)%n",
+        100 * finalAccuracy, epochs, seconds, device, distributed ? " x " + world + " ranks" : "");
     out.printf("chart: %s%ncheckpoint: %s%n", dir.resolve("curves.png"), checkpointFile);
     loader.close();
     return new Result(history, finalAccuracy, seconds);

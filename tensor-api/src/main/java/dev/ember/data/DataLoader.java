@@ -65,6 +65,7 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
   private final long seed;
   private final boolean dropLast;
   private final int prefetch;
+  private final Sampler sampler;
   private final Set<Worker> live = ConcurrentHashMap.newKeySet();
   private long epoch;
   private volatile boolean closed;
@@ -79,6 +80,7 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
     this.seed = b.seedSet ? b.seed : mix(Generator.global().seed(), Generator.global().reserve(1));
     this.dropLast = b.dropLast;
     this.prefetch = b.prefetch;
+    this.sampler = b.sampler;
   }
 
   /**
@@ -137,7 +139,7 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
 
   /** Returns the number of batches in one epoch. */
   public int size() {
-    int n = dataset.size();
+    int n = sampler != null ? sampler.size() : dataset.size();
     return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
   }
 
@@ -165,10 +167,28 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
   }
 
   /**
-   * Returns the order in which epoch {@code e} visits the examples: {@code 0..size-1}, or without
-   * shuffling a permutation determined by the seed and {@code e}.
+   * Returns the order in which epoch {@code e} visits the examples: the sampler's indices for {@code
+   * e} if one was set, else {@code 0..size-1}, or with shuffling a permutation determined by the seed
+   * and {@code e}.
+   *
+   * @throws IllegalStateException if the sampler returns the wrong number of indices or one outside
+   *     the dataset
    */
   public int[] order(long e) {
+    if (sampler != null) {
+      int[] idx = sampler.indices(e);
+      if (idx.length != sampler.size()) {
+        throw new IllegalStateException("dataloader: the sampler returned " + idx.length
+            + " indices for epoch " + e + " but its size() is " + sampler.size());
+      }
+      for (int i : idx) {
+        if (i < 0 || i >= dataset.size()) {
+          throw new IllegalStateException("dataloader: the sampler returned index " + i
+              + " outside the dataset of " + dataset.size() + " examples");
+        }
+      }
+      return idx;
+    }
     int n = dataset.size();
     int[] p = new int[n];
     for (int i = 0; i < n; i++) {
@@ -450,6 +470,7 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
     private boolean seedSet;
     private boolean dropLast;
     private int prefetch = 2;
+    private Sampler sampler;
 
     private Builder(Dataset<T> dataset, Function<List<T>, B> collate) {
       if (dataset == null) {
@@ -505,8 +526,28 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
       return this;
     }
 
-    /** Returns the loader. */
+    /**
+     * Sets the sampler that orders each epoch's examples (e.g. a {@code DistributedSampler});
+     * returns {@code this}. Excludes {@link #shuffle}, as in PyTorch.
+     */
+    public Builder<T, B> sampler(Sampler s) {
+      if (s == null) {
+        throw new IllegalArgumentException("dataloader: null sampler");
+      }
+      this.sampler = s;
+      return this;
+    }
+
+    /**
+     * Returns the loader.
+     *
+     * @throws IllegalArgumentException if both a sampler and shuffling were set
+     */
     public DataLoader<B> build() {
+      if (sampler != null && shuffle) {
+        throw new IllegalArgumentException("dataloader: sampler and shuffle(true) are mutually"
+            + " exclusive; let the sampler shuffle");
+      }
       return new DataLoader<>(this);
     }
   }

@@ -366,4 +366,27 @@ class AutogradConformanceTest {
     assertTrue(s.getMessage().contains("[3]") && s.getMessage().contains("[2, 3]"), s.getMessage());
     assertNotNull(x);
   }
+
+  @Test
+  void queuedCallbacksRunOnceAfterEveryGradientIsAccumulated() {
+    Tensor a = leaf(1, 2);
+    Tensor b = leaf(3, 4);
+    List<String> events = new ArrayList<>();
+    a.registerHook(g -> {
+      Autograd.queueCallback(() -> {
+        events.add("callback: a.grad=" + java.util.Arrays.toString(a.grad().toDoubleArray())
+            + " b.grad=" + java.util.Arrays.toString(b.grad().toDoubleArray()));
+        Autograd.queueCallback(() -> events.add("queued by a callback"));
+      });
+      return null;
+    });
+    a.mul(b).sum().backward();
+    assertEquals(List.of("callback: a.grad=[3.0, 4.0] b.grad=[1.0, 2.0]", "queued by a callback"), events);
+    events.clear();
+    a.mul(2).sum().backward();
+    assertEquals(2, events.size(), "a second backward runs the newly queued callbacks only");
+    IllegalStateException outside = assertThrows(IllegalStateException.class,
+        () -> Autograd.queueCallback(() -> { }));
+    assertTrue(outside.getMessage().contains("no backward pass is running"), outside.getMessage());
+  }
 }

@@ -276,4 +276,53 @@ class DataLoaderTest {
     assertThrows(IllegalArgumentException.class, () -> Dataset.randomSplit(ds, new double[] {0.5, 0.4}, 1));
     assertSame(ds, first.dataset());
   }
+
+  @Test
+  void aSamplerOrdersEachEpochAndGetsTheLoadersEpoch() {
+    List<Long> epochsSeen = new ArrayList<>();
+    Sampler reversedEvenIndices = new Sampler() {
+      @Override
+      public int size() {
+        return 5;
+      }
+
+      @Override
+      public int[] indices(long epoch) {
+        epochsSeen.add(epoch);
+        return new int[] {8, 6, 4, 2, 0};
+      }
+    };
+    try (DataLoader<Tensor[]> loader = DataLoader.builder(ramp(10)).batchSize(2)
+        .sampler(reversedEvenIndices).prefetch(0).build()) {
+      assertEquals(3, loader.size());
+      List<long[]> labels = labelsOf(loader);
+      assertArrayEquals(new long[] {8, 6}, labels.get(0));
+      assertArrayEquals(new long[] {4, 2}, labels.get(1));
+      assertArrayEquals(new long[] {0}, labels.get(2));
+      labelsOf(loader);
+      assertEquals(List.of(0L, 1L), epochsSeen);
+    }
+  }
+
+  @Test
+  void aSamplerIsCheckedAndExcludesShuffle() {
+    Sampler outOfRange = new Sampler() {
+      @Override
+      public int size() {
+        return 1;
+      }
+
+      @Override
+      public int[] indices(long epoch) {
+        return new int[] {10};
+      }
+    };
+    IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+        () -> DataLoader.builder(ramp(10)).sampler(outOfRange).shuffle(true).build());
+    assertTrue(both.getMessage().contains("mutually exclusive"), both.getMessage());
+    try (DataLoader<Tensor[]> loader = DataLoader.builder(ramp(10)).sampler(outOfRange).build()) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> loader.order(0));
+      assertTrue(e.getMessage().contains("index 10 outside the dataset of 10"), e.getMessage());
+    }
+  }
 }

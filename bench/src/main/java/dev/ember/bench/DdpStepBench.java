@@ -1,0 +1,63 @@
+package dev.ember.bench;
+
+import dev.ember.Tensor;
+import dev.ember.TensorScope;
+import dev.ember.distributed.Distributed;
+import dev.ember.distributed.DistributedDataParallel;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.SGD;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * W2 (MLP 784-512-512-10, SGD momentum 0.9) with {@link DistributedDataParallel}: the global batch
+ * of 128 split over the ranks, so {@code mpirun -np 1} and {@code -np 2} do the same work per step.
+ * Run by {@code bench/run-distributed}; after 20 warm-up steps, the median of 5 loops of 20 steps,
+ * barrier-aligned. Prints {@code DDP_W2 ranks milliseconds-per-step} on rank 0. Not JMH: JMH's forked
+ * JVMs cannot join an MPI job.
+ */
+public final class DdpStepBench {
+  private DdpStepBench() {}
+
+  /** Runs the measurement; no arguments. */
+  public static void main(String[] args) {
+    Distributed.init("mpi");
+    int world = Distributed.worldSize();
+    int perRank = 128 / world;
+    Tensor.manualSeed(42 + Distributed.rank());
+    Tensor x = Tensor.randn(perRank, 784);
+    Tensor y = Tensor.randint(0, 10, perRank);
+    Module model = new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 512), new ReLU(),
+        new Linear(512, 10));
+    DistributedDataParallel ddp = new DistributedDataParallel(model);
+    Optimizer opt = new SGD(model.parameters(), SGD.options(0.01).withMomentum(0.9));
+    Runnable step = () -> {
+      try (TensorScope scope = TensorScope.open()) {
+        opt.zeroGrad();
+        ddp.call(x).crossEntropy(y).backward();
+        opt.step();
+      }
+    };
+    for (int i = 0; i < 20; i++) {
+      step.run();
+    }
+    double[] reps = new double[5];
+    for (int r = 0; r < reps.length; r++) {
+      Distributed.barrier();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 20; i++) {
+        step.run();
+      }
+      reps[r] = (System.nanoTime() - t0) / 1e6 / 20;
+    }
+    Arrays.sort(reps);
+    if (Distributed.rank() == 0) {
+      System.out.printf(Locale.ROOT, "DDP_W2 %d %.2f%n", world, reps[2]);
+    }
+    Distributed.destroy();
+  }
+}

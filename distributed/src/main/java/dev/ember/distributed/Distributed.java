@@ -1,0 +1,431 @@
+package dev.ember.distributed;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import dev.ember.DType;
+import dev.ember.Tensor;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The default process group and its collectives ({@code torch.distributed}), on Open MPI.
+ *
+ * <pre>{@code
+ * // mpirun -np 4 java -cp ... Train
+ * Distributed.init("mpi");                 // rank and world size come from the launcher
+ * Tensor t = Tensor.ones(3).mul(Distributed.rank());
+ * Distributed.allReduce(t, ReduceOp.SUM);  // every rank: [6, 6, 6]
+ * Distributed.destroy();
+ * }</pre>
+ *
+ * <p>Collectives work in place on tensors of every dtype (float32, float64, int64, int32, bool),
+ * any shape (0-d and empty included), any strides and device: elements are staged through a
+ * direct host buffer, so CUDA tensors go through host memory ({@link #info()} says so). Every rank
+ * must call the same collectives in the same order with tensors of the same shape and dtype, as in
+ * PyTorch. The {@code *Async} forms return a {@link Work}; the tensors must not be touched until its
+ * {@link Work#waitFor()} returned.
+ *
+ * <p><b>Failures never hang.</b> A collective that does not complete within the timeout (default
+ * 1800 s as PyTorch; {@code -Dember.distributed.timeout=SECONDS} or {@code EMBER_DIST_TIMEOUT})
+ * prints which rank and operation waited and aborts the job. An exception no thread catches on any
+ * rank prints the rank and the exception and calls {@code MPI_Abort}, so the other ranks end at once
+ * instead of waiting for it.
+ *
+ * <p>Not thread-safe: call collectives from one thread per rank.
+ */
+public final class Distributed {
+  private static final long DEFAULT_TIMEOUT_SECONDS = 1800;
+  private static volatile MpiProcessGroup group;
+  private static boolean destroyed;
+
+  private Distributed() {}
+
+  /**
+   * Joins the job the launcher started ({@code mpirun}, {@code srun --mpi=pmix}, or a lone process
+   * as a world of one) and makes it the default process group; idempotent.
+   *
+   * @param backend {@code "mpi"} (the only backend for now)
+   * @throws DistributedException if libmpi cannot be loaded or MPI fails to start, or after {@link
+   *     #destroy()}
+   */
+  public static synchronized void init(String backend) {
+    if (!"mpi".equals(backend)) {
+      throw new IllegalArgumentException("init: unknown backend \"" + backend + "\"; Ember supports"
+          + " \"mpi\" (Open MPI, CPU and host-staged CUDA tensors)");
+    }
+    if (group != null) {
+      return;
+    }
+    if (destroyed) {
+      throw new DistributedException("init(\"mpi\"): the process group was destroyed; MPI cannot be"
+          + " initialized twice in one process");
+    }
+    MpiProcessGroup g = MpiProcessGroup.init(timeoutFromSettings() * 1_000_000_000L);
+    installAbortOnUncaughtException(g);
+    group = g;
+  }
+
+  /** Returns whether {@link #init} succeeded and {@link #destroy()} was not called. */
+  public static boolean isInitialized() {
+    return group != null;
+  }
+
+  /**
+   * Returns why {@code init("mpi")} would fail (libmpi missing), or null if libmpi loads. Lets a
+   * test or a program skip distributed work with the reason.
+   */
+  public static String unavailableReason() {
+    return Mpi.load();
+  }
+
+  /** Returns this process's rank, 0 to {@code worldSize() - 1}. */
+  public static int rank() {
+    return group("rank").rank;
+  }
+
+  /** Returns the number of processes in the job. */
+  public static int worldSize() {
+    return group("worldSize").size;
+  }
+
+  /**
+   * Sets how long a collective may wait before the job is aborted; returns nothing.
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public static void setTimeout(double seconds) {
+    if (!(seconds > 0)) {
+      throw new IllegalArgumentException("setTimeout: seconds must be positive, got " + seconds);
+    }
+    group("setTimeout").timeoutNanos = (long) (seconds * 1e9);
+  }
+
+  /**
+   * Returns one line describing the process group: backend, library, rank, size, thread level and
+   * how tensors move ("host-staged": CPU and CUDA tensors are copied through a direct host buffer).
+   */
+  public static String info() {
+    MpiProcessGroup g = group;
+    if (g == null) {
+      String why = Mpi.load();
+      return why == null ? "distributed: not initialized (Open MPI available: " + Mpi.libraryPath() + ")"
+          : "distributed: not initialized; " + why;
+    }
+    return "distributed: backend mpi (" + MpiProcessGroup.libraryVersion() + ", " + Mpi.libraryPath()
+        + "), rank " + g.rank + " of " + g.size + ", thread level " + g.threadLevel
+        + ", tensors host-staged (CPU and CUDA through a direct host buffer; no NCCL), timeout "
+        + g.timeoutNanos / 1_000_000_000L + " s";
+  }
+
+  /** Blocks until every rank reached this barrier. */
+  public static void barrier() {
+    MpiProcessGroup g = group("barrier");
+    Memory request = g.newRequest();
+    g.check(Mpi.MPI_Ibarrier(g.comm, request), "barrier");
+    g.await(request, "barrier");
+    g.releaseRequest(request);
+  }
+
+  /**
+   * Leaves the job ({@code MPI_Finalize}); every rank must call it. Later collectives raise and
+   * MPI cannot be initialized again in this process. Idempotent.
+   */
+  public static synchronized void destroy() {
+    MpiProcessGroup g = group;
+    if (g == null) {
+      return;
+    }
+    group = null;
+    destroyed = true;
+    g.finalizeMpi();
+  }
+
+  // --------------------------------------------------------------------------------- collectives
+
+  /** Reduces {@code t} over all ranks with {@code op}, in place on every rank. */
+  public static void allReduce(Tensor t, ReduceOp op) {
+    allReduceAsync(t, op).waitFor();
+  }
+
+  /** Sums {@code t} over all ranks, in place on every rank. */
+  public static void allReduce(Tensor t) {
+    allReduce(t, ReduceOp.SUM);
+  }
+
+  /**
+   * Starts {@link #allReduce(Tensor, ReduceOp)} ({@code MPI_Iallreduce}) and returns its handle;
+   * {@code t} holds the result once {@link Work#waitFor()} returned.
+   *
+   * @throws IllegalArgumentException for {@link ReduceOp#AVG} on an integer or bool tensor
+   */
+  public static Work allReduceAsync(Tensor t, ReduceOp op) {
+    MpiProcessGroup g = group("allReduce");
+    checkReduce("allReduce", t, op);
+    String what = "allReduce(" + op + ") of " + t.dtype() + t.shape();
+    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("allReduce", t, 1));
+    Staging.copyIn(t, buf, 0);
+    return start(g, what, request -> Mpi.MPI_Iallreduce(Mpi.IN_PLACE, MpiProcessGroup.address(buf),
+        (int) t.numel(), g.datatype(t.dtype()), g.op(op, t.dtype()), g.comm, request), () -> {
+          if (op == ReduceOp.AVG) {
+            Staging.divide(buf, 0, t.numel(), t.dtype(), g.size);
+          }
+          Staging.copyOut(buf, 0, t);
+        }, buf);
+  }
+
+  /** Copies rank {@code src}'s {@code t} into {@code t} on every rank. */
+  public static void broadcast(Tensor t, int src) {
+    broadcastAsync(t, src).waitFor();
+  }
+
+  /** Starts {@link #broadcast} ({@code MPI_Ibcast}) and returns its handle. */
+  public static Work broadcastAsync(Tensor t, int src) {
+    MpiProcessGroup g = group("broadcast");
+    checkTensor("broadcast", t);
+    checkRank("broadcast", "src", src, g);
+    String what = "broadcast from rank " + src + " of " + t.dtype() + t.shape();
+    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("broadcast", t, 1));
+    if (g.rank == src) {
+      Staging.copyIn(t, buf, 0);
+    }
+    return start(g, what, request -> Mpi.MPI_Ibcast(MpiProcessGroup.address(buf), (int) t.numel(),
+        g.datatype(t.dtype()), src, g.comm, request), () -> {
+          if (g.rank != src) {
+            Staging.copyOut(buf, 0, t);
+          }
+        }, buf);
+  }
+
+  /**
+   * Gathers every rank's {@code input} into {@code outputs}: {@code outputs.get(r)} receives rank
+   * {@code r}'s tensor.
+   *
+   * @param outputs {@code worldSize()} tensors of {@code input}'s shape and dtype
+   */
+  public static void allGather(List<Tensor> outputs, Tensor input) {
+    allGatherAsync(outputs, input).waitFor();
+  }
+
+  /** Starts {@link #allGather} ({@code MPI_Iallgather}) and returns its handle. */
+  public static Work allGatherAsync(List<Tensor> outputs, Tensor input) {
+    MpiProcessGroup g = group("allGather");
+    checkTensor("allGather", input);
+    checkList("allGather", "outputs", outputs, input, g);
+    String what = "allGather of " + input.dtype() + input.shape();
+    int bytes = Staging.byteSize("allGather", input, 1);
+    Staging.byteSize("allGather", input, g.size);
+    ByteBuffer send = g.buffers.acquire(bytes);
+    ByteBuffer recv = g.buffers.acquire(bytes * g.size);
+    Staging.copyIn(input, send, 0);
+    Pointer type = g.datatype(input.dtype());
+    int count = (int) input.numel();
+    return start(g, what, request -> Mpi.MPI_Iallgather(MpiProcessGroup.address(send), count, type,
+        MpiProcessGroup.address(recv), count, type, g.comm, request), () -> {
+          for (int r = 0; r < g.size; r++) {
+            Staging.copyOut(recv, r * bytes, outputs.get(r));
+          }
+        }, send, recv);
+  }
+
+  /**
+   * Reduces {@code inputs} over all ranks with {@code op} and leaves the {@code r}-th reduced tensor
+   * on rank {@code r}, in {@code output}.
+   *
+   * @param inputs {@code worldSize()} tensors of {@code output}'s shape and dtype
+   */
+  public static void reduceScatter(Tensor output, List<Tensor> inputs, ReduceOp op) {
+    reduceScatterAsync(output, inputs, op).waitFor();
+  }
+
+  /** Starts {@link #reduceScatter} ({@code MPI_Ireduce_scatter_block}) and returns its handle. */
+  public static Work reduceScatterAsync(Tensor output, List<Tensor> inputs, ReduceOp op) {
+    MpiProcessGroup g = group("reduceScatter");
+    checkReduce("reduceScatter", output, op);
+    checkList("reduceScatter", "inputs", inputs, output, g);
+    String what = "reduceScatter(" + op + ") of " + output.dtype() + output.shape();
+    int bytes = Staging.byteSize("reduceScatter", output, 1);
+    Staging.byteSize("reduceScatter", output, g.size);
+    ByteBuffer send = g.buffers.acquire(bytes * g.size);
+    ByteBuffer recv = g.buffers.acquire(bytes);
+    for (int r = 0; r < g.size; r++) {
+      Staging.copyIn(inputs.get(r), send, r * bytes);
+    }
+    DType dtype = output.dtype();
+    return start(g, what, request -> Mpi.MPI_Ireduce_scatter_block(MpiProcessGroup.address(send),
+        MpiProcessGroup.address(recv), (int) output.numel(), g.datatype(dtype), g.op(op, dtype), g.comm,
+        request), () -> {
+          if (op == ReduceOp.AVG) {
+            Staging.divide(recv, 0, output.numel(), dtype, g.size);
+          }
+          Staging.copyOut(recv, 0, output);
+        }, send, recv);
+  }
+
+  /** Sends {@code t} to rank {@code dst}, which must {@link #recv} it; blocks until sent. */
+  public static void send(Tensor t, int dst) {
+    isend(t, dst).waitFor();
+  }
+
+  /** Starts {@link #send} ({@code MPI_Isend}) and returns its handle. */
+  public static Work isend(Tensor t, int dst) {
+    MpiProcessGroup g = group("send");
+    checkTensor("send", t);
+    checkRank("send", "dst", dst, g);
+    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("send", t, 1));
+    Staging.copyIn(t, buf, 0);
+    return start(g, "send of " + t.dtype() + t.shape() + " to rank " + dst, request -> Mpi.MPI_Isend(
+        MpiProcessGroup.address(buf), (int) t.numel(), g.datatype(t.dtype()), dst, 0, g.comm, request),
+        () -> { }, buf);
+  }
+
+  /** Receives into {@code t} what rank {@code src} {@link #send sent}; blocks until received. */
+  public static void recv(Tensor t, int src) {
+    irecv(t, src).waitFor();
+  }
+
+  /** Starts {@link #recv} ({@code MPI_Irecv}) and returns its handle. */
+  public static Work irecv(Tensor t, int src) {
+    MpiProcessGroup g = group("recv");
+    checkTensor("recv", t);
+    checkRank("recv", "src", src, g);
+    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("recv", t, 1));
+    return start(g, "recv of " + t.dtype() + t.shape() + " from rank " + src, request -> Mpi.MPI_Irecv(
+        MpiProcessGroup.address(buf), (int) t.numel(), g.datatype(t.dtype()), src, 0, g.comm, request),
+        () -> Staging.copyOut(buf, 0, t), buf);
+  }
+
+  // ------------------------------------------------------------------------------------ internals
+
+  /** Returns the default group, or raises naming {@code op} and how to initialize it. */
+  static MpiProcessGroup group(String op) {
+    MpiProcessGroup g = group;
+    if (g == null) {
+      throw new IllegalStateException(op + ": the default process group is not initialized; call"
+          + " Distributed.init(\"mpi\") first, in every process, and launch them with"
+          + " `mpirun -np N java ...` (or srun --mpi=pmix); see docs/distributed.md"
+          + (destroyed ? " (it was destroyed by Distributed.destroy())" : ""));
+    }
+    return g;
+  }
+
+  /** One non-blocking MPI call: fills the request it is given and returns MPI's status code. */
+  interface Start {
+    int call(Memory request);
+  }
+
+  /** Starts an operation and returns a handle that runs {@code onComplete} once, after it completed. */
+  static Work start(MpiProcessGroup g, String what, Start call, Runnable onComplete,
+      ByteBuffer... staging) {
+    Memory request = g.newRequest();
+    g.check(call.call(request), what);
+    return new Work() {
+      private boolean done;
+
+      @Override
+      public void waitFor() {
+        if (!done) {
+          g.await(request, what);
+          complete();
+        }
+      }
+
+      @Override
+      public boolean isCompleted() {
+        if (!done && g.test(request, what)) {
+          complete();
+        }
+        return done;
+      }
+
+      private void complete() {
+        done = true;
+        g.releaseRequest(request);
+        try {
+          onComplete.run();
+        } finally {
+          for (ByteBuffer b : staging) {
+            g.buffers.release(b);
+          }
+        }
+      }
+    };
+  }
+
+  private static void checkTensor(String op, Tensor t) {
+    if (t == null) {
+      throw new IllegalArgumentException(op + ": null tensor");
+    }
+  }
+
+  private static void checkReduce(String op, Tensor t, ReduceOp reduce) {
+    checkTensor(op, t);
+    if (reduce == null) {
+      throw new IllegalArgumentException(op + ": null ReduceOp");
+    }
+    if (reduce == ReduceOp.AVG && !t.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException(op + ": ReduceOp.AVG needs a floating-point tensor, got "
+          + t.dtype() + t.shape() + "; use SUM and divide");
+    }
+  }
+
+  private static void checkRank(String op, String role, int r, MpiProcessGroup g) {
+    if (r < 0 || r >= g.size) {
+      throw new IllegalArgumentException(op + ": " + role + " rank " + r + " is outside the world of "
+          + g.size + " ranks");
+    }
+  }
+
+  private static void checkList(String op, String role, List<Tensor> list, Tensor like,
+      MpiProcessGroup g) {
+    if (list == null || list.size() != g.size) {
+      throw new IllegalArgumentException(op + ": " + role + " must hold one tensor per rank ("
+          + g.size + "), got " + (list == null ? "null" : list.size()));
+    }
+    for (int r = 0; r < list.size(); r++) {
+      Tensor t = list.get(r);
+      if (t == null || t.dtype() != like.dtype() || !Arrays.equals(t.shapeArray(), like.shapeArray())) {
+        throw new IllegalArgumentException(op + ": " + role + "[" + r + "] is "
+            + (t == null ? "null" : t.dtype() + "" + t.shape()) + " but must be " + like.dtype()
+            + like.shape() + " like the rank's tensor");
+      }
+    }
+  }
+
+  private static long timeoutFromSettings() {
+    String s = System.getProperty("ember.distributed.timeout", System.getenv("EMBER_DIST_TIMEOUT"));
+    if (s == null || s.isBlank()) {
+      return DEFAULT_TIMEOUT_SECONDS;
+    }
+    try {
+      long v = Long.parseLong(s.trim());
+      if (v > 0) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the error below
+    }
+    throw new IllegalArgumentException("init: ember.distributed.timeout / EMBER_DIST_TIMEOUT must be a"
+        + " positive number of seconds, got \"" + s + "\"");
+  }
+
+  /**
+   * Makes an exception that no code catches, on any thread, print the rank and abort the job, so
+   * the other ranks fail at once instead of waiting in their next collective.
+   */
+  private static void installAbortOnUncaughtException(MpiProcessGroup g) {
+    Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
+      if (previous != null) {
+        previous.uncaughtException(thread, error);
+      } else {
+        System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+        error.printStackTrace();
+      }
+      if (group != null) {
+        g.abort("uncaught " + error.getClass().getSimpleName() + " in thread \"" + thread.getName()
+            + "\": " + error.getMessage(), 1);
+      }
+    });
+  }
+}

@@ -1,0 +1,203 @@
+package dev.ember.distributed;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import dev.ember.DType;
+import java.nio.ByteBuffer;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The world communicator of an initialized Open MPI job: rank, size, the datatype and operation
+ * handles, and the one way Ember waits for MPI — polling {@code MPI_Test} with a deadline.
+ *
+ * <p>Every operation, blocking or not, is started with a non-blocking {@code MPI_I*} call and
+ * finished by {@link #await}: a rank whose peer died or never joins fails after the timeout with a
+ * message naming itself and the operation, and aborts the job ({@code MPI_Abort}) instead of hanging.
+ * Polling spins for 2 ms, then yields, then parks 100 µs at a time, so an oversubscribed machine
+ * (more ranks than cores) keeps making progress.
+ */
+final class MpiProcessGroup {
+  final int rank;
+  final int size;
+  final Pointer comm;
+  final int threadLevel;
+  volatile long timeoutNanos;
+  /** How long {@link #await} polls without yielding the core: 2 ms. */
+  private static final long SPIN_NANOS = 2_000_000L;
+  /** The staging buffers of this rank's collectives. */
+  final BufferPool buffers = new BufferPool();
+  private final java.util.ArrayDeque<Memory> freeRequests = new java.util.ArrayDeque<>();
+  private final Map<DType, Pointer> datatypes = new EnumMap<>(DType.class);
+  private final Map<ReduceOp, Pointer> ops = new EnumMap<>(ReduceOp.class);
+  private final Pointer logicalOr;
+  private final Pointer logicalAnd;
+
+  private MpiProcessGroup(int rank, int size, int threadLevel, long timeoutNanos) {
+    this.rank = rank;
+    this.size = size;
+    this.threadLevel = threadLevel;
+    this.timeoutNanos = timeoutNanos;
+    this.comm = Mpi.handle("ompi_mpi_comm_world");
+    datatypes.put(DType.FLOAT32, Mpi.handle("ompi_mpi_float"));
+    datatypes.put(DType.FLOAT64, Mpi.handle("ompi_mpi_double"));
+    datatypes.put(DType.INT64, Mpi.handle("ompi_mpi_int64_t"));
+    datatypes.put(DType.INT32, Mpi.handle("ompi_mpi_int32_t"));
+    datatypes.put(DType.BOOL, Mpi.handle("ompi_mpi_c_bool"));
+    ops.put(ReduceOp.SUM, Mpi.handle("ompi_mpi_op_sum"));
+    ops.put(ReduceOp.AVG, Mpi.handle("ompi_mpi_op_sum"));
+    ops.put(ReduceOp.MAX, Mpi.handle("ompi_mpi_op_max"));
+    ops.put(ReduceOp.MIN, Mpi.handle("ompi_mpi_op_min"));
+    ops.put(ReduceOp.PRODUCT, Mpi.handle("ompi_mpi_op_prod"));
+    logicalOr = Mpi.handle("ompi_mpi_op_lor");
+    logicalAnd = Mpi.handle("ompi_mpi_op_land");
+  }
+
+  /**
+   * Initializes MPI ({@code MPI_Init_thread}, asking for {@code MPI_THREAD_MULTIPLE} so an abort may
+   * come from any thread) and returns the world group.
+   */
+  static MpiProcessGroup init(long timeoutNanos) {
+    String failure = Mpi.load();
+    if (failure != null) {
+      throw new DistributedException("init(\"mpi\"): " + failure);
+    }
+    int[] flag = new int[1];
+    Mpi.MPI_Finalized(flag);
+    if (flag[0] != 0) {
+      throw new DistributedException("init(\"mpi\"): MPI was already finalized in this process"
+          + " (destroy() was called); MPI cannot be initialized twice");
+    }
+    Mpi.MPI_Initialized(flag);
+    int[] provided = new int[1];
+    if (flag[0] == 0) {
+      int rc = Mpi.MPI_Init_thread(null, null, Mpi.THREAD_MULTIPLE, provided);
+      if (rc != 0) {
+        throw new DistributedException("init(\"mpi\"): MPI_Init_thread failed: " + Mpi.errorString(rc));
+      }
+    } else {
+      provided[0] = -1;
+    }
+    Pointer world = Mpi.handle("ompi_mpi_comm_world");
+    int[] r = new int[1];
+    int[] n = new int[1];
+    Mpi.MPI_Comm_rank(world, r);
+    Mpi.MPI_Comm_size(world, n);
+    return new MpiProcessGroup(r[0], n[0], provided[0], timeoutNanos);
+  }
+
+  /** Returns the MPI datatype of {@code dtype}. */
+  Pointer datatype(DType dtype) {
+    return datatypes.get(dtype);
+  }
+
+  /**
+   * Returns the MPI operation for {@code op} on {@code dtype}: on bool, sum and max are a logical or,
+   * product and min a logical and.
+   */
+  Pointer op(ReduceOp op, DType dtype) {
+    if (dtype == DType.BOOL) {
+      return op == ReduceOp.SUM || op == ReduceOp.MAX ? logicalOr : logicalAnd;
+    }
+    return ops.get(op);
+  }
+
+  /** Returns the address of a direct buffer, for MPI. */
+  static Pointer address(ByteBuffer direct) {
+    return Native.getDirectBufferPointer(direct);
+  }
+
+  /**
+   * Returns storage for one {@code MPI_Request} handle, reused from completed operations: JNA's
+   * {@code Memory} is finalizable, too costly to make per call.
+   */
+  Memory newRequest() {
+    Memory m = freeRequests.isEmpty() ? new Memory(Native.POINTER_SIZE) : freeRequests.pop();
+    m.setPointer(0, null);
+    return m;
+  }
+
+  /** Gives back the storage of a completed request. */
+  void releaseRequest(Memory request) {
+    if (freeRequests.size() < 64) {
+      freeRequests.push(request);
+    }
+  }
+
+  /** Raises if an MPI call returned an error code (Open MPI aborts first by default). */
+  void check(int rc, String what) {
+    if (rc != 0) {
+      throw new DistributedException(what + " on rank " + rank + " failed: " + Mpi.errorString(rc));
+    }
+  }
+
+  /**
+   * Waits until {@code request} completes, polling {@code MPI_Test}; past the timeout prints why to
+   * stderr and aborts the job.
+   *
+   * @param what the operation, for the timeout message ("allReduce of float32[1000]")
+   */
+  void await(Memory request, String what) {
+    int[] flag = new int[1];
+    long start = System.nanoTime();
+    long spins = 0;
+    while (true) {
+      check(Mpi.MPI_Test(request, flag, Mpi.STATUS_IGNORE), what);
+      if (flag[0] != 0) {
+        return;
+      }
+      long waited = System.nanoTime() - start;
+      if (waited > timeoutNanos) {
+        abort(what + " did not complete within " + timeoutNanos / 1_000_000_000.0 + " s: another rank"
+            + " failed, exited or is not calling it", 3);
+      }
+      spins++;
+      if (waited < SPIN_NANOS) {
+        Thread.onSpinWait();
+      } else if (waited < 20_000_000L) {
+        Thread.yield();
+      } else {
+        LockSupport.parkNanos(100_000L);
+      }
+    }
+  }
+
+  /** Returns whether {@code request} completed, driving MPI's progress once. */
+  boolean test(Memory request, String what) {
+    int[] flag = new int[1];
+    check(Mpi.MPI_Test(request, flag, Mpi.STATUS_IGNORE), what);
+    return flag[0] != 0;
+  }
+
+  /**
+   * Prints {@code ember distributed: rank R: why} to stderr and calls {@code MPI_Abort}, which ends
+   * every rank of the job; throws if MPI_Abort returns.
+   */
+  void abort(String why, int code) {
+    String message = "ember distributed: rank " + rank + " of " + size + ": " + why + "; aborting the job";
+    System.err.println(message);
+    System.err.flush();
+    System.out.flush();
+    Mpi.MPI_Abort(comm, code);
+    throw new DistributedException(message);
+  }
+
+  /** Calls {@code MPI_Finalize}. */
+  void finalizeMpi() {
+    check(Mpi.MPI_Finalize(), "destroy");
+  }
+
+  /** Returns Open MPI's version line, e.g. "Open MPI v4.1.4, package: ...". */
+  static String libraryVersion() {
+    Memory text = new Memory(8192);
+    int[] length = new int[1];
+    if (Mpi.MPI_Get_library_version(text, length) != 0) {
+      return "unknown";
+    }
+    String s = text.getString(0).trim();
+    int comma = s.indexOf(',');
+    return comma > 0 ? s.substring(0, comma) : s;
+  }
+}
