@@ -18,13 +18,12 @@ public final class Main {
    * of shape [n, 3] and {@code z} of shape [n, 2]; the output is [n, 1].
    */
   static final class GatedSum extends Module {
-    private final Linear value;
-    private final Linear gate;
+    private final Linear value = registerModule("value", new Linear(3, 1)); // "value.weight", ...
+    private final Linear gate = registerModule("gate", new Linear(2, 1));
 
     GatedSum() {
-      value = registerModule("value", new Linear(3, 1)); // child modules: "value.weight", ...
-      gate = registerModule("gate", new Linear(2, 1));
       registerParameter("scale", Tensor.ones(1)); // a parameter of its own: "scale"
+      registerBuffer("calls", Tensor.zeros(1)); // state, not trained
     }
 
     /** The computation, for inputs x [n, 3] and z [n, 2]. */
@@ -58,9 +57,9 @@ public final class Main {
       loss.backward();
       opt.step();
     }
-    System.out.printf("consumer: %s; loss %.4f -> %.4f; parameters %s%n",
+    System.out.printf("consumer: %s; loss %.4f -> %.4f; state dict %s%n",
         System.getProperty("os.name") + "/" + System.getProperty("os.arch"), first, last,
-        model.namedParameters().keySet());
+        model.stateDict().keySet());
     if (!(last < first / 4)) {
       System.err.println("consumer: the loss did not fall");
       System.exit(1);
