@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.Tensor;
+import dev.ember.testing.ForkedJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +31,7 @@ class LargeSafetensorsTest {
   @Test
   void aTensorTwiceTheHeapSavesAndLoadsInAForkedSmallHeapJvm() throws Exception {
     Path file = dir.resolve("large.safetensors");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> cmd = ForkedJvm.javaCommand();
     cmd.add("-Xmx256m");
     cmd.add("-Dember.cpu.memoryBudget=" + (4L << 30));
     // JavaCPP caps off-heap memory at -Xmx by default; the tensors live off-heap.

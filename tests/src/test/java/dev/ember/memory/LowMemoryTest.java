@@ -3,10 +3,9 @@ package dev.ember.memory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.testing.ForkedJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class LowMemoryTest {
   private static Map<String, Long> fork(String loop, String... jvmArgs) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> cmd = ForkedJvm.javaCommand();
     cmd.addAll(List.of(jvmArgs));
     cmd.add("-Xss4m");
     cmd.add("-cp");
