@@ -10,10 +10,11 @@ import dev.ember.spi.UnaryOp;
  * within float32 rounding.
  *
  * <p>Vector API code is only fast once C2 has compiled it; interpreted, every vector operation
- * allocates, and a first call on 70k floats takes a second. So a daemon thread first runs each
- * kernel on a small block until it is compiled (about 1-3 s of one core), and until then the scalar
- * loops serve: the first training steps are not held up. {@code -Dember.cpu.vectorWarmup=false}
- * uses the vector kernels from the first call (the tests do, so they always check that path).
+ * allocates. By default the vector kernels serve from the first call and compile as they run.
+ * {@code -Dember.cpu.vectorWarmup=true} instead has a daemon thread run each kernel on a small block
+ * until it is compiled (1-3 s of one core) while the scalar loops serve; measured on 2 cores it cost
+ * more than it saved: the first steps of W2-W4 were slower (the thread takes a core) and the garbage
+ * of its interpreted vectors grew the heap (W2 peak RSS 436 against 151 MiB without it).
  */
 final class VectorSupport {
   /** True when the vector kernels are available (they serve calls once {@link #ready()}). */
@@ -35,7 +36,7 @@ final class VectorSupport {
 
   /** Starts the warm-up thread unless disabled; returns whether it started. */
   private static boolean warmUpInBackground() {
-    if (!Boolean.parseBoolean(System.getProperty("ember.cpu.vectorWarmup", "true"))) {
+    if (!Boolean.parseBoolean(System.getProperty("ember.cpu.vectorWarmup", "false"))) {
       return false;
     }
     Thread t = new Thread(() -> {
