@@ -76,6 +76,15 @@ final class FastLoops {
   }
 
   static void binaryF32(BinaryOp op, long a, long sa, long b, long sb, long y, long sy, int n) {
+    if (sa == 0 && sb == 4 && (op == BinaryOp.ADD || op == BinaryOp.MUL)) {
+      // A broadcast scalar on the left (a gradient arriving as an expanded view, g * f(x)):
+      // float + and * commute exactly, so take the dense loop with the scalar on the right.
+      long t = a;
+      a = b;
+      b = t;
+      sa = 4;
+      sb = 0;
+    }
     if (sa == 4 && (sb == 4 || sb == 0) && sy == (op.isPredicate() ? 1 : 4) && denseF32(op, a, b, sb == 0, y, n)) {
       return;
     }
@@ -292,18 +301,27 @@ final class FastLoops {
   }
 
   static void whereF32(long c, long sc, long a, long sa, long b, long sb, long y, long sy, int n) {
-    if (sc == 1 && sa == 4 && sy == 4 && (sb == 4 || sb == 0)) {
-      // Select by bit masks: no data-dependent branch to mispredict on a
-      // random mask such as ReLU's; the bits are copied exactly (NaN, -0.0, infinities).
-      long bs = sb;
+    // Select by bit masks: no data-dependent branch to mispredict on a random mask such as
+    // ReLU's; the bits are copied exactly (NaN, -0.0, infinities).
+    if (sc == 1 && sy == 4 && (sa == 4 || sa == 0) && (sb == 4 || sb == 0)) {
+      if (sa == 0) {
+        // A broadcast value taken where true (ReLU's gradient of a sum arrives as an expanded view).
+        int av = U.getInt(a);
+        for (int k = 0; k < n; k++) {
+          int m = -(U.getByte(c + k) != 0 ? 1 : 0);
+          U.putInt(y + 4L * k, (av & m) | (U.getInt(b + sb * k) & ~m));
+        }
+        return;
+      }
       for (int k = 0; k < n; k++) {
         int m = -(U.getByte(c + k) != 0 ? 1 : 0);
-        U.putInt(y + 4L * k, (U.getInt(a + 4L * k) & m) | (U.getInt(b + bs * k) & ~m));
+        U.putInt(y + 4L * k, (U.getInt(a + 4L * k) & m) | (U.getInt(b + sb * k) & ~m));
       }
       return;
     }
     for (int k = 0; k < n; k++, c += sc, a += sa, b += sb, y += sy) {
-      U.putFloat(y, U.getByte(c) != 0 ? U.getFloat(a) : U.getFloat(b));
+      int m = -(U.getByte(c) != 0 ? 1 : 0);
+      U.putInt(y, (U.getInt(a) & m) | (U.getInt(b) & ~m));
     }
   }
 
