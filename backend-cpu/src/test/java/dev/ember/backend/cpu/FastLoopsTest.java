@@ -1,0 +1,86 @@
+package dev.ember.backend.cpu;
+
+import static dev.ember.backend.cpu.Raw.U;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ember.spi.BinaryOp;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The float32 where and binary loops on broadcast (stride-0) and strided operands, the layouts a
+ * backward pass feeds them (the gradient of a sum arrives as an expanded scalar), against a plain
+ * per-element reference: where must copy the chosen bits exactly (NaN payloads, -0.0).
+ */
+class FastLoopsTest {
+  private static final int N = 1_003; // odd: covers any unrolled tail
+  private long cond;
+  private long a;
+  private long b;
+  private long y;
+  private final Random random = new Random(7);
+  private final float[] specials = {Float.NaN, Float.intBitsToFloat(0x7fc01234), -0f, 0f,
+      Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -3.5f};
+
+  @BeforeEach
+  void allocate() {
+    cond = U.allocateMemory(2L * N);
+    a = U.allocateMemory(8L * N);
+    b = U.allocateMemory(8L * N);
+    y = U.allocateMemory(8L * N);
+    for (int k = 0; k < 2 * N; k++) {
+      U.putByte(cond + k, (byte) (random.nextBoolean() ? random.nextInt(3) + 1 : 0));
+      U.putFloat(a + 4L * k, k < specials.length ? specials[k] : (float) random.nextGaussian());
+      U.putFloat(b + 4L * k, k % 7 < specials.length ? specials[k % 7] : (float) random.nextGaussian());
+    }
+  }
+
+  @AfterEach
+  void free() {
+    U.freeMemory(cond);
+    U.freeMemory(a);
+    U.freeMemory(b);
+    U.freeMemory(y);
+  }
+
+  @Test
+  void whereCopiesTheChosenBitsForEveryStrideLayout() {
+    long[][] layouts = {{1, 4, 4, 4}, {1, 0, 0, 4}, {1, 0, 4, 4}, {1, 4, 0, 4}, {2, 8, 0, 8}, {0, 4, 8, 4},
+        {2, 0, 8, 8}};
+    for (long[] l : layouts) {
+      long sc = l[0];
+      long sa = l[1];
+      long sb = l[2];
+      long sy = l[3];
+      FastLoops.whereF32(cond, sc, a, sa, b, sb, y, sy, N);
+      for (int k = 0; k < N; k++) {
+        int want = U.getByte(cond + sc * k) != 0 ? U.getInt(a + sa * k) : U.getInt(b + sb * k);
+        assertEquals(want, U.getInt(y + sy * k), "where, strides c/a/b/y " + java.util.Arrays.toString(l)
+            + ", element " + k);
+      }
+    }
+  }
+
+  @Test
+  void addAndMulTakeABroadcastLeftOperand() {
+    for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.MUL, BinaryOp.SUB, BinaryOp.DIV}) {
+      for (int first = 0; first < 3; first++) {
+        long scalar = a + 4L * (first * 4 + 3); // -0.0, Infinity, a Gaussian value
+        FastLoops.binaryF32(op, scalar, 0, b, 4, y, 4, N);
+        for (int k = 0; k < N; k++) {
+          float s = U.getFloat(scalar);
+          float v = U.getFloat(b + 4L * k);
+          float want = switch (op) {
+            case ADD -> s + v;
+            case MUL -> s * v;
+            case SUB -> s - v;
+            default -> s / v;
+          };
+          assertEquals(want, U.getFloat(y + 4L * k), op + " of " + s + " and " + v);
+        }
+      }
+    }
+  }
+}
