@@ -85,6 +85,20 @@ final class FastLoops {
       sa = 4;
       sb = 0;
     }
+    if (sa == 0 && sb == 4 && sy == 4 && (op == BinaryOp.SUB || op == BinaryOp.DIV)) {
+      // A scalar on the left of a non-commuting op (rsub, rdiv: sigmoid's and tanh's 1 - s).
+      float v = U.getFloat(a);
+      if (op == BinaryOp.SUB) {
+        for (int k = 0; k < n; k++) {
+          U.putFloat(y + 4L * k, v - U.getFloat(b + 4L * k));
+        }
+      } else {
+        for (int k = 0; k < n; k++) {
+          U.putFloat(y + 4L * k, v / U.getFloat(b + 4L * k));
+        }
+      }
+      return;
+    }
     if (sa == 4 && (sb == 4 || sb == 0) && sy == (op.isPredicate() ? 1 : 4) && denseF32(op, a, b, sb == 0, y, n)) {
       return;
     }
