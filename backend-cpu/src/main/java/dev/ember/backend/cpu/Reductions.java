@@ -89,7 +89,22 @@ final class Reductions {
             double r = acc[o];
             switch (op) {
               case SUM -> {
-                for (int k = 0; k < n; k++, a += step) {
+                int k = 0;
+                if (single && step == 4) {
+                  // Four independent partial sums: one chain of dependent double adds runs at the
+                  // add latency (about 4x slower); float32 values summed in double stay exact enough.
+                  double r1 = 0;
+                  double r2 = 0;
+                  double r3 = 0;
+                  for (; k + 3 < n; k += 4, a += 16) {
+                    r += Raw.U.getFloat(a);
+                    r1 += Raw.U.getFloat(a + 4);
+                    r2 += Raw.U.getFloat(a + 8);
+                    r3 += Raw.U.getFloat(a + 12);
+                  }
+                  r += (r1 + r2) + r3;
+                }
+                for (; k < n; k++, a += step) {
                   r += single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
                 }
               }
