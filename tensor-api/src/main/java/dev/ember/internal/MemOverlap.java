@@ -55,18 +55,40 @@ public final class MemOverlap {
    *     partially overlap
    */
   public static Tensor readableWhileWriting(String op, Tensor out, Tensor in) {
-    Strided o = out.strided();
-    Strided i = in.strided();
-    if (o.storage() != i.storage() || out.numel() == 0 || in.numel() == 0) {
+    if (!checkPartialOverlap(op, out, in)) {
       return in;
     }
-    if (sameView(o, i)) {
-      return in;
+    Tensor copy = Dispatch.empty(in.backend(), in.dtype(), in.shapeArray());
+    in.backend().copy(in.strided(), copy.strided());
+    return copy;
+  }
+
+  /**
+   * Raises when {@code in} and {@code out} partially overlap as two dense views (PyTorch's partial
+   * overlap), for ops that compute their result out of place before writing it into {@code out},
+   * so that reading {@code in} never sees written values and only the check is needed.
+   *
+   * @throws IllegalArgumentException naming the op and both shapes
+   */
+  public static void checkNoPartialOverlap(String op, Tensor out, Tensor in) {
+    checkPartialOverlap(op, out, in);
+  }
+
+  /**
+   * Raises on a dense partial overlap; otherwise returns whether {@code in}'s and {@code out}'s
+   * address ranges overlap without being the same view (reading {@code in} while writing {@code out}
+   * could then see written values).
+   */
+  private static boolean checkPartialOverlap(String op, Tensor out, Tensor in) {
+    Strided o = out.strided();
+    Strided i = in.strided();
+    if (o.storage() != i.storage() || out.numel() == 0 || in.numel() == 0 || sameView(o, i)) {
+      return false;
     }
     long[] ro = range(o);
     long[] ri = range(i);
     if (ro[1] < ri[0] || ri[1] < ro[0]) {
-      return in;
+      return false;
     }
     boolean sameRange = ro[0] == ri[0] && ro[1] == ri[1];
     if (!sameRange && isDense(o) && isDense(i)) {
@@ -74,9 +96,7 @@ public final class MemOverlap {
           + " (shape " + in.shape() + ") and the written-to tensor (shape " + out.shape() + ") refer to a"
           + " single memory location; clone() the input first");
     }
-    Tensor copy = Dispatch.empty(in.backend(), in.dtype(), in.shapeArray());
-    in.backend().copy(i, copy.strided());
-    return copy;
+    return true;
   }
 
   /** Returns whether two views address the same elements in the same order (size-1 dims ignored). */

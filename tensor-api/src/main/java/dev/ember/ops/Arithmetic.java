@@ -202,13 +202,14 @@ public final class Arithmetic {
     if (op == BinaryOp.SUB) {
       checkSubNotBool(name, self, other);
     }
-    MemOverlap.checkNoInternalOverlap(name, self);
-    Tensor read = MemOverlap.readableWhileWriting(name, self, other);
     if (!GradMode.isEnabled() || !(self.requiresGrad() || other.requiresGrad())) {
-      Dispatch.binaryInPlace(name, op, self, read);
+      Dispatch.binaryInPlace(name, op, self, other); // checks overlap, reads a copy where it must
       self.bumpVersion();
       return self;
     }
+    // Recorded: the result is computed out of place first, so only the overlap check applies
+    // (inPlaceUnary checks self's internal overlap).
+    MemOverlap.checkNoPartialOverlap(name, self, other);
     return inPlaceUnary(name, self, x -> outOfPlace.apply(x, other));
   }
 
@@ -267,7 +268,7 @@ public final class Arithmetic {
   /** Copies {@code src} (broadcast, dtype-converted) into {@code self}; returns {@code self}. */
   public static Tensor copyInPlace(Tensor self, Tensor src) {
     Tensor moved = src.device().equals(self.device()) ? src : src.to(self.device());
-    MemOverlap.readableWhileWriting("copy_", self, moved);
+    MemOverlap.checkNoPartialOverlap("copy_", self, moved); // the source is read before self is written
     return inPlaceUnary("copy_", self, x -> {
       int[] shape = Dispatch.broadcastShapes("copy_", self.shapeArray(), moved.shapeArray());
       if (!java.util.Arrays.equals(shape, self.shapeArray())) {

@@ -234,7 +234,7 @@ public final class Indexing {
     Tensor lastWrites = lastOccurrences(flatPositions);
     Tensor uniquePositions = lastWrites == null ? flatPositions : flatPositions.indexSelect(0, lastWrites);
     Tensor moved = value.device().equals(x.device()) ? value : value.to(x.device());
-    dev.ember.internal.MemOverlap.readableWhileWriting("index_put_", x, moved);
+    dev.ember.internal.MemOverlap.checkNoPartialOverlap("index_put_", x, moved); // read before writing
     Tensor written;
     try (var off = dev.ember.GradMode.noGrad()) {
       Tensor zeros = Tensor.zeros(Shape.of((int) x.numel()), DType.INT64, x.device());
