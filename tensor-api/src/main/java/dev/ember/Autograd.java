@@ -80,12 +80,23 @@ public final class Autograd {
 
   /**
    * Makes {@code self} take over the history of {@code result} after an in-place op wrote {@code
-   * result}'s values into it. For op implementations.
+   * result}'s values into it; for a view, the base's history becomes a CopySlices (see {@code
+   * ViewHistory}). For op implementations.
    */
   public static void rebase(Tensor self, Tensor result) {
-    if (result.gradFn() != null) {
-      self.setGradFn(result.gradFn());
-    }
+    ViewHistory.rebase(self, result);
+  }
+
+  /**
+   * Checks, with grad mode on, that an in-place op may write into {@code self}: not a leaf that
+   * requires grad, not a view of one, not a view made with grad mode off when the op is recorded
+   * ({@code inputsRequireGrad}: some input of the op requires grad). PyTorch's messages. For op
+   * implementations.
+   *
+   * @throws IllegalStateException naming the op and the shapes involved
+   */
+  public static void checkInPlace(String name, Tensor self, boolean inputsRequireGrad) {
+    ViewHistory.checkInPlace(name, self, inputsRequireGrad);
   }
 
   /**

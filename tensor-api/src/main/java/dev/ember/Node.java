@@ -188,6 +188,9 @@ public final class Node {
   /** Returns PyTorch's spelling of the node, e.g. {@code <MulBackward0>} for "mul". */
   @Override
   public String toString() {
+    if (name.equals(ViewHistory.COPY_SLICES)) {
+      return "<" + name + ">";
+    }
     StringBuilder camel = new StringBuilder();
     boolean upper = true;
     for (char c : name.toCharArray()) {

@@ -64,6 +64,12 @@ public final class Tensor implements AutoCloseable {
   private Node gradFn;
   private Node accumulator;
   private List<UnaryOperator<Tensor>> leafHooks;
+  /** For a view: the tensor it views, never itself a view (null otherwise; detach() makes no view). */
+  private Tensor viewBase;
+  /** Whether this view, or one it was taken from, was made with grad mode off. */
+  private boolean viewMadeWithoutGrad;
+  /** The storage version this view's grad_fn was derived at (see {@link ViewHistory}). */
+  private int viewVersion;
 
   private Tensor(Data data, DType dtype, int[] shape, int[] strides, long offset, Tensor base) {
     this.data = data;
@@ -104,7 +110,11 @@ public final class Tensor implements AutoCloseable {
    */
   public Tensor asStrided(int[] newShape, int[] newStrides, long newOffset) {
     checkInBounds("as_strided", newShape, newStrides, newOffset, data.storage.numel());
-    return new Tensor(data, dtype, newShape, newStrides, newOffset, base == null ? this : base);
+    Tensor view = new Tensor(data, dtype, newShape, newStrides, newOffset, base == null ? this : base);
+    view.viewBase = viewBase != null ? viewBase : this;
+    view.viewMadeWithoutGrad = viewMadeWithoutGrad || !GradMode.isEnabled();
+    view.viewVersion = data.version;
+    return view;
   }
 
   /**
@@ -184,6 +194,7 @@ public final class Tensor implements AutoCloseable {
   }
 
   Node edgeNode() {
+    refreshViewHistory();
     if (gradFn != null) {
       return gradFn;
     }
@@ -199,6 +210,29 @@ public final class Tensor implements AutoCloseable {
   void setGradFn(Node node) {
     this.gradFn = node;
     this.requiresGrad = true;
+  }
+
+  /** Returns the tensor this one is a view of for autograd, or null. For {@link ViewHistory}. */
+  Tensor viewBase() {
+    return viewBase;
+  }
+
+  /** Returns whether this view was made with grad mode off. For {@link ViewHistory}. */
+  boolean viewMadeWithoutGrad() {
+    return viewMadeWithoutGrad;
+  }
+
+  /** Sets a view's grad_fn derived from its base's current history. For {@link ViewHistory}. */
+  void setViewHistory(Node node) {
+    setGradFn(node);
+    viewVersion = data.version;
+  }
+
+  /** Derives a view's grad_fn again if its base or another view of it was written since. */
+  private void refreshViewHistory() {
+    if (viewBase != null && viewVersion != data.version && !viewMadeWithoutGrad) {
+      ViewHistory.regenerate(this);
+    }
   }
 
   void accumulateGrad(Tensor g) {
@@ -562,7 +596,7 @@ public final class Tensor implements AutoCloseable {
 
   /** Returns whether gradients are computed for this tensor. */
   public boolean requiresGrad() {
-    return requiresGrad;
+    return requiresGrad || (viewBase != null && !viewMadeWithoutGrad && viewBase.requiresGrad);
   }
 
   /**
@@ -599,18 +633,20 @@ public final class Tensor implements AutoCloseable {
 
   /** Returns the node that created this tensor, or null for a leaf. */
   public Node gradFn() {
+    refreshViewHistory();
     return gradFn;
   }
 
   /** Returns whether this is a leaf: made by the user, not by an op recorded in a graph. */
   public boolean isLeaf() {
-    return gradFn == null;
+    return gradFn() == null;
   }
 
   /** Makes backward fill {@link #grad()} of this non-leaf tensor too; returns {@code this}. */
   public Tensor retainGrad() {
-    if (gradFn != null) {
-      gradFn.retained = new java.lang.ref.WeakReference<>(this);
+    Node node = gradFn();
+    if (node != null) {
+      node.retained = new java.lang.ref.WeakReference<>(this);
     }
     return this;
   }

@@ -180,16 +180,7 @@ public final class Arithmetic {
   }
 
   private static void checkInPlaceAllowed(String name, Tensor self) {
-    if (GradMode.isEnabled() && self.isLeaf() && self.requiresGrad()) {
-      throw new IllegalStateException(name + ": a leaf tensor that requires grad (shape " + self.shape()
-          + ") is being used in an in-place operation; wrap it in GradMode.noGrad()");
-    }
-    Tensor base = self.base();
-    if (GradMode.isEnabled() && base != null && base.requiresGrad()) {
-      throw new UnsupportedOperationException(name + ": in-place ops on a view of a tensor that requires"
-          + " grad are not supported (view of shape " + self.shape() + " of base " + base.shape()
-          + "); use an out-of-place op");
-    }
+    dev.ember.Autograd.checkInPlace(name, self, false);
   }
 
   /**
@@ -198,7 +189,7 @@ public final class Arithmetic {
    */
   public static Tensor inPlace(String name, Tensor self, Tensor other, BinaryOp op,
       BinaryOperator<Tensor> outOfPlace) {
-    checkInPlaceAllowed(name, self);
+    dev.ember.Autograd.checkInPlace(name, self, other.requiresGrad());
     if (op == BinaryOp.SUB) {
       checkSubNotBool(name, self, other);
     }
@@ -227,6 +218,8 @@ public final class Arithmetic {
           + " doesn't match the broadcast shape " + result.shape());
     }
     Dispatch.checkCastable(name, result.dtype(), self.dtype());
+    // Another input may require grad (copy_'s source): checked before anything is written.
+    dev.ember.Autograd.checkInPlace(name, self, result.requiresGrad());
     self.backend().copy(result.strided(), self.strided());
     self.bumpVersion();
     Views.takeHistory(self, result);
@@ -257,12 +250,22 @@ public final class Arithmetic {
    */
   public static Tensor fillInPlace(Tensor self, double value) {
     checkInPlaceAllowed("fill_", self);
+    if (GradMode.isEnabled() && self.requiresGrad()) {
+      // Recorded (a non-leaf, or a view whose base requires grad): the old values get a zero gradient.
+      return inPlaceUnary("fill_", self, x -> overwritten("fill_", x, Tensor.fullLike(x, value)));
+    }
     self.backend().fill(self.strided(), value);
     self.bumpVersion();
-    if (self.requiresGrad() && !self.isLeaf()) {
-      Views.takeHistory(self, Tensor.fullLike(self, value));
-    }
     return self;
+  }
+
+  /**
+   * Returns {@code values} (a fresh tensor of {@code x}'s shape that no input's gradient reaches)
+   * recorded as {@code x} overwritten: {@code x} gets a zero gradient, as from PyTorch's {@code
+   * FillBackward0}, so an in-place op that writes every element still passes {@code x}'s history on.
+   */
+  private static Tensor overwritten(String name, Tensor x, Tensor values) {
+    return record(name, values, new Tensor[] {x}, g -> new Tensor[] {Tensor.zerosLike(g)});
   }
 
   /** Copies {@code src} (broadcast, dtype-converted) into {@code self}; returns {@code self}. */
@@ -275,8 +278,14 @@ public final class Arithmetic {
         throw new IllegalArgumentException("copy_: source of shape " + moved.shape()
             + " cannot be broadcast to " + self.shape());
       }
-      Tensor s = moved.dtype() == self.dtype() ? moved : moved.to(self.dtype());
-      return s.expand(self.shapeArray()).add(Tensor.zerosLike(self));
+      // The old values get a zero gradient (PyTorch's CopyBackwards), the source its gradient
+      // summed back to its shape (converted to its dtype by the engine).
+      Tensor values = Dispatch.empty(self.backend(), self.dtype(), self.shapeArray());
+      self.backend().copy(Dispatch.broadcastTo(moved, self.shapeArray()), values.strided());
+      int[] from = moved.shapeArray();
+      boolean old = x.requiresGrad();
+      return record("copy_", values, new Tensor[] {x, moved}, g -> new Tensor[] {
+          old ? Tensor.zerosLike(g) : null, moved.requiresGrad() ? g.sumTo(from) : null});
     });
   }
 }

@@ -28,6 +28,15 @@ public final class Linalg {
 
   /** The primitive: [B, M, K] x [B, K, N] -> [B, M, N]. */
   private static Tensor batched(String op, Tensor a, Tensor b) {
+    return batched(op, a, b, null);
+  }
+
+  /**
+   * The primitive with the result allocated as {@code outShape} (null: [B, M, N]), any shape of B *
+   * M * N elements: the caller's shape comes fresh, not as a view of the product, so in-place ops
+   * may follow it as in PyTorch.
+   */
+  private static Tensor batched(String op, Tensor a, Tensor b, int[] outShape) {
     Backend backend = Dispatch.backendOf(op, a, b);
     int[] as = a.shapeArray();
     int[] bs = b.shapeArray();
@@ -35,15 +44,19 @@ public final class Linalg {
       throw new IllegalArgumentException(op + ": shapes " + a.shape() + " and " + b.shape()
           + " cannot be multiplied (" + as[2] + " != " + bs[1] + ")");
     }
-    Tensor out = Dispatch.empty(backend, a.dtype(), new int[] {as[0], as[1], bs[2]});
+    int[] full = {as[0], as[1], bs[2]};
+    Tensor out = Dispatch.empty(backend, a.dtype(), outShape == null ? full : outShape);
     if (as[2] == 0) {
       backend.fill(out.strided(), 0);
     } else if (out.numel() > 0) {
-      backend.matmul(a.strided(), b.strided(), out.strided());
+      backend.matmul(a.strided(), b.strided(), Strided.contiguous(out.strided().storage(), full));
     }
-    return record(op, out, new Tensor[] {a, b}, new Tensor[] {a, b}, g -> new Tensor[] {
-        a.requiresGrad() ? batched(op, g, b.transpose(1, 2)) : null,
-        b.requiresGrad() ? batched(op, a.transpose(1, 2), g) : null});
+    return record(op, out, new Tensor[] {a, b}, new Tensor[] {a, b}, g -> {
+      Tensor g3 = outShape == null ? g : g.reshape(full);
+      return new Tensor[] {
+          a.requiresGrad() ? batched(op, g3, b.transpose(1, 2)) : null,
+          b.requiresGrad() ? batched(op, a.transpose(1, 2), g3) : null};
+    });
   }
 
   /** Returns the product of [B, n, m] and [B, m, p] tensors: [B, n, p]. */
@@ -92,31 +105,25 @@ public final class Linalg {
     Tensor bb = b.dim() == 1 ? b.unsqueeze(1) : b;
     int m = aa.size(-2);
     int n = bb.size(-1);
-    Tensor result;
+    // The result is allocated in its final shape (a 1-d operand's dim already dropped), never a
+    // view of the product, as PyTorch returns it.
+    int[] rowsCols = a.dim() == 1 ? (b.dim() == 1 ? new int[0] : new int[] {n})
+        : (b.dim() == 1 ? new int[] {m} : new int[] {m, n});
     if (bb.dim() == 2) {
       // Fold a's batch dims into its rows: one big GEMM, no copies of b.
       int[] batch = Arrays.copyOf(aa.shapeArray(), aa.dim() - 2);
       // Rows counted explicitly: with k == 0, reshape's -1 would be ambiguous.
       int rows = (int) dev.ember.Shape.numel(Arrays.copyOf(aa.shapeArray(), aa.dim() - 1));
-      Tensor a3 = aa.reshape(1, rows, k);
-      Tensor r = batched("matmul", a3, bb.unsqueeze(0));
-      result = r.reshape(concat(batch, new int[] {m, n}));
-    } else {
-      int[] batchA = Arrays.copyOf(aa.shapeArray(), aa.dim() - 2);
-      int[] batchB = Arrays.copyOf(bb.shapeArray(), bb.dim() - 2);
-      int[] batch = Dispatch.broadcastShapes("matmul", batchA, batchB);
-      int batches = (int) dev.ember.Shape.numel(batch);
-      Tensor a3 = aa.expand(concat(batch, new int[] {m, k})).reshape(batches, m, k);
-      Tensor b3 = bb.expand(concat(batch, new int[] {k, n})).reshape(batches, k, n);
-      result = batched("matmul", a3, b3).reshape(concat(batch, new int[] {m, n}));
+      Tensor a3 = aa.dim() == 2 ? aa.unsqueeze(0) : aa.reshape(1, rows, k);
+      return batched("matmul", a3, bb.unsqueeze(0), concat(batch, rowsCols));
     }
-    if (a.dim() == 1) {
-      result = result.squeeze(-2);
-    }
-    if (b.dim() == 1) {
-      result = result.squeeze(-1);
-    }
-    return result;
+    int[] batchA = Arrays.copyOf(aa.shapeArray(), aa.dim() - 2);
+    int[] batchB = Arrays.copyOf(bb.shapeArray(), bb.dim() - 2);
+    int[] batch = Dispatch.broadcastShapes("matmul", batchA, batchB);
+    int batches = (int) dev.ember.Shape.numel(batch);
+    Tensor a3 = aa.expand(concat(batch, new int[] {m, k})).reshape(batches, m, k);
+    Tensor b3 = bb.expand(concat(batch, new int[] {k, n})).reshape(batches, k, n);
+    return batched("matmul", a3, b3, concat(batch, rowsCols));
   }
 
   private static int[] concat(int[] x, int[] y) {
@@ -145,24 +152,23 @@ public final class Linalg {
     }
     int[] shape = x.shapeArray();
     shape[shape.length - 1] = weight.size(0);
-    Tensor y = rows(x.reshape(-1, weight.size(1)), weight);
-    if (bias != null) {
-      y = y.add(bias);
-    }
-    return y.reshape(shape);
+    // The result comes fresh in x's leading shape, not as a view: in-place ops may follow.
+    Tensor y = rows(x.dim() == 2 ? x : x.reshape(-1, weight.size(1)), weight, shape);
+    return bias == null ? y : y.add(bias);
   }
 
   /**
    * Returns {@code x @ w^T} for x [N, in] and w [out, in] as one GEMM with w read transposed in
    * place; the weight's gradient {@code g^T @ x} comes out in w's own layout, with no transposed
-   * copy (what {@code matmul(x, w.t())} followed by the transpose's backward would make).
+   * copy (what {@code matmul(x, w.t())} followed by the transpose's backward would make). The
+   * result is allocated as {@code shape}, any shape of {@code N * out} elements.
    */
-  private static Tensor rows(Tensor x, Tensor w) {
+  private static Tensor rows(Tensor x, Tensor w, int[] shape) {
     Backend backend = x.backend();
     int n = x.size(0);
     int in = x.size(1);
     int out = w.size(0);
-    Tensor y = Dispatch.empty(backend, x.dtype(), new int[] {n, out});
+    Tensor y = Dispatch.empty(backend, x.dtype(), shape);
     if (in == 0) {
       backend.fill(y.strided(), 0);
     } else if (y.numel() > 0) {
@@ -174,9 +180,10 @@ public final class Linalg {
               new int[] {0, ws.strides()[1], ws.strides()[0]}, ws.offset()),
           Strided.contiguous(y.strided().storage(), 1, n, out));
     }
-    return record("linear", y, new Tensor[] {x, w}, new Tensor[] {x, w}, g -> new Tensor[] {
-        x.requiresGrad() ? g.mm(w) : null,
-        w.requiresGrad() ? g.t().mm(x) : null});
+    return record("linear", y, new Tensor[] {x, w}, new Tensor[] {x, w}, g -> {
+      Tensor g2 = g.dim() == 2 ? g : g.reshape(n, out);
+      return new Tensor[] {x.requiresGrad() ? g2.mm(w) : null, w.requiresGrad() ? g2.t().mm(x) : null};
+    });
   }
 
   /**
