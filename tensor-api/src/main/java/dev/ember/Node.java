@@ -185,7 +185,7 @@ public final class Node {
     }
   }
 
-  /** Returns PyTorch's spelling of the node, e.g. {@code <MulBackward0>} for "mul". */
+  /** Returns PyTorch's spelling of the node, e.g. {@code <MulBackward0>} for "mul", {@code <CopySlices>}. */
   @Override
   public String toString() {
     if (name.equals(ViewHistory.COPY_SLICES)) {

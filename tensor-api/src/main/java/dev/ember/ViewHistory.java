@@ -75,7 +75,7 @@ final class ViewHistory {
           + " code by moving both the view and the inplace either both inside the no_grad block (if you don't"
           + " want the inplace to be tracked) or both outside (if you want the inplace to be tracked).");
     }
-    if (base != null && self.requiresGrad() && base.isLeaf() && base.requiresGrad()) {
+    if (base != null && self.requiresGrad() && base.isLeaf()) {
       throw new IllegalStateException(name + ": a view of a leaf Variable that requires grad is being used in an"
           + " in-place operation (view of shape " + self.shape() + " of a leaf of shape " + base.shape()
           + "); wrap it in GradMode.noGrad() or write into a clone()");

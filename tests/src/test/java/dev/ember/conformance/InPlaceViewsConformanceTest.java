@@ -184,7 +184,7 @@ class InPlaceViewsConformanceTest {
       return v.mul(v).mul(v).sum();
     }, In.sin(3, 4), In.cos(3, 4)));
     l.add(new Pattern("base_without_grad", x -> {
-      Tensor z = Tensor.zeros(Shape.of(3, 4), DType.FLOAT64, device);
+      Tensor z = Tensor.zeros(Shape.of(3, 4), x[0].dtype(), device);
       z.select(0, 1).addInPlace(x[0]);
       return square(z).add(z.sum());
     }, In.cos(4)));
@@ -213,9 +213,13 @@ class InPlaceViewsConformanceTest {
   }
 
   private Tensor input(In in) {
+    return input(in, DType.FLOAT64);
+  }
+
+  private Tensor input(In in, DType dtype) {
     long n = Shape.numel(in.shape());
     Tensor t = Tensor.arange(n).to(DType.FLOAT64).add(in.phase());
-    return (in.sin() ? t.sin() : t.cos()).reshape(in.shape()).to(device).detach().requiresGrad(true);
+    return (in.sin() ? t.sin() : t.cos()).reshape(in.shape()).to(dtype).to(device).detach().requiresGrad(true);
   }
 
   @SuppressWarnings("unchecked")
@@ -231,6 +235,16 @@ class InPlaceViewsConformanceTest {
 
   @TestFactory
   Stream<DynamicTest> lossAndGradientsMatchPyTorch() {
+    return replay(DType.FLOAT64, 1e-9);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> lossAndGradientsMatchPyTorchInFloat32() {
+    return replay(DType.FLOAT32, 1e-4);
+  }
+
+  /** Replays every pattern with inputs of {@code dtype}; {@code tol} is relative (plus as much absolute). */
+  private Stream<DynamicTest> replay(DType dtype, double tol) {
     Map<String, Object> golden = golden();
     List<Pattern> patterns = patterns();
     for (String name : golden.keySet()) {
@@ -240,9 +254,9 @@ class InPlaceViewsConformanceTest {
       @SuppressWarnings("unchecked")
       Map<String, Object> expected = (Map<String, Object>) golden.get(p.name());
       assertNotNull(expected, p.name() + " is missing from golden/views.json");
-      Tensor[] x = java.util.Arrays.stream(p.inputs()).map(this::input).toArray(Tensor[]::new);
+      Tensor[] x = java.util.Arrays.stream(p.inputs()).map(in -> input(in, dtype)).toArray(Tensor[]::new);
       Tensor loss = p.loss().apply(x);
-      assertEquals(((Number) expected.get("loss")).doubleValue(), loss.item(), 1e-9 * (1 + Math.abs(loss.item())),
+      assertEquals(((Number) expected.get("loss")).doubleValue(), loss.item(), tol * (1 + Math.abs(loss.item())),
           p.name() + ": loss");
       loss.backward();
       @SuppressWarnings("unchecked")
@@ -254,7 +268,7 @@ class InPlaceViewsConformanceTest {
         assertNotNull(x[i].grad(), p.name() + ": no gradient for " + e.getKey());
         double[] got = x[i].grad().toDoubleArray();
         for (int k = 0; k < want.length; k++) {
-          assertEquals(want[k], got[k], 1e-9 * (1 + Math.abs(want[k])),
+          assertEquals(want[k], got[k], tol * (1 + Math.abs(want[k])),
               p.name() + ": d loss / d " + e.getKey() + " element " + k);
         }
         i++;

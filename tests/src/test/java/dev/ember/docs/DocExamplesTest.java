@@ -101,4 +101,21 @@ class DocExamplesTest {
     var e = assertThrows(IllegalStateException.class, dropped::toFloatArray);
     assertTrue(e.getMessage().contains("use after close"), e.getMessage());
   }
+
+  @Test
+  void guideInPlaceThroughViews() {
+    Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
+    Tensor z = x.clone();
+    Tensor col = z.index(Index.all(), 1);
+    col.mulInPlace(10);
+    assertEquals("<CopySlices>", z.gradFn().toString());
+    assertEquals("<AsStridedBackward0>", col.gradFn().toString());
+    Tensor idx = Tensor.of(new long[] {1});
+    z.indexPut(z.index(idx).mul(2), idx);
+    z.sum().backward();
+    assertArrayEquals(new double[] {1, 10, 1, 2, 20, 2}, x.grad().toDoubleArray(), 0);
+    Tensor w = Tensor.of(new double[] {-1, -1, 0, 0, 0, 1}, 2, 3).requiresGrad(true);
+    Tensor h = dev.ember.nn.functional.F.linear(x, w, null).clampInPlace(0, Double.NaN);
+    assertArrayEquals(new double[] {0, 3, 0, 6}, h.toDoubleArray(), 0);
+  }
 }
