@@ -343,6 +343,51 @@ class InPlaceViewsConformanceTest {
     assertEquals("<CloneBackward0>", z.gradFn().toString());
   }
 
+  @Test
+  void aBroadcastViewTakenBeforeAWriteSumsItsGradientIntoTheBase() {
+    Tensor x = input(In.sin(3, 4));
+    Tensor z = x.clone();
+    Tensor wide = z.select(0, 0).unsqueeze(0).expand(3, 4); // stride 0 over its first dim
+    z.mulInPlace(2);
+    assertEquals("<AsStridedBackward0>", wide.gradFn().toString());
+    wide.sum().backward();
+    // PyTorch: x.grad is 3 * 2 in row 0 (three broadcast copies of a doubled row), 0 elsewhere.
+    assertArrayEquals(new double[] {6, 6, 6, 6, 0, 0, 0, 0, 0, 0, 0, 0}, x.grad().toDoubleArray(), 1e-12);
+  }
+
+  @Test
+  void aBaseWithNonContiguousStridesGetsItsGradientInItsOwnLayout() {
+    Tensor x = input(In.sin(3, 4));
+    Tensor d = x.clone().t().detach(); // [4, 3] with strides [1, 4]: not a view, not contiguous
+    Tensor y = input(In.cos(3));
+    double[] old = d.select(0, 1).toDoubleArray();
+    d.select(0, 1).mulInPlace(y);
+    d.mul(d).sum().backward();
+    double[] want = new double[3];
+    double[] yv = y.toDoubleArray();
+    for (int i = 0; i < 3; i++) {
+      want[i] = 2 * old[i] * old[i] * yv[i];
+    }
+    assertArrayEquals(want, y.grad().toDoubleArray(), 1e-12);
+  }
+
+  @Test
+  void fillAndCopyGiveTheOverwrittenValuesAZeroGradient() {
+    // PyTorch: FillBackward0 / CopyBackwards pass zeros to the old values (x.grad is 0, not 2).
+    Tensor x = input(In.sin(3, 4));
+    Tensor y = x.mul(2);
+    y.fillInPlace(3);
+    assertFalse(y.isLeaf());
+    y.sum().backward();
+    assertArrayEquals(new double[12], x.grad().toDoubleArray(), 0);
+    Tensor x2 = input(In.sin(3, 4));
+    Tensor y2 = x2.mul(2);
+    y2.copyInPlace(Tensor.ones(Shape.of(4), DType.FLOAT64, device));
+    y2.sum().backward();
+    assertArrayEquals(new double[12], x2.grad().toDoubleArray(), 0);
+    assertArrayEquals(new double[12], y2.sub(1).toDoubleArray(), 0);
+  }
+
   // ------------------------------------------------------------------ errors PyTorch raises
 
   private static void expect(Executable body, String... fragments) {
