@@ -201,8 +201,9 @@ class PytorchCoverageTest {
   private static Set<String> requiredGoldenOps() {
     Set<String> required = new HashSet<>(GoldenOps.OWNED);
     required.addAll(dev.ember.nn.NnGoldenRows.OPS);
+    required.addAll(IndexingGoldenConformanceTest.OPS);
     Set<String> present = new HashSet<>();
-    for (String resource : List.of("/golden-cases.json")) {
+    for (String resource : List.of("/golden-cases.json", IndexingGoldenConformanceTest.RESOURCE)) {
       Golden.loadResource(resource).forEach(c -> present.add(c.op()));
     }
     required.retainAll(present);
