@@ -161,6 +161,11 @@ case("expand_as/3x4", "Tensor.expand_as", lambda x, y: x.expand_as(y), [randn(1,
 case("mT/2x3x4", "Tensor.mT", lambda x: x.mT, [x234])
 case("T/3x4", "Tensor.T", lambda x: x.T, [x34])
 
+# Tensor.unfold: sliding windows (overlapping, disjoint, with a remainder)
+for dim, size, step in ((1, 2, 1), (-1, 2, 2), (0, 2, 1), (2, 3, 2)):
+    case(f"unfold/dim{dim}_size{size}_step{step}", "Tensor.unfold", lambda x, d=dim, n=size, s=step: x.unfold(d, n, s),
+         [randn(2, 3, 5) if dim == 2 else x234], {"dimension": dim, "size": size, "step": step})
+
 out = {"meta": {"generator": "PyTorch " + torch.__version__, "seed": SEED,
                 "dtype_note": "floating inputs are float64; layout is row-major (C order)",
                 "vjp_note": "grads[i] is d(sum(output * grad_output))/d(inputs[i]); null for integer or boolean inputs",

@@ -1567,6 +1567,16 @@ public final class Tensor implements AutoCloseable {
     return stridesArray()[Shape.normalizeDim(dim, dim(), "stride")];
   }
 
+  /** Returns the view of every window of {@code size} elements of {@code dim}, {@code step} apart ({@code unfold}). */
+  public Tensor unfold(int dim, int size, int step) {
+    return dev.ember.ops.Rearranging.unfold(this, dim, size, step);
+  }
+
+  /** Fills this tensor with integers uniform in {@code [from, to)} ({@code random_}); returns {@code this}. */
+  public Tensor randomInPlace(long from, long to, Generator generator) {
+    return dev.ember.ops.Sampling.randomInPlace(this, from, to, generator);
+  }
+
   /** Returns a random permutation of {@code 0 .. n-1}, int64, from the global generator ({@code randperm}). */
   public static Tensor randperm(int n) {
     return dev.ember.ops.Sampling.randperm(n, DType.INT64, Device.CPU, null);

@@ -260,6 +260,67 @@ public final class Rearranging {
     return diagonal(x, 0, 0, 1).sum();
   }
 
+  /**
+   * Returns the view of every window of {@code size} elements of {@code dim}, {@code step} apart
+   * ({@code x.unfold(dim, size, step)}): {@code dim} becomes the number of windows {@code (n - size)
+   * / step + 1} and a last dim of {@code size} holds each window. Gradient: the windows' gradients
+   * added back at their positions (overlapping windows accumulate).
+   */
+  public static Tensor unfold(Tensor x, int dim, int size, int step) {
+    int d = Shape.normalizeDim(dim, x.dim(), "unfold");
+    int n = x.dim() == 0 ? 1 : x.size(d);
+    if (size < 0 || size > n) {
+      throw new IllegalArgumentException("unfold: size " + size + " must be in [0, " + n + "], the size of dim "
+          + d + " (shape " + x.shape() + ")");
+    }
+    if (step <= 0) {
+      throw new IllegalArgumentException("unfold: step must be positive, got " + step + " (shape " + x.shape()
+          + ")");
+    }
+    int windows = (n - size) / step + 1;
+    int[] shape = x.dim() == 0 ? new int[0] : x.shapeArray();
+    int[] strides = x.dim() == 0 ? new int[0] : x.stridesArray();
+    int[] outShape = Arrays.copyOf(shape, shape.length + 1);
+    int[] outStrides = Arrays.copyOf(strides, strides.length + 1);
+    int along = x.dim() == 0 ? 1 : strides[d];
+    if (x.dim() > 0) {
+      outShape[d] = windows;
+      outStrides[d] = Math.multiplyExact(along, step);
+    }
+    outShape[shape.length] = size;
+    outStrides[shape.length] = along;
+    Tensor out = x.asStrided(outShape, outStrides, x.storageOffset());
+    int[] from = x.shapeArray();
+    return record("unfold", out, new Tensor[] {x}, g -> {
+      if (from.length == 0) {
+        return new Tensor[] {g.reshape(from)};
+      }
+      // Put each window's elements after its window index, fold them into one dim of positions
+      // w * step + k, and add them back along dim.
+      int rank = from.length;
+      int[] perm = new int[rank + 1];
+      for (int k = 0, p = 0; k <= rank; k++) {
+        if (k == d + 1) {
+          perm[p++] = rank;
+        }
+        if (k < rank) {
+          perm[p++] = k;
+        }
+      }
+      int[] folded = from.clone();
+      folded[d] = windows * size;
+      long[] positions = new long[windows * size];
+      for (int w = 0; w < windows; w++) {
+        for (int k = 0; k < size; k++) {
+          positions[w * size + k] = (long) w * step + k;
+        }
+      }
+      Tensor gw = g.permute(perm).reshape(folded);
+      Tensor zeros = Tensor.zeros(Shape.of(from), g.dtype(), g.device());
+      return new Tensor[] {zeros.indexAdd(d, Tensor.of(positions).to(g.device()), gw)};
+    });
+  }
+
   /** Returns the dims normalized, refusing repeats. */
   private static int[] distinctDims(String op, Tensor x, int[] dims) {
     int[] d = new int[dims.length];

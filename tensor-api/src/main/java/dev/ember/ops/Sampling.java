@@ -187,6 +187,26 @@ public final class Sampling {
     }
   }
 
+  /**
+   * Fills {@code x} in place with integers uniform in {@code [from, to)} ({@code x.random_(from,
+   * to)}), converted to {@code x}'s dtype; returns {@code x}.
+   */
+  public static Tensor randomInPlace(Tensor x, long from, long to, Generator g) {
+    if (to <= from) {
+      throw new IllegalArgumentException("random_: expects 'from' (" + from + ") to be less than 'to' (" + to
+          + "), shape " + x.shape());
+    }
+    if (x.dtype() == DType.BOOL && (from < 0 || to > 2)) {
+      throw new IllegalArgumentException("random_: a bool tensor takes values in [0, 2), got [" + from + ", " + to
+          + ")");
+    }
+    Tensor draws;
+    try (GradMode off = GradMode.noGrad()) {
+      draws = Creation.randint(from, to, x.shape(), x.device(), g);
+    }
+    return x.copyInPlace(x.dtype() == DType.BOOL ? draws.ne(0) : draws);
+  }
+
   private static double[] uniforms(int n, Generator g) {
     try (GradMode off = GradMode.noGrad()) {
       return Creation.rand(Shape.of(n), DType.FLOAT64, Device.CPU, g).toDoubleArray();

@@ -33,7 +33,7 @@ class IndexingGoldenConformanceTest {
       "torch.roll", "torch.unbind", "torch.diagonal", "torch.diag", "torch.trace", "torch.dot", "torch.scatter",
       "torch.index_add", "torch.masked_select", "torch.nonzero", "torch.count_nonzero", "torch.bincount",
       "torch.unique", "torch.bucketize", "torch.cumprod", "torch.repeat_interleave", "torch.meshgrid",
-      "Tensor.expand_as", "Tensor.mT", "Tensor.T");
+      "Tensor.expand_as", "Tensor.mT", "Tensor.T", "Tensor.unfold");
 
   static {
     GoldenOps.register("torch.sort", (in, a) -> pick(in.get(0).sort(a.integer("dim", -1),
@@ -83,6 +83,8 @@ class IndexingGoldenConformanceTest {
     GoldenOps.register("Tensor.expand_as", (in, a) -> in.get(0).expandAs(in.get(1)));
     GoldenOps.register("Tensor.mT", (in, a) -> in.get(0).mT());
     GoldenOps.register("Tensor.T", (in, a) -> in.get(0).T());
+    GoldenOps.register("Tensor.unfold", (in, a) -> in.get(0).unfold(a.integer("dimension", 0), a.integer("size", 1),
+        a.integer("step", 1)));
   }
 
   private static List<Golden.Case> cases;

@@ -105,4 +105,12 @@ class IndexingGradCheckConformanceTest {
     check(in -> in[0].mT().matmul(in[0]), randn(30, 2, 3, 4));
     check(in -> in[0].T().mul(in[0].T()), randn(31, 2, 3, 4));
   }
+
+  @Test
+  void unfoldWindowsOverlapAndLeaveARemainder() {
+    check(in -> in[0].unfold(1, 3, 1), randn(32, 2, 5));
+    check(in -> in[0].unfold(0, 2, 3), randn(33, 7, 2)); // the last element is in no window
+    check(in -> in[0].t().unfold(-1, 2, 1).unfold(0, 2, 2), randn(34, 3, 5)); // windows of windows of a view
+    GradCheck.check(GradCheckConformanceTest.firstGradient(in -> in[0].unfold(0, 2, 1).pow(2), 0, 35), randn(35, 4));
+  }
 }

@@ -183,6 +183,14 @@ class IndexingNamesConformanceTest {
     assertEquals(2.0, z.select(1, 0).mean().item(), 0.05);
     assertEquals(0.5, z.select(1, 0).std().item(), 0.05);
     assertEquals(3.0, z.select(1, 1).std().item(), 0.2);
+    Tensor ints = Tensor.zeros(Shape.of(1000), DType.INT64, device);
+    assertSame(ints, ints.randomInPlace(3, 6, new Generator(9)));
+    long[] r = ints.toLongArray();
+    assertEquals(3, Arrays.stream(r).min().getAsLong());
+    assertEquals(5, Arrays.stream(r).max().getAsLong());
+    Tensor floats = Tensor.zeros(Shape.of(1000), DType.FLOAT32, device).randomInPlace(3, 6, new Generator(9));
+    assertEquals(DType.FLOAT32, floats.dtype());
+    assertArrayEquals(r, floats.toLongArray(), "the same seed draws the same integers in any dtype");
     Tensor s = Tensor.normal(-1, 2, Shape.of(4000), DType.FLOAT32, device, new Generator(6));
     assertEquals(DType.FLOAT32, s.dtype());
     assertEquals(-1.0, s.mean().item(), 0.15);
@@ -236,5 +244,8 @@ class IndexingNamesConformanceTest {
     assertMessage(() -> x.bincount(), "bincount", "[2, 3]");
     assertMessage(() -> doubles(1.5).bernoulli(), "bernoulli", "[0, 1]");
     assertMessage(() -> Tensor.normal(doubles(0, 0), doubles(-1, 1), null), "normal", "std");
+    assertMessage(() -> x.unfold(1, 4, 1), "unfold", "size 4", "[2, 3]");
+    assertMessage(() -> x.unfold(0, 1, 0), "unfold", "step", "[2, 3]");
+    assertMessage(() -> x.randomInPlace(5, 5, null), "random_", "[2, 3]");
   }
 }
