@@ -196,6 +196,36 @@ class IndexingNamesConformanceTest {
     assertEquals(-1.0, s.mean().item(), 0.15);
   }
 
+  @Test
+  void emptyAndZeroDimInputsGivePyTorchsShapes() {
+    Tensor e = Tensor.zeros(Shape.of(0), DType.FLOAT64, device);
+    Tensor s = Tensor.scalar(5.0, DType.FLOAT64).to(device);
+    assertArrayEquals(new int[] {0}, e.sort().values().shapeArray());
+    assertArrayEquals(new int[] {2, 0}, Tensor.zeros(Shape.of(2, 0), DType.FLOAT64, device).sort(1, false).indices()
+        .shapeArray());
+    assertArrayEquals(new int[] {0}, Tensor.ones(Shape.of(3), DType.FLOAT64, device).topk(0).values().shapeArray());
+    Reductions.ValuesIndices sorted = s.sort();
+    assertArrayEquals(new int[0], sorted.values().shapeArray());
+    assertArrayEquals(new int[0], sorted.indices().shapeArray());
+    assertEquals(5.0, sorted.values().item(), 0);
+    assertEquals(0L, s.argsort().toLongArray()[0]);
+    assertArrayEquals(new int[0], s.topk(1).indices().shapeArray());
+    assertEquals(5.0, s.flip(0).item(), 0);
+    assertArrayEquals(new int[] {0}, e.roll(1).shapeArray());
+    assertArrayEquals(new int[] {0}, e.unique().counts().shapeArray());
+    assertArrayEquals(new int[] {1}, s.unique().values().shapeArray());
+    assertArrayEquals(new int[] {1, 0}, s.nonzero().shapeArray());
+    assertArrayEquals(new int[] {0, 1}, e.nonzero().shapeArray());
+    assertEquals(5.0, s.cumprod(0).item(), 0);
+    assertArrayEquals(new int[] {0}, e.cumprod(0).shapeArray());
+    assertArrayEquals(new int[] {1}, s.maskedSelect(Tensor.of(new boolean[] {true}).reshape().to(device)).shapeArray());
+    assertEquals(0L, e.countNonzero().toLongArray()[0]);
+    assertArrayEquals(new int[] {0}, Tensor.zeros(Shape.of(0), DType.INT64, device).bincount().shapeArray());
+    assertArrayEquals(new double[] {5, 5}, s.repeatInterleave(2).toDoubleArray(), 0);
+    assertArrayEquals(new int[] {0}, Tensor.zeros(Shape.of(0, 3), DType.FLOAT64, device).diagonal().shapeArray());
+    assertEquals(0, Tensor.zeros(Shape.of(0, 2), DType.FLOAT64, device).unbind(0).size());
+  }
+
   /** A tiny order-free pair for comparing sampled categories. */
   private record Set3(int lo, int hi) {
     static Set3 of(int a, int b) {
