@@ -1357,6 +1357,308 @@ public final class Tensor implements AutoCloseable {
     return Arithmetic.copyInPlace(this, src);
   }
 
+  // ---------------------------------------------------------------- PyTorch names: sorting, indexing,
+  // rearranging, sampling (logic in ops.Sorting, ops.Scattering, ops.Rearranging, ops.Cumulative,
+  // ops.Sampling; docs/pytorch-coverage.md)
+
+  /** Returns the {@code k} largest elements of the last dim and their int64 indices ({@code topk}). */
+  public Reductions.ValuesIndices topk(int k) {
+    return dev.ember.ops.Sorting.topk(this, k, -1, true, true);
+  }
+
+  /** Returns the {@code k} largest (or smallest) elements along {@code dim} and their int64 indices. */
+  public Reductions.ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
+    return dev.ember.ops.Sorting.topk(this, k, dim, largest, sorted);
+  }
+
+  /** Returns the last dim sorted ascending, with the int64 positions of the values ({@code sort}). */
+  public Reductions.ValuesIndices sort() {
+    return dev.ember.ops.Sorting.sort(this, -1, false);
+  }
+
+  /** Returns {@code dim} sorted (descending if asked), with int64 positions; ties keep input order. */
+  public Reductions.ValuesIndices sort(int dim, boolean descending) {
+    return dev.ember.ops.Sorting.sort(this, dim, descending);
+  }
+
+  /** {@code sort(dim, descending, stable)}: every Ember sort is stable, so {@code stable} changes nothing. */
+  public Reductions.ValuesIndices sort(int dim, boolean descending, boolean stable) {
+    return dev.ember.ops.Sorting.sort(this, dim, descending);
+  }
+
+  /** Returns the int64 positions that sort the last dim ascending ({@code argsort}). */
+  public Tensor argsort() {
+    return dev.ember.ops.Sorting.argsort(this, -1, false);
+  }
+
+  /** Returns the int64 positions that sort {@code dim}; ties keep input order. */
+  public Tensor argsort(int dim, boolean descending) {
+    return dev.ember.ops.Sorting.argsort(this, dim, descending);
+  }
+
+  /** {@code argsort(dim, descending, stable)}: every Ember sort is stable. */
+  public Tensor argsort(int dim, boolean descending, boolean stable) {
+    return dev.ember.ops.Sorting.argsort(this, dim, descending);
+  }
+
+  /** Returns the sorted distinct elements with inverse indices and counts ({@code torch.unique}). */
+  public dev.ember.ops.Sorting.Unique unique() {
+    return dev.ember.ops.Sorting.unique(this);
+  }
+
+  /** Returns each element's bucket among the sorted 1-d {@code boundaries}, int64 ({@code torch.bucketize}). */
+  public static Tensor bucketize(Tensor input, Tensor boundaries, boolean right) {
+    return dev.ember.ops.Sorting.bucketize(input, boundaries, right);
+  }
+
+  /** Returns a copy with the elements of each of {@code dims} reversed ({@code flip}). */
+  public Tensor flip(int... dims) {
+    return dev.ember.ops.Rearranging.flip(this, dims);
+  }
+
+  /** Rolls the flattened tensor by {@code shift} and restores its shape ({@code roll(shift)}). */
+  public Tensor roll(int shift) {
+    return dev.ember.ops.Rearranging.roll(this, new int[] {shift}, new int[0]);
+  }
+
+  /** Rolls {@code dims[i]} by {@code shifts[i]}, wrapping around ({@code roll(shifts, dims)}). */
+  public Tensor roll(int[] shifts, int[] dims) {
+    return dev.ember.ops.Rearranging.roll(this, shifts, dims);
+  }
+
+  /** Returns the slices along {@code dim}, each without that dim (views; {@code unbind}). */
+  public List<Tensor> unbind(int dim) {
+    return dev.ember.ops.Rearranging.unbind(this, dim);
+  }
+
+  /** Returns pieces of the given {@code sizes} along {@code dim} (views; {@code split([sizes], dim)}). */
+  public List<Tensor> split(int[] sizes, int dim) {
+    return Shaping.split(this, sizes, dim);
+  }
+
+  /** Repeats each element {@code repeats} times in the flattened tensor ({@code repeat_interleave}). */
+  public Tensor repeatInterleave(int repeats) {
+    return dev.ember.ops.Rearranging.repeatInterleave(this, repeats, null);
+  }
+
+  /** Repeats each element of {@code dim} {@code repeats} times ({@code repeat_interleave(r, dim)}). */
+  public Tensor repeatInterleave(int repeats, int dim) {
+    return dev.ember.ops.Rearranging.repeatInterleave(this, repeats, dim);
+  }
+
+  /** Repeats element {@code i} of {@code dim} {@code repeats[i]} times (int64 1-d {@code repeats}). */
+  public Tensor repeatInterleave(Tensor repeats, int dim) {
+    return dev.ember.ops.Rearranging.repeatInterleave(this, repeats, dim);
+  }
+
+  /** Returns "ij" coordinate grids of 0-d or 1-d tensors (broadcast views; {@code torch.meshgrid}). */
+  public static List<Tensor> meshgrid(Tensor... tensors) {
+    return dev.ember.ops.Rearranging.meshgrid(List.of(tensors), "ij");
+  }
+
+  /** Returns coordinate grids with {@code indexing} "ij" (matrix) or "xy" (Cartesian). */
+  public static List<Tensor> meshgrid(List<Tensor> tensors, String indexing) {
+    return dev.ember.ops.Rearranging.meshgrid(tensors, indexing);
+  }
+
+  /** Returns the view of the main diagonal of the first two dims, appended as the last dim ({@code diagonal()}). */
+  public Tensor diagonal() {
+    return dev.ember.ops.Rearranging.diagonal(this, 0, 0, 1);
+  }
+
+  /** Returns the view of diagonal {@code offset} of the plane {@code (dim1, dim2)}, appended as the last dim. */
+  public Tensor diagonal(int offset, int dim1, int dim2) {
+    return dev.ember.ops.Rearranging.diagonal(this, offset, dim1, dim2);
+  }
+
+  /** 1-d: the square matrix with this on diagonal {@code offset}; 2-d: that diagonal, copied ({@code diag}). */
+  public Tensor diag(int offset) {
+    return dev.ember.ops.Rearranging.diag(this, offset);
+  }
+
+  /** Returns the sum of the main diagonal of a 2-d tensor, 0-d ({@code trace}). */
+  public Tensor trace() {
+    return dev.ember.ops.Rearranging.trace(this);
+  }
+
+  /** Returns the inner product of two 1-d tensors of one length and dtype, 0-d ({@code dot}). */
+  public Tensor dot(Tensor other) {
+    return Linalg.dot(this, other);
+  }
+
+  /** Returns the view with all dims reversed ({@code x.T}; PyTorch deprecates it beyond 2-d). */
+  public Tensor T() {
+    int[] perm = new int[dim()];
+    for (int i = 0; i < perm.length; i++) {
+      perm[i] = perm.length - 1 - i;
+    }
+    return permute(perm);
+  }
+
+  /** Returns the view with the last two dims swapped ({@code x.mT}); needs at least 2 dims. */
+  public Tensor mT() {
+    if (dim() < 2) {
+      throw new IllegalArgumentException("mT: tensor of shape " + shape() + " must have at least 2 dims");
+    }
+    return transpose(-2, -1);
+  }
+
+  /** Returns this expanded to {@code other}'s shape ({@code expand_as}). */
+  public Tensor expandAs(Tensor other) {
+    return expand(other.shapeArray());
+  }
+
+  /** Returns the int64 coordinates {@code [count, rank]} of the non-zero elements ({@code nonzero}). */
+  public Tensor nonzero() {
+    return dev.ember.ops.Scattering.nonzero(this);
+  }
+
+  /** Returns the elements where the bool {@code mask} (broadcast) is true, 1-d ({@code masked_select}). */
+  public Tensor maskedSelect(Tensor mask) {
+    return dev.ember.ops.Scattering.maskedSelect(this, mask);
+  }
+
+  /** Returns the number of non-zero elements, int64 0-d ({@code count_nonzero}). */
+  public Tensor countNonzero() {
+    return dev.ember.ops.Scattering.countNonzero(this, null);
+  }
+
+  /** Returns the number of non-zero elements over {@code dims}, int64 ({@code count_nonzero(dim)}). */
+  public Tensor countNonzero(int... dims) {
+    return dev.ember.ops.Scattering.countNonzero(this, dims);
+  }
+
+  /** Returns the count of each value of this 1-d non-negative integer tensor, int64 ({@code bincount}). */
+  public Tensor bincount() {
+    return dev.ember.ops.Scattering.bincount(this, null, 0);
+  }
+
+  /** Returns the sums of {@code weights} (null: counts) per value, at least {@code minlength} long. */
+  public Tensor bincount(Tensor weights, int minlength) {
+    return dev.ember.ops.Scattering.bincount(this, weights, minlength);
+  }
+
+  /** Returns a copy with {@code src} written at {@code index} along {@code dim} ({@code scatter}). */
+  public Tensor scatter(int dim, Tensor index, Tensor src) {
+    return dev.ember.ops.Scattering.scatter(this, dim, index, src);
+  }
+
+  /** Returns a copy with {@code value} written at {@code index} along {@code dim} ({@code scatter}). */
+  public Tensor scatter(int dim, Tensor index, double value) {
+    return dev.ember.ops.Scattering.scatter(this, dim, index, value);
+  }
+
+  /** Writes {@code src} at {@code index} along {@code dim} in place ({@code scatter_}); returns {@code this}. */
+  public Tensor scatterInPlace(int dim, Tensor index, Tensor src) {
+    return dev.ember.ops.Scattering.scatterInPlace(this, dim, index, src);
+  }
+
+  /** Writes {@code value} at {@code index} along {@code dim} in place ({@code scatter_}); returns {@code this}. */
+  public Tensor scatterInPlace(int dim, Tensor index, double value) {
+    return dev.ember.ops.Scattering.scatterInPlace(this, dim, index, value);
+  }
+
+  /** Returns a copy with {@code source} added at the 1-d {@code index} along {@code dim} ({@code index_add}). */
+  public Tensor indexAdd(int dim, Tensor index, Tensor source) {
+    return dev.ember.ops.Scattering.indexAdd(this, dim, index, source, 1);
+  }
+
+  /** Adds {@code alpha * source} at {@code index} along {@code dim} in place ({@code index_add_}). */
+  public Tensor indexAddInPlace(int dim, Tensor index, Tensor source, double alpha) {
+    return dev.ember.ops.Scattering.indexAddInPlace(this, dim, index, source, alpha);
+  }
+
+  /** Returns the running product along {@code dim} ({@code cumprod}); integers give int64. */
+  public Tensor cumprod(int dim) {
+    return dev.ember.ops.Cumulative.cumprod(this, dim);
+  }
+
+  /** Returns zeros of {@code shape} with this tensor's dtype and device ({@code new_zeros}). */
+  public Tensor newZeros(int... shape) {
+    return zeros(Shape.of(shape), dtype, device());
+  }
+
+  /** Returns ones of {@code shape} with this tensor's dtype and device ({@code new_ones}). */
+  public Tensor newOnes(int... shape) {
+    return ones(Shape.of(shape), dtype, device());
+  }
+
+  /** Returns {@code value} in {@code shape} with this tensor's dtype and device ({@code new_full}). */
+  public Tensor newFull(double value, int... shape) {
+    return full(Shape.of(shape), value, dtype, device());
+  }
+
+  /** Returns an uninitialized tensor of {@code shape}, this tensor's dtype and device ({@code new_empty}). */
+  public Tensor newEmpty(int... shape) {
+    return empty(Shape.of(shape), dtype, device());
+  }
+
+  /** Returns the strides, in elements, of each dim ({@code stride()}). */
+  public int[] stride() {
+    return stridesArray();
+  }
+
+  /** Returns the stride, in elements, of {@code dim} (negative counts from the end; {@code stride(dim)}). */
+  public int stride(int dim) {
+    return stridesArray()[Shape.normalizeDim(dim, dim(), "stride")];
+  }
+
+  /** Returns the view of every window of {@code size} elements of {@code dim}, {@code step} apart ({@code unfold}). */
+  public Tensor unfold(int dim, int size, int step) {
+    return dev.ember.ops.Rearranging.unfold(this, dim, size, step);
+  }
+
+  /** Fills this tensor with integers uniform in {@code [from, to)} ({@code random_}); returns {@code this}. */
+  public Tensor randomInPlace(long from, long to, Generator generator) {
+    return dev.ember.ops.Sampling.randomInPlace(this, from, to, generator);
+  }
+
+  /** Returns a random permutation of {@code 0 .. n-1}, int64, from the global generator ({@code randperm}). */
+  public static Tensor randperm(int n) {
+    return dev.ember.ops.Sampling.randperm(n, DType.INT64, Device.CPU, null);
+  }
+
+  /** Returns a random permutation of {@code 0 .. n-1} drawn from {@code generator} (null: the global one). */
+  public static Tensor randperm(int n, DType dtype, Device device, Generator generator) {
+    return dev.ember.ops.Sampling.randperm(n, dtype, device, generator);
+  }
+
+  /** Draws {@code numSamples} int64 category indices per row of these weights ({@code multinomial}). */
+  public Tensor multinomial(int numSamples, boolean replacement) {
+    return dev.ember.ops.Sampling.multinomial(this, numSamples, replacement, null);
+  }
+
+  /** {@link #multinomial(int, boolean)} drawing from {@code generator} (null: the global one). */
+  public Tensor multinomial(int numSamples, boolean replacement, Generator generator) {
+    return dev.ember.ops.Sampling.multinomial(this, numSamples, replacement, generator);
+  }
+
+  /** Returns 1 with probability given by each element (in [0, 1]), else 0 ({@code torch.bernoulli}). */
+  public Tensor bernoulli() {
+    return dev.ember.ops.Sampling.bernoulli(this, (Generator) null);
+  }
+
+  /** {@link #bernoulli()} drawing from {@code generator} (null: the global one). */
+  public Tensor bernoulli(Generator generator) {
+    return dev.ember.ops.Sampling.bernoulli(this, generator);
+  }
+
+  /** Returns this shape filled with 1 with probability {@code p}, else 0 ({@code x.bernoulli(p)}). */
+  public Tensor bernoulli(double p) {
+    return dev.ember.ops.Sampling.bernoulli(this, p, null);
+  }
+
+  /** Returns normal samples with element-wise {@code mean} and {@code std} (broadcast; {@code torch.normal}). */
+  public static Tensor normal(Tensor mean, Tensor std, Generator generator) {
+    return dev.ember.ops.Sampling.normal(mean, std, generator);
+  }
+
+  /** Returns normal samples of {@code shape} with scalar {@code mean} and {@code std} ({@code torch.normal}). */
+  public static Tensor normal(double mean, double std, Shape shape, DType dtype, Device device,
+      Generator generator) {
+    return dev.ember.ops.Sampling.normal(mean, std, shape, dtype, device, generator);
+  }
+
   // ---------------------------------------------------------------- losses
 
   /** Returns the cross-entropy of logits {@code this} [N, C, ...] against int64 class targets. */

@@ -193,6 +193,9 @@ public final class Creation {
     for (int i = 0; i < steps; i++) {
       values[i] = i < steps / 2 ? start + i * delta : end - (steps - 1 - i) * delta;
     }
+    if (steps == 1) {
+      values[0] = start; // PyTorch: one step is the start, not the end
+    }
     return Dispatch.cast(fromArray(values, new int[] {steps}), dtype);
   }
 

@@ -141,6 +141,22 @@ public final class Linalg {
   }
 
   /**
+   * Returns the inner product of two 1-d tensors of equal length and dtype, 0-d ({@code torch.dot};
+   * unlike {@code matmul}, mixed dtypes raise, as in PyTorch).
+   */
+  public static Tensor dot(Tensor a, Tensor b) {
+    if (a.dim() != 1 || b.dim() != 1 || a.size(0) != b.size(0)) {
+      throw new IllegalArgumentException("dot: expected two 1-d tensors of the same length, got " + a.shape()
+          + " and " + b.shape());
+    }
+    if (a.dtype() != b.dtype()) {
+      throw new IllegalArgumentException("dot: expected both tensors to have the same dtype, got " + a.dtype()
+          + " and " + b.dtype());
+    }
+    return a.mul(b).sum();
+  }
+
+  /**
    * Returns {@code x @ weight^T + bias}: x is [..., in], weight [out, in], bias [out] or null.
    */
   public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
