@@ -20,9 +20,10 @@ import dev.ember.spi.UnaryOp;
  *
  * <p>Integer division is exact for every int64 value (it never goes through a double) and raises
  * on a zero divisor, as PyTorch's {@code ZeroDivisionError}. Floating {@code fmod} is {@code a -
- * trunc(a / b) b} corrected so that {@code |r| < |b|} and {@code r} has the sign of {@code a}: exact
- * while the quotient is small (below 2^24 in float64); far beyond, it may differ from C's {@code
- * fmod} by the rounding of {@code trunc(a / b) b}.
+ * trunc(a / b) b}, with the product kept exact (Dekker's two-product) and corrected so that {@code
+ * |r| < |b|} and {@code r} has the sign of {@code a}: exact as C's {@code fmod} while the quotient
+ * fits the mantissa; for larger quotients (|a / b| beyond 2^24 in float32, 2^53 in float64) and
+ * operands near overflow it may differ from C's {@code fmod} in the last bits.
  */
 public final class ElementwiseMath {
   private ElementwiseMath() {}
@@ -196,7 +197,12 @@ public final class ElementwiseMath {
 
   /** C's fmod for floating operands of one dtype (see the class comment for its accuracy). */
   private static Tensor fmodFloating(Tensor a, Tensor b) {
-    Tensor r = a.sub(truncValues(a.div(b)).mul(b));
+    // r = a - q b with q b kept exact as p + e (Dekker's product), so r is exact whenever a - p is
+    // (Sterbenz: p within a factor 2 of a) and the one rounding of (a - p) - e is relative to r.
+    Tensor q = truncValues(a.div(b));
+    Tensor p = q.mul(b);
+    Tensor e = productError(q, b, p);
+    Tensor r = a.sub(p).sub(e);
     // a / b rounded across an integer: step r back into (-|b|, |b|) with a's sign.
     Tensor absB = b.abs();
     Tensor step = Tensor.where(a.lt(0), absB.neg(), absB);
@@ -205,6 +211,23 @@ public final class ElementwiseMath {
     // fmod(finite, +-inf) is the dividend; a zero remainder has the dividend's sign.
     r = Tensor.where(Comparison.isinf(b).logicalAnd(Comparison.isfinite(a)), a, r);
     return Tensor.where(r.eq(0), a.mul(0), r);
+  }
+
+  /**
+   * Returns {@code x y - p} exactly for {@code p = fl(x y)}, by Veltkamp's split of each factor into
+   * halves whose products are exact (Dekker's TwoProduct; no fused multiply-add needed).
+   */
+  private static Tensor productError(Tensor x, Tensor y, Tensor p) {
+    double splitter = x.dtype() == DType.FLOAT32 ? 4097 : 134217729; // 2^12 + 1, 2^27 + 1
+    Tensor[] xs = split(x, splitter);
+    Tensor[] ys = split(y, splitter);
+    return xs[0].mul(ys[0]).sub(p).add(xs[0].mul(ys[1])).add(xs[1].mul(ys[0])).add(xs[1].mul(ys[1]));
+  }
+
+  private static Tensor[] split(Tensor x, double splitter) {
+    Tensor c = x.mul(splitter);
+    Tensor hi = c.sub(c.sub(x));
+    return new Tensor[] {hi, x.sub(hi)};
   }
 
   /** PyTorch's {@code div_floor_floating}: floor of the exact quotient, consistent with remainder. */
