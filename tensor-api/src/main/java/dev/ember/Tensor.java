@@ -1503,7 +1503,7 @@ public final class Tensor implements AutoCloseable {
 
   /** Returns the value of a one-element tensor as a long, exact for every int64 ({@code int(t.item())}). */
   public long itemLong() {
-    return Creation.itemLong(this);
+    return Views.itemLong(this);
   }
 
   /** Subtracts {@code value} in place ({@code sub_}); returns {@code this}. */

@@ -53,20 +53,6 @@ public final class Creation {
     return upload(b, DType.FLOAT64, shape);
   }
 
-  /**
-   * Returns the one element of {@code t} as a long: exact for integer tensors (no double round trip,
-   * so int64 values beyond 2^53 survive), truncated toward zero for floating ones.
-   *
-   * @throws IllegalArgumentException if {@code t} has more than one element
-   */
-  public static long itemLong(Tensor t) {
-    if (t.numel() != 1) {
-      throw new IllegalArgumentException("item: a tensor with " + t.numel() + " elements (shape " + t.shape()
-          + ") cannot be converted to a scalar");
-    }
-    return t.toLongArray()[0];
-  }
-
   /** Returns an int64 tensor of {@code shape} holding a copy of row-major {@code values}. */
   public static Tensor fromArray(long[] values, int[] shape) {
     checkLength(values.length, shape);

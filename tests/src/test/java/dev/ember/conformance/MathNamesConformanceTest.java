@@ -193,22 +193,53 @@ class MathNamesConformanceTest {
     return l;
   }
 
+  /**
+   * Runs every gradcheck twice: with contiguous inputs, and (for a first input of 2+ dims) with the
+   * first input a permuted view, so each op also sees and differentiates through a non-contiguous
+   * tensor.
+   */
   @TestFactory
   Stream<DynamicTest> gradcheck() {
-    return gradCases().stream().map(k -> DynamicTest.dynamicTest(k.name(), () -> {
-      Random r = new Random(k.name().hashCode());
-      Tensor[] inputs = new Tensor[k.shapes().length];
-      for (int i = 0; i < inputs.length; i++) {
-        int n = (int) Shape.numel(k.shapes()[i]);
-        double[] v = k.positive() ? Checks.uniform(r, n, 0.5, 2.0) : Checks.normal(r, n);
-        inputs[i] = Tensor.of(v, k.shapes()[i]).to(device);
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Grad k : gradCases()) {
+      tests.add(DynamicTest.dynamicTest(k.name(), () -> gradcheck(k, false)));
+      if (k.shapes()[0].length >= 2) {
+        tests.add(DynamicTest.dynamicTest(k.name() + "[permuted]", () -> gradcheck(k, true)));
       }
-      try {
-        GradCheck.check(k.f(), inputs);
-      } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError("gradcheck " + k.name() + " on " + device + ": " + e, e);
-      }
-    }));
+    }
+    return tests.stream();
+  }
+
+  private void gradcheck(Grad k, boolean permuted) {
+    Random r = new Random(k.name().hashCode());
+    int[][] shapes = k.shapes().clone();
+    int rank = shapes[0].length;
+    int[] reverse = new int[rank];
+    int[] stored = new int[rank];
+    for (int i = 0; i < rank; i++) {
+      reverse[i] = rank - 1 - i;
+      stored[i] = shapes[0][rank - 1 - i];
+    }
+    if (permuted) {
+      shapes[0] = stored;
+    }
+    Tensor[] inputs = new Tensor[shapes.length];
+    for (int i = 0; i < inputs.length; i++) {
+      int n = (int) Shape.numel(shapes[i]);
+      double[] v = k.positive() ? Checks.uniform(r, n, 0.5, 2.0) : Checks.normal(r, n);
+      inputs[i] = Tensor.of(v, shapes[i]).to(device);
+    }
+    Function<Tensor[], Tensor> f = !permuted ? k.f() : x -> {
+      Tensor[] moved = x.clone();
+      moved[0] = x[0].permute(reverse);
+      return k.f().apply(moved);
+    };
+    try {
+      GradCheck.check(f, inputs);
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError("gradcheck " + k.name() + (permuted ? "[permuted]" : "") + " on " + device + ": "
+          + e, e);
+    }
   }
 
   // ---------------------------------------------------------------- edge cases
