@@ -246,6 +246,14 @@ for ac in [False, True]:
 case("bilinear_scale", "torch.nn.functional.interpolate",
      lambda t: F.interpolate(t, scale_factor=1.5, mode="bilinear", align_corners=False), [ix],
      {"scale_factor": 1.5, "mode": "bilinear", "align_corners": False})
+case("nearest_exact", "torch.nn.functional.interpolate",
+     lambda t: F.interpolate(t, size=(5, 3), mode="nearest-exact"), [ix], {"size": [5, 3], "mode": "nearest-exact"})
+case("trilinear", "torch.nn.functional.interpolate",
+     lambda t: F.interpolate(t, size=(3, 4, 5), mode="trilinear", align_corners=False), [d(1, 2, 2, 3, 4)],
+     {"size": [3, 4, 5], "mode": "trilinear", "align_corners": False})
+case("nearest_3d_scale", "torch.nn.functional.interpolate",
+     lambda t: F.interpolate(t, scale_factor=2.0, mode="nearest"), [d(1, 1, 2, 2, 3)],
+     {"scale_factor": 2.0, "mode": "nearest"})
 case("linear_1d", "torch.nn.functional.interpolate",
      lambda t: F.interpolate(t, size=8, mode="linear", align_corners=False), [d(2, 3, 5)],
      {"size": [8], "mode": "linear", "align_corners": False})

@@ -4,8 +4,9 @@ import dev.ember.Tensor;
 import java.util.Arrays;
 
 /**
- * {@code torch.nn.functional.interpolate} in modes {@code "nearest"} (1-3 spatial dims), {@code
- * "linear"} (input [N, C, L]) and {@code "bilinear"} (input [N, C, H, W]), with PyTorch's source
+ * {@code torch.nn.functional.interpolate} in modes {@code "nearest"} and {@code "nearest-exact"} (1-3
+ * spatial dims), {@code "linear"} (input [N, C, L]), {@code "bilinear"} (input [N, C, H, W]) and
+ * {@code "trilinear"} (input [N, C, D, H, W]), with PyTorch's source
  * index rules ({@code align_corners}, and {@code 1 / scale_factor} as the scale when a scale factor
  * is given). Each spatial dim is resampled separately by gathering source rows with {@code
  * index_select} and blending the two neighbours with per-row weights, so the gradient (a weighted
@@ -27,11 +28,12 @@ public final class Interpolation {
     String op = "interpolate";
     int spatial = x.dim() - 2;
     int allowed = switch (mode) {
-      case "nearest" -> -1;
+      case "nearest", "nearest-exact" -> -1;
       case "linear" -> 1;
       case "bilinear" -> 2;
-      default -> throw new IllegalArgumentException(op + ": mode must be 'nearest', 'linear' or 'bilinear', got '"
-          + mode + "'");
+      case "trilinear" -> 3;
+      default -> throw new IllegalArgumentException(op + ": mode must be 'nearest', 'nearest-exact', 'linear',"
+          + " 'bilinear' or 'trilinear', got '" + mode + "'");
     };
     if (allowed < 0 ? spatial < 1 || spatial > 3 : spatial != allowed) {
       throw new IllegalArgumentException(op + ": mode '" + mode + "' expects a " + (allowed < 0 ? "3-d to 5-d"
@@ -40,7 +42,7 @@ public final class Interpolation {
     boolean linear = allowed > 0;
     if (!linear && alignCorners != null) {
       throw new IllegalArgumentException(op + ": align_corners can only be set with the interpolating modes"
-          + " 'linear' and 'bilinear', not '" + mode + "'");
+          + " 'linear', 'bilinear' and 'trilinear', not '" + mode + "'");
     }
     if (linear && !x.dtype().isFloatingPoint()) {
       throw new IllegalArgumentException(op + ": mode '" + mode + "' needs a floating input, got " + x.dtype());
@@ -72,7 +74,8 @@ public final class Interpolation {
         throw new IllegalArgumentException(op + ": input and output sizes should be greater than 0, but got"
             + " input " + x.shape() + " and output size " + outSize + " for dim " + dim);
       }
-      out = linear ? linearAlong(out, dim, in, outSize, scale, corners) : nearestAlong(out, dim, in, outSize, scale);
+      out = linear ? linearAlong(out, dim, in, outSize, scale, corners)
+          : nearestAlong(out, dim, in, outSize, scale, mode.equals("nearest-exact"));
     }
     return out;
   }
@@ -84,12 +87,17 @@ public final class Interpolation {
     }
   }
 
-  /** Nearest neighbour: source {@code min(floor(dst * scale), in - 1)} in float, as PyTorch's CPU kernel. */
-  private static Tensor nearestAlong(Tensor x, int dim, int in, int outSize, Double scaleFactor) {
+  /**
+   * Nearest neighbour: source {@code min(floor(dst * scale), in - 1)} in float, as PyTorch's CPU
+   * kernel; {@code exact} ("nearest-exact") samples pixel centres, {@code floor((dst + 0.5) * scale)}.
+   */
+  private static Tensor nearestAlong(Tensor x, int dim, int in, int outSize, Double scaleFactor, boolean exact) {
     long[] index = new long[outSize];
     float scale = scaleFactor != null ? (float) (1.0 / scaleFactor) : (float) in / outSize;
     for (int j = 0; j < outSize; j++) {
-      if (outSize == in) {
+      if (exact) {
+        index[j] = Math.min((long) Math.floor((j + 0.5f) * scale), in - 1);
+      } else if (outSize == in) {
         index[j] = j;
       } else if (outSize == 2 * in) {
         index[j] = j >> 1;

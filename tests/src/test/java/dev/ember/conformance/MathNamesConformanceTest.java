@@ -180,6 +180,9 @@ class MathNamesConformanceTest {
     l.add(g("interpolate_nearest", x -> F.interpolate(x[0], new int[] {5, 3}, "nearest", null), s(1, 2, 3, 4)));
     l.add(g("interpolate_bilinear", x -> F.interpolate(x[0], new int[] {5, 7}, "bilinear", false), s(1, 2, 3, 4)));
     l.add(g("interpolate_bilinear_corners", x -> F.interpolate(x[0], 1.5, "bilinear", true), s(1, 2, 3, 4)));
+    l.add(g("interpolate_trilinear", x -> F.interpolate(x[0], new int[] {3, 2, 4}, "trilinear", false),
+        s(1, 1, 2, 3, 2)));
+    l.add(g("interpolate_nearest_exact", x -> F.interpolate(x[0], 0.6, "nearest-exact", null), s(1, 2, 5, 4)));
     l.add(g("interpolate_linear_down", x -> F.interpolate(x[0], new int[] {3}, "linear", false), s(2, 2, 7)));
     // In-place forms on non-leaves: the graph uses the values from before the write.
     l.add(new Grad("inplace_unary_chain", x -> x[0].mul(1).absInPlace().sqrtInPlace().expInPlace().logInPlace()
