@@ -5,7 +5,9 @@ import dev.ember.internal.Dispatch;
 import dev.ember.internal.Printing;
 import dev.ember.ops.Activations;
 import dev.ember.ops.Arithmetic;
+import dev.ember.ops.Comparison;
 import dev.ember.ops.Creation;
+import dev.ember.ops.ElementwiseMath;
 import dev.ember.ops.Indexing;
 import dev.ember.ops.Linalg;
 import dev.ember.ops.Losses;
@@ -1657,6 +1659,275 @@ public final class Tensor implements AutoCloseable {
   public static Tensor normal(double mean, double std, Shape shape, DType dtype, Device device,
       Generator generator) {
     return dev.ember.ops.Sampling.normal(mean, std, shape, dtype, device, generator);
+  }
+
+  // ---------------------------------------------------------------- PyTorch names: truth tests, rounding
+  // division, lerp, tensor clamps, scalar forms and in-place forms (ops.Comparison, ops.ElementwiseMath)
+
+  /** Returns whether every element is non-zero (bool, 0-d; NaN is true) ({@code torch.all}). */
+  public Tensor all() {
+    return Comparison.all(this, null, false);
+  }
+
+  /** Returns whether every element along {@code dim} is non-zero (bool). */
+  public Tensor all(int dim, boolean keepdim) {
+    return Comparison.all(this, new int[] {dim}, keepdim);
+  }
+
+  /** Returns whether every element over {@code dims} is non-zero (bool). */
+  public Tensor all(int[] dims, boolean keepdim) {
+    return Comparison.all(this, dims, keepdim);
+  }
+
+  /** Returns whether any element is non-zero (bool, 0-d) ({@code torch.any}). */
+  public Tensor any() {
+    return Comparison.any(this, null, false);
+  }
+
+  /** Returns whether any element along {@code dim} is non-zero (bool). */
+  public Tensor any(int dim, boolean keepdim) {
+    return Comparison.any(this, new int[] {dim}, keepdim);
+  }
+
+  /** Returns whether any element over {@code dims} is non-zero (bool). */
+  public Tensor any(int[] dims, boolean keepdim) {
+    return Comparison.any(this, dims, keepdim);
+  }
+
+  /** Returns where the elements are NaN (bool). */
+  public Tensor isnan() {
+    return Comparison.isnan(this);
+  }
+
+  /** Returns where the elements are +inf or -inf (bool). */
+  public Tensor isinf() {
+    return Comparison.isinf(this);
+  }
+
+  /** Returns where the elements are finite (bool). */
+  public Tensor isfinite() {
+    return Comparison.isfinite(this);
+  }
+
+  /** Returns NaN as 0 and +-inf as the dtype's largest finite values ({@code nan_to_num}). */
+  public Tensor nanToNum() {
+    return Comparison.nanToNum(this, 0, null, null);
+  }
+
+  /** Returns NaN as {@code nan}, +inf as {@code posinf}, -inf as {@code neginf} (null: dtype's extremes). */
+  public Tensor nanToNum(double nan, Double posinf, Double neginf) {
+    return Comparison.nanToNum(this, nan, posinf, neginf);
+  }
+
+  /** Returns {@code |this - other| <= 1e-8 + 1e-5 |other|} elementwise (bool) ({@code isclose}). */
+  public Tensor isclose(Tensor other) {
+    return Comparison.isclose(this, other, 1e-5, 1e-8, false);
+  }
+
+  /** Returns {@code |this - other| <= atol + rtol |other|} elementwise (bool); NaNs match if {@code equalNan}. */
+  public Tensor isclose(Tensor other, double rtol, double atol, boolean equalNan) {
+    return Comparison.isclose(this, other, rtol, atol, equalNan);
+  }
+
+  /** Returns whether {@link #isclose(Tensor)} holds everywhere ({@code allclose}). */
+  public boolean allclose(Tensor other) {
+    return Comparison.allclose(this, other, 1e-5, 1e-8, false);
+  }
+
+  /** Returns whether {@link #isclose(Tensor, double, double, boolean)} holds everywhere. */
+  public boolean allclose(Tensor other, double rtol, double atol, boolean equalNan) {
+    return Comparison.allclose(this, other, rtol, atol, equalNan);
+  }
+
+  /** Returns whether both have the same shape and equal elements ({@code torch.equal}). */
+  public boolean equal(Tensor other) {
+    return Comparison.equal(this, other);
+  }
+
+  /** Returns {@code floor(this / other)} ({@code floor_divide}, Python's {@code //}); exact for integers. */
+  public Tensor floorDivide(Tensor other) {
+    return ElementwiseMath.floorDivide(this, other);
+  }
+
+  /** Returns {@code floor(this / value)}. */
+  public Tensor floorDivide(double value) {
+    return ElementwiseMath.floorDivide(this, Creation.scalarLike(this, value));
+  }
+
+  /** Returns the remainder with the sign of {@code other} ({@code remainder}, Python's {@code %}). */
+  public Tensor remainder(Tensor other) {
+    return ElementwiseMath.remainder(this, other);
+  }
+
+  /** Returns the remainder of division by {@code value}, with the sign of {@code value}. */
+  public Tensor remainder(double value) {
+    return ElementwiseMath.remainder(this, Creation.scalarLike(this, value));
+  }
+
+  /** Returns the remainder with the sign of this tensor ({@code fmod}, C's {@code fmod}). */
+  public Tensor fmod(Tensor other) {
+    return ElementwiseMath.fmod(this, other);
+  }
+
+  /** Returns the remainder of division by {@code value}, with the sign of this tensor. */
+  public Tensor fmod(double value) {
+    return ElementwiseMath.fmod(this, Creation.scalarLike(this, value));
+  }
+
+  /** Returns values rounded toward zero (zero gradient). */
+  public Tensor trunc() {
+    return ElementwiseMath.trunc(this);
+  }
+
+  /** Returns values rounded half to even to {@code decimals} places (negative: tens, hundreds...). */
+  public Tensor round(int decimals) {
+    return ElementwiseMath.round(this, decimals);
+  }
+
+  /** Returns {@code this + weight (end - this)} ({@code lerp}). */
+  public Tensor lerp(Tensor end, double weight) {
+    return ElementwiseMath.lerp(this, end, Creation.scalarLike(this, weight));
+  }
+
+  /** Returns {@code this + weight (end - this)} with a tensor weight, broadcasting. */
+  public Tensor lerp(Tensor end, Tensor weight) {
+    return ElementwiseMath.lerp(this, end, weight);
+  }
+
+  /** Returns values clamped to tensor bounds (either may be null), broadcasting. */
+  public Tensor clamp(Tensor min, Tensor max) {
+    return ElementwiseMath.clamp(this, min, max);
+  }
+
+  /** Returns values clamped to {@code [min, max]}, as {@link #clamp(double, double)} ({@code clip}). */
+  public Tensor clip(double min, double max) {
+    return Arithmetic.clamp(this, min, max);
+  }
+
+  /** Returns values clamped to tensor bounds, as {@link #clamp(Tensor, Tensor)} ({@code clip}). */
+  public Tensor clip(Tensor min, Tensor max) {
+    return ElementwiseMath.clamp(this, min, max);
+  }
+
+  /** Returns {@code this + value * t1 * t2} ({@code addcmul}). */
+  public Tensor addcmul(Tensor t1, Tensor t2, double value) {
+    return ElementwiseMath.addcmul(this, t1, t2, value);
+  }
+
+  /** Returns {@code this + value * t1 / t2} ({@code addcdiv}). */
+  public Tensor addcdiv(Tensor t1, Tensor t2, double value) {
+    return ElementwiseMath.addcdiv(this, t1, t2, value);
+  }
+
+  /** Returns {@code other - this} ({@code torch.rsub(this, other)}). */
+  public Tensor rsub(Tensor other) {
+    return Arithmetic.sub(other, this);
+  }
+
+  /** Returns {@code base ^ exponent} for a scalar base ({@code base ** t}). */
+  public static Tensor pow(double base, Tensor exponent) {
+    return ElementwiseMath.pow(base, exponent);
+  }
+
+  /** Returns {@code condition ? a : b} with a scalar {@code b} ({@code torch.where(c, t, 0.0)}). */
+  public static Tensor where(Tensor condition, Tensor a, double b) {
+    return Arithmetic.where(condition, a, Creation.scalarLike(a, b));
+  }
+
+  /** Returns {@code condition ? a : b} with a scalar {@code a} ({@code torch.where(c, 0.0, t)}). */
+  public static Tensor where(Tensor condition, double a, Tensor b) {
+    return Arithmetic.where(condition, Creation.scalarLike(b, a), b);
+  }
+
+  /** Returns the value of a one-element tensor as a long, exact for every int64 ({@code int(t.item())}). */
+  public long itemLong() {
+    return Views.itemLong(this);
+  }
+
+  /** Subtracts {@code value} in place ({@code sub_}); returns {@code this}. */
+  public Tensor subInPlace(double value) {
+    return subInPlace(Creation.scalarLike(this, value));
+  }
+
+  /** Raises to {@code exponent} in place ({@code pow_}); returns {@code this}. */
+  public Tensor powInPlace(double exponent) {
+    return Arithmetic.inPlaceUnary("pow_", this, x -> x.pow(exponent));
+  }
+
+  /** Raises to {@code exponent} (broadcast) in place ({@code pow_}); returns {@code this}. */
+  public Tensor powInPlace(Tensor exponent) {
+    return Arithmetic.inPlace("pow_", this, exponent, dev.ember.spi.BinaryOp.POW, Tensor::pow);
+  }
+
+  /** Negates in place ({@code neg_}); returns {@code this}. */
+  public Tensor negInPlace() {
+    return Arithmetic.inPlaceUnary("neg_", this, Tensor::neg);
+  }
+
+  /** Takes the absolute value in place ({@code abs_}); returns {@code this}. */
+  public Tensor absInPlace() {
+    return Arithmetic.inPlaceUnary("abs_", this, Tensor::abs);
+  }
+
+  /** Takes the square root in place ({@code sqrt_}); returns {@code this}. */
+  public Tensor sqrtInPlace() {
+    return Arithmetic.inPlaceUnary("sqrt_", this, Tensor::sqrt);
+  }
+
+  /** Exponentiates in place ({@code exp_}); returns {@code this}. */
+  public Tensor expInPlace() {
+    return Arithmetic.inPlaceUnary("exp_", this, Tensor::exp);
+  }
+
+  /** Takes the natural logarithm in place ({@code log_}); returns {@code this}. */
+  public Tensor logInPlace() {
+    return Arithmetic.inPlaceUnary("log_", this, Tensor::log);
+  }
+
+  /** Applies {@code max(x, 0)} in place ({@code relu_}); returns {@code this}. */
+  public Tensor reluInPlace() {
+    return Arithmetic.inPlaceUnary("relu_", this, Tensor::relu);
+  }
+
+  /** Adds {@code value * t1 * t2} in place ({@code addcmul_}); returns {@code this}. */
+  public Tensor addcmulInPlace(Tensor t1, Tensor t2, double value) {
+    return Arithmetic.inPlaceUnary("addcmul_", this, x -> x.addcmul(t1, t2, value));
+  }
+
+  /** Adds {@code value * t1 / t2} in place ({@code addcdiv_}); returns {@code this}. */
+  public Tensor addcdivInPlace(Tensor t1, Tensor t2, double value) {
+    return Arithmetic.inPlaceUnary("addcdiv_", this, x -> x.addcdiv(t1, t2, value));
+  }
+
+  /** Moves toward {@code end} by {@code weight} in place ({@code lerp_}); returns {@code this}. */
+  public Tensor lerpInPlace(Tensor end, double weight) {
+    return Arithmetic.inPlaceUnary("lerp_", this, x -> x.lerp(end, weight));
+  }
+
+  /** Moves toward {@code end} by a tensor {@code weight} in place ({@code lerp_}); returns {@code this}. */
+  public Tensor lerpInPlace(Tensor end, Tensor weight) {
+    return Arithmetic.inPlaceUnary("lerp_", this, x -> x.lerp(end, weight));
+  }
+
+  /** Clamps to tensor bounds (either may be null) in place ({@code clamp_}); returns {@code this}. */
+  public Tensor clampInPlace(Tensor min, Tensor max) {
+    return Arithmetic.inPlaceUnary("clamp_", this, x -> x.clamp(min, max));
+  }
+
+  /**
+   * Cuts this tensor from the graph in place, making it a leaf that does not require grad ({@code
+   * detach_}); returns {@code this}.
+   *
+   * @throws IllegalStateException for a view of a tensor that requires grad, as in PyTorch
+   */
+  public Tensor detachInPlace() {
+    if (base != null && (base.requiresGrad || gradFn != null)) {
+      throw new IllegalStateException("detach_: can't detach views in-place (view of shape " + shape()
+          + " of base " + base.shape() + "); use detach() instead");
+    }
+    gradFn = null;
+    requiresGrad = false;
+    return this;
   }
 
   // ---------------------------------------------------------------- losses

@@ -3,14 +3,31 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 import dev.ember.ops.Activations;
 
-/** Applies {@code max(x, 0)} elementwise, PyTorch's {@code nn.ReLU}; any shape. */
+/**
+ * Applies {@code max(x, 0)} elementwise, PyTorch's {@code nn.ReLU}; any shape. With {@code inplace}
+ * it overwrites its input ({@code relu_}) and returns it.
+ */
 public final class ReLU extends Module {
-  /** Creates the module. */
-  public ReLU() {}
+  private final boolean inplace;
 
-  /** Returns the activation of {@code input}, same shape. */
+  /** Creates the module (out of place). */
+  public ReLU() {
+    this(false);
+  }
+
+  /** Creates the module; {@code inplace} makes it write into its input, as {@code nn.ReLU(inplace=True)}. */
+  public ReLU(boolean inplace) {
+    this.inplace = inplace;
+  }
+
+  /** Returns the activation of {@code input}, same shape (the input itself when in place). */
   @Override
   public Tensor forward(Tensor input) {
-    return Activations.relu(input);
+    return inplace ? input.reluInPlace() : Activations.relu(input);
+  }
+
+  @Override
+  protected String extraRepr() {
+    return inplace ? "inplace=True" : "";
   }
 }

@@ -61,6 +61,36 @@ public final class Activations {
     return t.add(1).mul(0.5).add(x.mul(t.square().rsub(1)).mul(inner).mul(0.5));
   }
 
+  /**
+   * Returns {@code x} clamped to {@code [minVal, maxVal]} ({@code torch.nn.functional.hardtanh},
+   * defaults -1 and 1). Unlike {@code clamp}, the gradient passes only strictly inside the bounds,
+   * as PyTorch's {@code hardtanh_backward}.
+   *
+   * @throws IllegalArgumentException if {@code minVal > maxVal}
+   */
+  public static Tensor hardtanh(Tensor x, double minVal, double maxVal) {
+    if (minVal > maxVal) {
+      throw new IllegalArgumentException("hardtanh: min_val (" + minVal + ") cannot be greater than max_val ("
+          + maxVal + ")");
+    }
+    Tensor out;
+    try (var off = dev.ember.GradMode.noGrad()) {
+      out = Arithmetic.clamp(x, minVal, maxVal);
+    }
+    return record("hardtanh", out, new Tensor[] {x}, new Tensor[] {x}, g -> new Tensor[] {
+        Tensor.where(x.gt(minVal).logicalAnd(x.lt(maxVal)), g, Tensor.zeros(Shape.scalar(), g.dtype(), g.device()))});
+  }
+
+  /** Returns {@code min(max(x, 0), 6)}: {@code hardtanh(x, 0, 6)} ({@code relu6}). */
+  public static Tensor relu6(Tensor x) {
+    return hardtanh(x, 0, 6);
+  }
+
+  /** Returns {@code x tanh(softplus(x))} (Mish). */
+  public static Tensor mish(Tensor x) {
+    return x.mul(softplus(x, 1, 20).tanh());
+  }
+
   /** Returns {@code x * sigmoid(x)} (SiLU, swish). */
   public static Tensor silu(Tensor x) {
     return x.mul(x.sigmoid());

@@ -165,6 +165,67 @@ public final class NnLosses {
     return x.div(norm);
   }
 
+  /**
+   * Returns the cosine similarity of {@code x1} and {@code x2} along {@code dim} (shapes broadcast;
+   * the dim is removed): {@code sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps))}, PyTorch's
+   * formulation (each input divided by its norm first, so the result stays in [-1, 1]); as in
+   * PyTorch, the clamp to {@code eps} changes values but not the gradient's path through the norms.
+   */
+  public static Tensor cosineSimilarity(Tensor x1, Tensor x2, int dim, double eps) {
+    String op = "cosine_similarity";
+    int[] shape = Dispatch.broadcastShapes(op, x1.shapeArray(), x2.shapeArray());
+    if (!x1.dtype().isFloatingPoint() && !x2.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException(op + ": expected a floating input, got " + x1.dtype() + " and "
+          + x2.dtype());
+    }
+    dev.ember.DType t = Dispatch.resultType(x1, x2);
+    t = t.isFloatingPoint() ? t : dev.ember.DType.FLOAT32;
+    Tensor a = x1.to(t).expand(shape);
+    Tensor b = x2.to(t).expand(shape);
+    int d = dev.ember.Shape.normalizeDim(dim, shape.length, op);
+    return a.div(clampedNorm(a, d, eps)).mul(b.div(clampedNorm(b, d, eps))).sum(d, false);
+  }
+
+  /** {@code ||x||} along {@code dim} (kept), raised to {@code eps} in value only. */
+  private static Tensor clampedNorm(Tensor x, int dim, double eps) {
+    Tensor norm = x.norm(2, new int[] {dim}, true);
+    Tensor value = norm.detach();
+    return norm.add(value.clamp(eps, Double.NaN).sub(value));
+  }
+
+  /**
+   * Returns the Kullback-Leibler divergence {@code target (log target - input)} for log-probabilities
+   * {@code input} ({@code torch.nn.functional.kl_div}); with {@code logTarget} the target is given as
+   * log-probabilities too: {@code e^target (target - input)}. Terms with a zero target are 0.
+   *
+   * @param reduction {@code "none"}, {@code "mean"} (over all elements), {@code "sum"} or {@code
+   *     "batchmean"} (the sum divided by the batch size, the mathematically correct KL divergence)
+   */
+  public static Tensor klDiv(Tensor input, Tensor target, String reduction, boolean logTarget) {
+    String op = "kl_div";
+    Dispatch.broadcastShapes(op, input.shapeArray(), target.shapeArray());
+    if (!input.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException(op + ": expected a floating input, got " + input.dtype());
+    }
+    Tensor t = target.to(input.dtype());
+    Tensor loss;
+    if (logTarget) {
+      loss = t.exp().mul(t.sub(input));
+    } else {
+      // xlogy(t, t): 0 where t == 0, with a finite gradient there (log of 1, not of 0).
+      Tensor safe = Tensor.where(t.eq(0), Tensor.onesLike(t), t);
+      loss = t.mul(safe.log()).sub(t.mul(input));
+    }
+    return switch (reduction) {
+      case "none" -> loss;
+      case "sum" -> loss.sum();
+      case "mean" -> loss.mean();
+      case "batchmean" -> input.dim() == 0 ? loss.sum() : loss.sum().div(input.size(0));
+      default -> throw new IllegalArgumentException(op + ": reduction must be 'none', 'mean', 'sum' or"
+          + " 'batchmean', got '" + reduction + "'");
+    };
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static Tensor diff(String op, Tensor input, Tensor target) {

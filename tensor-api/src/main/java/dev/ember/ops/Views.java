@@ -58,6 +58,20 @@ public final class Views {
     return record("clone", out, new Tensor[] {x}, g -> new Tensor[] {g});
   }
 
+  /**
+   * Returns the one element of {@code t} as a long: exact for integer tensors (no double round trip,
+   * so int64 values beyond 2^53 survive), truncated toward zero for floating ones.
+   *
+   * @throws IllegalArgumentException if {@code t} has more than one element
+   */
+  public static long itemLong(Tensor t) {
+    if (t.numel() != 1) {
+      throw new IllegalArgumentException("item: a tensor with " + t.numel() + " elements (shape " + t.shape()
+          + ") cannot be converted to a scalar");
+    }
+    return t.toLongArray()[0];
+  }
+
   /** Returns {@code x} if contiguous, else a contiguous copy. */
   public static Tensor contiguous(Tensor x) {
     return x.strided().isContiguous() ? x : cloneTensor(x);

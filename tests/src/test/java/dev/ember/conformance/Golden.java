@@ -135,7 +135,9 @@ final class Golden {
     double[] v = new double[values.size()];
     for (int i = 0; i < v.length; i++) {
       Object x = values.get(i);
-      v[i] = x instanceof Boolean b ? (b ? 1 : 0) : ((Number) x).doubleValue();
+      // JSON has no NaN or infinities: generators write them as the strings "NaN", "Infinity", "-Infinity".
+      v[i] = x instanceof Boolean b ? (b ? 1 : 0) : x instanceof String text ? Double.parseDouble(text)
+          : ((Number) x).doubleValue();
     }
     return new Data(s, (String) m.get("dtype"), v);
   }

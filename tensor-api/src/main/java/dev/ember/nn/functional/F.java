@@ -6,11 +6,13 @@ import dev.ember.ops.Activations;
 import dev.ember.ops.Attention;
 import dev.ember.ops.Convolution;
 import dev.ember.ops.Embedding;
+import dev.ember.ops.Interpolation;
 import dev.ember.ops.Linalg;
 import dev.ember.ops.Losses;
 import dev.ember.ops.Losses.Reduction;
 import dev.ember.ops.NnLosses;
 import dev.ember.ops.Normalization;
+import dev.ember.ops.Padding;
 import dev.ember.ops.Pooling;
 import dev.ember.ops.Pooling.Pool2d;
 import dev.ember.ops.Shaping;
@@ -386,6 +388,80 @@ public final class F {
   public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
       Reduction reduction) {
     return NnLosses.binaryCrossEntropyWithLogits(input, target, weight, posWeight, reduction);
+  }
+
+  // ---------------------------------------------------------------- more activations, similarity, padding
+  // modes and resizing (ops.Activations, ops.NnLosses, ops.Padding, ops.Interpolation)
+
+  /** Returns {@code x} clamped to [-1, 1]; the gradient passes strictly inside. */
+  public static Tensor hardtanh(Tensor x) {
+    return Activations.hardtanh(x, -1, 1);
+  }
+
+  /** Returns {@code x} clamped to {@code [minVal, maxVal]}; the gradient passes strictly inside. */
+  public static Tensor hardtanh(Tensor x, double minVal, double maxVal) {
+    return Activations.hardtanh(x, minVal, maxVal);
+  }
+
+  /** Returns {@code min(max(x, 0), 6)}. */
+  public static Tensor relu6(Tensor x) {
+    return Activations.relu6(x);
+  }
+
+  /** Returns {@code x tanh(softplus(x))}. */
+  public static Tensor mish(Tensor x) {
+    return Activations.mish(x);
+  }
+
+  /** Returns the cosine similarity along dim 1 with eps 1e-8; shapes broadcast, dim 1 is removed. */
+  public static Tensor cosineSimilarity(Tensor x1, Tensor x2) {
+    return NnLosses.cosineSimilarity(x1, x2, 1, 1e-8);
+  }
+
+  /** Returns the cosine similarity along {@code dim}, norms clamped to at least {@code eps}. */
+  public static Tensor cosineSimilarity(Tensor x1, Tensor x2, int dim, double eps) {
+    return NnLosses.cosineSimilarity(x1, x2, dim, eps);
+  }
+
+  /** Returns the KL divergence of log-probabilities {@code input} from probabilities {@code target}, mean. */
+  public static Tensor klDiv(Tensor input, Tensor target) {
+    return NnLosses.klDiv(input, target, "mean", false);
+  }
+
+  /**
+   * Returns the KL divergence with a reduction ({@code "none"}, {@code "mean"}, {@code "sum"},
+   * {@code "batchmean"}); with {@code logTarget} the target holds log-probabilities.
+   */
+  public static Tensor klDiv(Tensor input, Tensor target, String reduction, boolean logTarget) {
+    return NnLosses.klDiv(input, target, reduction, logTarget);
+  }
+
+  /**
+   * Returns {@code x} padded by (before, after) pairs from the last dim in {@code mode}: {@code
+   * "constant"} (with {@code value}), {@code "reflect"}, {@code "replicate"} or {@code "circular"}.
+   */
+  public static Tensor pad(Tensor x, int[] pad, String mode, double value) {
+    return Padding.pad(x, pad, mode, value);
+  }
+
+  /** Returns {@code x} [N, C, ...] resized to {@code size} (one value or one per spatial dim). */
+  public static Tensor interpolate(Tensor x, int[] size, String mode, Boolean alignCorners) {
+    return Interpolation.interpolate(x, size, null, mode, alignCorners);
+  }
+
+  /** Returns {@code x} [N, C, ...] resized by {@code scaleFactor} (output size floor(in * factor)). */
+  public static Tensor interpolate(Tensor x, double scaleFactor, String mode, Boolean alignCorners) {
+    return Interpolation.interpolate(x, null, new double[] {scaleFactor}, mode, alignCorners);
+  }
+
+  /** Returns {@code x} resized to {@code size} or by {@code scaleFactor} (exactly one non-null). */
+  public static Tensor interpolate(Tensor x, int[] size, double[] scaleFactor, String mode, Boolean alignCorners) {
+    return Interpolation.interpolate(x, size, scaleFactor, mode, alignCorners);
+  }
+
+  /** Returns {@code dropout(x, p, training=true)}, PyTorch's default. */
+  public static Tensor dropout(Tensor x, double p) {
+    return Activations.dropout(x, p, true, Generator.global());
   }
 
   /** Returns {@code x / max(||x||_2, 1e-12)} along dim 1. */
