@@ -107,6 +107,14 @@ public final class F {
     return Activations.dropout(x, p, training, Generator.global());
   }
 
+  /**
+   * Returns channel dropout of x [N, C, H, W] or [C, H, W] (whole channels zeroed with probability
+   * {@code p}) when {@code training}, from the global generator; PyTorch's {@code F.dropout2d}.
+   */
+  public static Tensor dropout2d(Tensor x, double p, boolean training) {
+    return Activations.dropout2d(x, p, training, Generator.global());
+  }
+
   // ---------------------------------------------------------------- linear, padding
 
   /** Returns {@code x @ weight^T + bias}: x [..., in], weight [out, in], bias [out] or null. */
