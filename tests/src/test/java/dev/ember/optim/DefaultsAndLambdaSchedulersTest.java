@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.Tensor;
 import dev.ember.optim.lr.ConstantLR;
+import dev.ember.optim.lr.CosineAnnealingWarmRestarts;
 import dev.ember.optim.lr.LRScheduler;
 import dev.ember.optim.lr.LambdaLR;
 import dev.ember.optim.lr.MultiplicativeLR;
@@ -15,7 +16,10 @@ import java.util.function.Function;
 import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
-/** PyTorch's default learning rates, and LambdaLR/MultiplicativeLR/ConstantLR/PolynomialLR against PyTorch 2.13's rates. */
+/**
+ * PyTorch's default learning rates, and LambdaLR, MultiplicativeLR, ConstantLR, PolynomialLR and
+ * CosineAnnealingWarmRestarts against PyTorch 2.13's rates.
+ */
 class DefaultsAndLambdaSchedulersTest {
   private static List<Tensor> params() {
     return List.of(Tensor.zeros(2).requiresGrad(true));
@@ -73,6 +77,19 @@ class DefaultsAndLambdaSchedulersTest {
     assertRates(new double[] {third, third, third, third, third, 0.1, 0.1, 0.1}, trace(ConstantLR::new, 8));
     assertRates(new double[] {0.1, 0.05625, 0.024999999999999998, 0.0062499999999999995, 0, 0, 0, 0},
         trace(o -> new PolynomialLR(o, 4, 2.0), 8));
+  }
+
+  @Test
+  void cosineAnnealingWarmRestartsMatchesPyTorch() {
+    assertRates(new double[] {0.1, 0.0775, 0.032500000000000015, 0.1, 0.09397114317029975, 0.0775, 0.05500000000000001,
+        0.032500000000000015, 0.01602885682970026, 0.1, 0.09846666218300808, 0.09397114317029975, 0.08681980515339464,
+        0.0775, 0.06664685702961344, 0.05500000000000001},
+        trace(o -> new CosineAnnealingWarmRestarts(o, 3, 2, 0.01), 16));
+    assertRates(new double[] {0.1, 0.08535533905932738, 0.05, 0.014644660940672627, 0.1, 0.08535533905932738},
+        trace(o -> new CosineAnnealingWarmRestarts(o, 4), 6));
+    Optimizer opt = new SGD(params(), 0.1);
+    assertThrows(IllegalArgumentException.class, () -> new CosineAnnealingWarmRestarts(opt, 0));
+    assertThrows(IllegalArgumentException.class, () -> new CosineAnnealingWarmRestarts(opt, 2, 0, 0));
   }
 
   @Test
