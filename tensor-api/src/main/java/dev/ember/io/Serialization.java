@@ -68,8 +68,14 @@ public final class Serialization {
    */
   public static void save(Object obj, Path file) throws IOException {
     Encoder enc = new Encoder();
-    Object tree = enc.encode(obj, "", 0);
-    Safetensors.save(enc.tensors, file, Map.of(FORMAT_KEY, FORMAT, OBJECT_KEY, Json.write(tree)));
+    String json = Json.write(enc.encode(obj, "", 0));
+    // The header also lists the tensors (about 100 bytes each); a loader refuses a larger one.
+    if (json.length() * 4L + enc.tensors.size() * 200L > Safetensors.MAX_HEADER_BYTES) {
+      throw new IllegalArgumentException("save: the object's non-tensor values need " + json.length()
+          + " characters of JSON, more than a file's header may hold (" + Safetensors.MAX_HEADER_BYTES
+          + " bytes); store large arrays as tensors");
+    }
+    Safetensors.save(enc.tensors, file, Map.of(FORMAT_KEY, FORMAT, OBJECT_KEY, json));
   }
 
   /**

@@ -117,6 +117,11 @@ class LayerApiTest {
     assertEquals(8, mha.embedDim());
     assertEquals(2, mha.numHeads());
     assertFalse(mha.batchFirst());
+    assertEquals(0.2, new dev.ember.nn.LeakyReLU(0.2).negativeSlope());
+    assertEquals(1, new dev.ember.nn.Softmax(1).dim());
+    assertEquals("tanh", new dev.ember.nn.GELU("tanh").approximate());
+    assertArrayEquals(new int[] {3, 4}, new dev.ember.nn.AdaptiveAvgPool2d(3, 4).outputSize());
+    assertEquals(-1, new dev.ember.nn.Flatten().endDim());
   }
 
   @Test
