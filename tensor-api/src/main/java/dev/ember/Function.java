@@ -31,6 +31,23 @@ public abstract class Function {
   public static final class Context {
     private final List<Tensor> saved = new ArrayList<>();
     private final java.util.Map<String, Object> values = new java.util.HashMap<>();
+    private boolean[] needsInputGrad = new boolean[0];
+
+    /**
+     * Returns whether input {@code i} needs a gradient (it requires grad and recording is on),
+     * PyTorch's {@code ctx.needs_input_grad[i]}; backward may return null for inputs that don't.
+     */
+    public boolean needsInputGrad(int i) {
+      if (i < 0 || i >= needsInputGrad.length) {
+        throw new IndexOutOfBoundsException("needsInputGrad: input " + i + " of " + needsInputGrad.length);
+      }
+      return needsInputGrad[i];
+    }
+
+    /** Returns {@link #needsInputGrad(int)} for every input, PyTorch's {@code ctx.needs_input_grad}. */
+    public boolean[] needsInputGrad() {
+      return needsInputGrad.clone();
+    }
 
     /** Saves tensors for backward; they are checked for in-place modification. */
     public void saveForBackward(Tensor... tensors) {
@@ -63,6 +80,11 @@ public abstract class Function {
   /** Runs forward and records this function in the graph; returns the output. */
   public final Tensor apply(Tensor... inputs) {
     Context ctx = new Context();
+    boolean recording = GradMode.isEnabled();
+    ctx.needsInputGrad = new boolean[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      ctx.needsInputGrad[i] = recording && inputs[i] != null && inputs[i].requiresGrad();
+    }
     Tensor out;
     try (GradMode off = GradMode.noGrad()) {
       out = forward(ctx, detached(inputs));

@@ -9,7 +9,9 @@ import java.util.function.Function;
  * counts) is compared with the one backward computes.
  *
  * <pre>{@code
- * GradCheck.check(in -> in[0].mul(in[1]).tanh(), a, b);   // throws AssertionError on mismatch
+ * GradCheck.check(in -> in[0].mul(in[1]).tanh(), a, b);   // throws AssertionError on mismatch (tests)
+ * boolean ok = GradCheck.gradcheck(f, GradCheck.Options.defaults(), false, a, b);  // false on mismatch
+ * GradCheck.gradcheck(f, a, b);                           // throws GradCheckException on mismatch
  * }</pre>
  */
 public final class GradCheck {
@@ -35,11 +37,48 @@ public final class GradCheck {
   }
 
   /**
-   * Checks {@code f} at {@code inputs}; floating inputs are differentiated, others held fixed.
+   * Checks {@code f} at {@code inputs}; floating inputs are differentiated, others held fixed. For
+   * tests: a mismatch is an {@link AssertionError} (its cause the {@link GradCheckException}).
    *
    * @throws AssertionError naming the input, the element, the numeric and the analytic value
    */
   public static void check(Function<Tensor[], Tensor> f, Options o, Tensor... inputs) {
+    try {
+      run(f, o, inputs);
+    } catch (GradCheckException e) {
+      throw new AssertionError(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * PyTorch's {@code gradcheck(f, inputs)}: returns true if every gradient matches, else throws.
+   *
+   * @throws GradCheckException naming the first mismatching input and element
+   */
+  public static boolean gradcheck(Function<Tensor[], Tensor> f, Tensor... inputs) {
+    return gradcheck(f, Options.defaults(), true, inputs);
+  }
+
+  /**
+   * PyTorch's {@code gradcheck(f, inputs, eps=, atol=, rtol=, raise_exception=)}: returns whether
+   * every gradient matches; on a mismatch throws if {@code raiseException}, else returns false.
+   *
+   * @throws GradCheckException on a mismatch when {@code raiseException}
+   */
+  public static boolean gradcheck(Function<Tensor[], Tensor> f, Options o, boolean raiseException,
+      Tensor... inputs) {
+    try {
+      run(f, o, inputs);
+      return true;
+    } catch (GradCheckException e) {
+      if (raiseException) {
+        throw e;
+      }
+      return false;
+    }
+  }
+
+  private static void run(Function<Tensor[], Tensor> f, Options o, Tensor... inputs) {
     Tensor[] x = new Tensor[inputs.length];
     for (int i = 0; i < inputs.length; i++) {
       Tensor in = inputs[i];
@@ -71,9 +110,7 @@ public final class GradCheck {
         double numeric = (projected(f, x, i, base, e, o.eps(), v) - projected(f, x, i, base, e, -o.eps(), v))
             / (2 * o.eps());
         if (Math.abs(numeric - ag[e]) > o.atol() + o.rtol() * Math.abs(numeric)) {
-          throw new AssertionError(String.format(java.util.Locale.ROOT,
-              "gradcheck: input %d (shape %s), element %d: numeric %.10g vs analytic %.10g", i,
-              x[i].shape(), e, numeric, ag[e]));
+          throw new GradCheckException(i, x[i].shape(), e, numeric, ag[e]);
         }
       }
     }

@@ -174,12 +174,26 @@ public final class DistributedDataParallel extends Module {
    */
   @Override
   public Tensor forward(Tensor input) {
+    syncBuffers();
+    return module.call(input);
+  }
+
+  /**
+   * Runs the wrapped module on several inputs ({@code ddp.call(idx, targets)}) and returns all its
+   * outputs; buffers are broadcast first as in {@link #forward(Tensor)}.
+   */
+  @Override
+  public dev.ember.nn.Outputs forward(Tensor... inputs) {
+    syncBuffers();
+    return module.call(inputs);
+  }
+
+  private void syncBuffers() {
     if (options.broadcastBuffers() && isTraining() && group.size > 1) {
       for (Tensor b : buffersToSync) {
         Distributed.broadcast(b, 0);
       }
     }
-    return module.call(input);
   }
 
   /**

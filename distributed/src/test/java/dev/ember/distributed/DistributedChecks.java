@@ -257,6 +257,7 @@ public final class DistributedChecks {
     Tensor targets = Tensor.randn(24, 3).to(DType.FLOAT64);
     ddpEquivalence("CNN Adam", DistributedChecks::cnn, ps -> new Adam(ps, 0.01), images, targets);
     unusedParameters();
+    severalInputs();
   }
 
   /**
@@ -366,6 +367,39 @@ public final class DistributedChecks {
     Tensor unusedGrad = m.namedParameters().get("unused.weight").grad();
     if (unusedGrad == null || unusedGrad.abs().sum().toDoubleArray()[0] != 0) {
       failures.add("ddp findUnusedParameters: unused.weight grad should be zeros, got " + unusedGrad);
+    }
+  }
+
+  /** minGPT's shape: {@code (out, loss) = model(x, target)}. */
+  private static final class TwoInOut extends Module {
+    private final Linear fc = registerModule("fc", new Linear(4, 1));
+
+    @Override
+    public dev.ember.nn.Outputs forward(Tensor... in) {
+      Tensor out = fc.call(in[0]);
+      return dev.ember.nn.Outputs.of(out, mse(out, in[1]));
+    }
+  }
+
+  private void severalInputs() {
+    TwoInOut m = new TwoInOut();
+    DistributedDataParallel ddp = new DistributedDataParallel(m);
+    Tensor x = Tensor.ones(3, 4).mul(rank + 1);
+    dev.ember.nn.Outputs outs = ddp.call(x, Tensor.zeros(3, 1));
+    checks++;
+    if (outs.size() != 2 || outs.get(0).size(0) != 3 || outs.get(1).dim() != 0) {
+      failures.add("ddp: call(x, target) should return (out [3, 1], loss []), got " + outs);
+      return;
+    }
+    outs.get(1).sum().backward();
+    // Every rank's bias gradient is 2 * mean(out); all ranks must agree after the all-reduce.
+    double mine = m.namedParameters().get("fc.bias").grad().toDoubleArray()[0];
+    Tensor gathered = Tensor.of(new double[] {mine});
+    Distributed.allReduce(gathered, ReduceOp.MAX);
+    checks++;
+    if (Math.abs(gathered.toDoubleArray()[0] - mine) > 1e-6) {
+      failures.add("ddp: several-input call left per-rank gradients (" + mine + " vs max "
+          + gathered.toDoubleArray()[0] + ")");
     }
   }
 

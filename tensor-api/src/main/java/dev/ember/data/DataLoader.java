@@ -283,7 +283,7 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
     return d instanceof TensorDataset t ? t.getBatch(at) : null;
   }
 
-  private static long mix(long a, long b) {
+  static long mix(long a, long b) {
     long z = a * 0x9E3779B97F4A7C15L + b;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
@@ -545,8 +545,8 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
      */
     public DataLoader<B> build() {
       if (sampler != null && shuffle) {
-        throw new IllegalArgumentException("dataloader: sampler and shuffle(true) are mutually"
-            + " exclusive; let the sampler shuffle");
+        throw new IllegalArgumentException("dataloader: sampler option is mutually exclusive with shuffle"
+            + " (let the sampler shuffle, e.g. a RandomSampler)");
       }
       return new DataLoader<>(this);
     }

@@ -30,4 +30,9 @@ public final class AdaptiveAvgPool2d extends Module {
   protected String extraRepr() {
     return "output_size=" + Layers.tuple(outputSize);
   }
+
+  /** Returns the output size as given. */
+  public int[] outputSize() {
+    return outputSize.clone();
+  }
 }

@@ -47,4 +47,29 @@ public final class AvgPool2d extends Module {
         + Layers.tuple(options.stride() == null ? options.kernel() : options.stride()) + ", padding="
         + Layers.tuple(options.padding());
   }
+
+  /** Returns the window (kh, kw) as given. */
+  public int[] kernelSize() {
+    return options.kernel().clone();
+  }
+
+  /** Returns the stride as given (the kernel when unset). */
+  public int[] stride() {
+    return options.stride() == null ? options.kernel().clone() : options.stride().clone();
+  }
+
+  /** Returns the padding as given. */
+  public int[] padding() {
+    return options.padding().clone();
+  }
+
+  /** Returns whether output sizes round up. */
+  public boolean ceilMode() {
+    return options.ceilMode();
+  }
+
+  /** Returns whether padding counts in the divisor. */
+  public boolean countIncludePad() {
+    return countIncludePad;
+  }
 }

@@ -106,4 +106,29 @@ abstract class BatchNorm extends Module {
     return numFeatures + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + (affine ? "True" : "False")
         + ", track_running_stats=" + (trackRunningStats ? "True" : "False");
   }
+
+  /** Returns the channel count C, PyTorch's {@code num_features}. */
+  public int numFeatures() {
+    return numFeatures;
+  }
+
+  /** Returns the value added to the variance. */
+  public double eps() {
+    return eps;
+  }
+
+  /** Returns the running statistics' momentum, or null for a cumulative average. */
+  public Double momentum() {
+    return momentum;
+  }
+
+  /** Returns whether the layer learns weight and bias. */
+  public boolean affine() {
+    return affine;
+  }
+
+  /** Returns whether running statistics are tracked. */
+  public boolean trackRunningStats() {
+    return trackRunningStats;
+  }
 }

@@ -70,4 +70,39 @@ public class Conv1d extends Module {
     return inChannels + ", " + outChannels + ", kernel_size=(" + kernel + ",), stride=(" + stride + ",)"
         + (padding != 0 ? ", padding=(" + padding + ",)" : "") + (bias() == null ? ", bias=False" : "");
   }
+
+  /** Returns the input channel count. */
+  public int inChannels() {
+    return inChannels;
+  }
+
+  /** Returns the output channel count. */
+  public int outChannels() {
+    return outChannels;
+  }
+
+  /** Returns the kernel width. */
+  public int kernelSize() {
+    return kernel;
+  }
+
+  /** Returns the stride. */
+  public int stride() {
+    return stride;
+  }
+
+  /** Returns the zero padding on each side. */
+  public int padding() {
+    return padding;
+  }
+
+  /** Returns the dilation. */
+  public int dilation() {
+    return dilation;
+  }
+
+  /** Returns the number of channel groups. */
+  public int groups() {
+    return groups;
+  }
 }

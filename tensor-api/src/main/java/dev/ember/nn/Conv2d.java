@@ -17,6 +17,7 @@ public class Conv2d extends Module {
   private final int[] kernel;
   private final int[] stride;
   private final int[] padding;
+  private final String paddingName;
   private final int[] dilation;
   private final int groups;
 
@@ -44,6 +45,42 @@ public class Conv2d extends Module {
    */
   public Conv2d(int inChannels, int outChannels, int[] kernel, int[] stride, int[] padding, int[] dilation,
       int groups, boolean bias, Generator generator) {
+    this(inChannels, outChannels, kernel, stride, padding, null, dilation, groups, bias, generator);
+  }
+
+  /**
+   * Creates a square-kernel layer with padding by name, stride 1 and a bias: {@code "valid"} (none)
+   * or {@code "same"} (output size = input size; for an even {@code dilation * (k - 1)} the extra
+   * row and column go at the bottom and right, as in PyTorch).
+   */
+  public Conv2d(int inChannels, int outChannels, int kernelSize, String padding) {
+    this(inChannels, outChannels, Layers.pair(kernelSize), Layers.pair(1), padding, Layers.pair(1), 1, true, null);
+  }
+
+  /**
+   * Creates a layer with padding by name, {@code "valid"} or {@code "same"} (stride must then be 1,
+   * as in PyTorch); other options as in the all-numbers constructor.
+   */
+  public Conv2d(int inChannels, int outChannels, int[] kernel, int[] stride, String padding, int[] dilation,
+      int groups, boolean bias, Generator generator) {
+    this(inChannels, outChannels, kernel, stride, null, checkedPaddingName(padding, stride), dilation, groups, bias,
+        generator);
+  }
+
+  private static String checkedPaddingName(String padding, int[] stride) {
+    if (!"valid".equals(padding) && !"same".equals(padding)) {
+      throw new IllegalArgumentException("Conv2d: padding must be 'valid', 'same' or numbers, got '" + padding
+          + "'");
+    }
+    if (padding.equals("same") && java.util.Arrays.stream(stride).anyMatch(s -> s != 1)) {
+      throw new IllegalArgumentException("Conv2d: padding='same' is not supported for strided convolutions"
+          + " (stride " + java.util.Arrays.toString(stride) + ")");
+    }
+    return padding;
+  }
+
+  private Conv2d(int inChannels, int outChannels, int[] kernel, int[] stride, int[] padding, String paddingName,
+      int[] dilation, int groups, boolean bias, Generator generator) {
     if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
       throw new IllegalArgumentException("Conv2d: in_channels " + inChannels + " and out_channels " + outChannels
           + " must both be divisible by groups " + groups);
@@ -52,7 +89,8 @@ public class Conv2d extends Module {
     this.outChannels = outChannels;
     this.kernel = kernel.clone();
     this.stride = stride.clone();
-    this.padding = padding.clone();
+    this.padding = padding == null ? new int[] {0, 0} : padding.clone();
+    this.paddingName = paddingName;
     this.dilation = dilation.clone();
     this.groups = groups;
     registerParameter("weight", Layers.kaimingA5(generator, outChannels, inChannels / groups, kernel[0],
@@ -74,13 +112,57 @@ public class Conv2d extends Module {
   /** Convolves [N, C, H, W] (or [C, H, W]) into [N, outChannels, oh, ow]. */
   @Override
   public Tensor forward(Tensor input) {
+    if (paddingName != null) {
+      return Convolution.conv2d(input, weight(), bias(), stride, paddingName, dilation, groups);
+    }
     return Convolution.conv2d(input, weight(), bias(), stride, padding, dilation, groups);
   }
 
   @Override
   protected String extraRepr() {
     return inChannels + ", " + outChannels + ", kernel_size=" + Layers.tuple(kernel) + ", stride="
-        + Layers.tuple(stride) + (padding[0] != 0 || padding[1] != 0 ? ", padding=" + Layers.tuple(padding) : "")
+        + Layers.tuple(stride) + (paddingName != null ? ", padding=" + paddingName
+            : padding[0] != 0 || padding[1] != 0 ? ", padding=" + Layers.tuple(padding) : "")
         + (groups != 1 ? ", groups=" + groups : "") + (bias() == null ? ", bias=False" : "");
+  }
+
+  /** Returns the input channel count. */
+  public int inChannels() {
+    return inChannels;
+  }
+
+  /** Returns the output channel count. */
+  public int outChannels() {
+    return outChannels;
+  }
+
+  /** Returns the kernel (kh, kw). */
+  public int[] kernelSize() {
+    return kernel.clone();
+  }
+
+  /** Returns the stride (sh, sw). */
+  public int[] stride() {
+    return stride.clone();
+  }
+
+  /** Returns the zero padding (ph, pw) on both sides; (0, 0) when padding was given by name. */
+  public int[] padding() {
+    return padding.clone();
+  }
+
+  /** Returns {@code "valid"} or {@code "same"} if padding was given by name, else null. */
+  public String paddingName() {
+    return paddingName;
+  }
+
+  /** Returns the dilation (dh, dw). */
+  public int[] dilation() {
+    return dilation.clone();
+  }
+
+  /** Returns the number of channel groups. */
+  public int groups() {
+    return groups;
   }
 }

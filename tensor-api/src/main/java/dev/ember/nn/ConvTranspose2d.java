@@ -74,4 +74,44 @@ public class ConvTranspose2d extends Module {
     return inChannels + ", " + outChannels + ", kernel_size=" + Layers.tuple(kernel) + ", stride="
         + Layers.tuple(stride) + (padding[0] != 0 || padding[1] != 0 ? ", padding=" + Layers.tuple(padding) : "");
   }
+
+  /** Returns the input channel count. */
+  public int inChannels() {
+    return inChannels;
+  }
+
+  /** Returns the output channel count. */
+  public int outChannels() {
+    return outChannels;
+  }
+
+  /** Returns the kernel (kh, kw). */
+  public int[] kernelSize() {
+    return kernel.clone();
+  }
+
+  /** Returns the stride (sh, sw). */
+  public int[] stride() {
+    return stride.clone();
+  }
+
+  /** Returns the padding (ph, pw). */
+  public int[] padding() {
+    return padding.clone();
+  }
+
+  /** Returns the output padding. */
+  public int[] outputPadding() {
+    return outputPadding.clone();
+  }
+
+  /** Returns the dilation (dh, dw). */
+  public int[] dilation() {
+    return dilation.clone();
+  }
+
+  /** Returns the number of channel groups. */
+  public int groups() {
+    return groups;
+  }
 }

@@ -34,4 +34,9 @@ public final class ELU extends Module {
   protected String extraRepr() {
     return "alpha=" + alpha;
   }
+
+  /** Returns the saturation value for negative inputs. */
+  public double alpha() {
+    return alpha;
+  }
 }

@@ -31,4 +31,14 @@ public final class Flatten extends Module {
   protected String extraRepr() {
     return "start_dim=" + startDim + ", end_dim=" + endDim;
   }
+
+  /** Returns the first flattened dimension. */
+  public int startDim() {
+    return startDim;
+  }
+
+  /** Returns the last flattened dimension. */
+  public int endDim() {
+    return endDim;
+  }
 }

@@ -31,4 +31,9 @@ public final class GELU extends Module {
   protected String extraRepr() {
     return "approximate='" + approximate + "'";
   }
+
+  /** Returns {@code "none"} or {@code "tanh"}. */
+  public String approximate() {
+    return approximate;
+  }
 }

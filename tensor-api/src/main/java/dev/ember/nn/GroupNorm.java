@@ -57,4 +57,19 @@ public class GroupNorm extends Module {
   protected String extraRepr() {
     return numGroups + ", " + numChannels + ", eps=" + eps + ", affine=" + (weight() != null ? "True" : "False");
   }
+
+  /** Returns the number of groups. */
+  public int numGroups() {
+    return numGroups;
+  }
+
+  /** Returns the channel count. */
+  public int numChannels() {
+    return numChannels;
+  }
+
+  /** Returns the value added to the variance. */
+  public double eps() {
+    return eps;
+  }
 }

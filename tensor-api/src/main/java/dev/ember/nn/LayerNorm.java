@@ -55,4 +55,14 @@ public class LayerNorm extends Module {
     return Layers.tuple(normalizedShape) + ", eps=" + eps + ", elementwise_affine="
         + (weight() != null ? "True" : "False");
   }
+
+  /** Returns the normalized trailing shape. */
+  public int[] normalizedShape() {
+    return normalizedShape.clone();
+  }
+
+  /** Returns the value added to the variance. */
+  public double eps() {
+    return eps;
+  }
 }

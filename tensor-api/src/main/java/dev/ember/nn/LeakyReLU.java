@@ -34,4 +34,9 @@ public final class LeakyReLU extends Module {
   protected String extraRepr() {
     return "negative_slope=" + negativeSlope;
   }
+
+  /** Returns the slope for negative inputs, PyTorch's {@code negative_slope}. */
+  public double negativeSlope() {
+    return negativeSlope;
+  }
 }

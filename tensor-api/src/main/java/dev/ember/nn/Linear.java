@@ -52,4 +52,14 @@ public class Linear extends Module {
     return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + (bias() != null ? "True"
         : "False");
   }
+
+  /** Returns the input size, PyTorch's {@code in_features}. */
+  public int inFeatures() {
+    return inFeatures;
+  }
+
+  /** Returns the output size, PyTorch's {@code out_features}. */
+  public int outFeatures() {
+    return outFeatures;
+  }
 }

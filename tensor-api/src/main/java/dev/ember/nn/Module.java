@@ -3,6 +3,7 @@ package dev.ember.nn;
 import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.GradMode;
+import dev.ember.RemovableHandle;
 import dev.ember.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,8 +25,10 @@ import java.util.function.Consumer;
  * "bn1.running_mean"}) match a PyTorch model of the same architecture.
  *
  * <p>{@link #forward(Tensor)} is the computation; {@link #call(Tensor)} is PyTorch's {@code
- * module(x)}: it runs {@code forward} and then the forward hooks. Containers call their children
- * through {@code call}, so hooks fire anywhere in a model.
+ * module(x)}: it runs the forward pre-hooks, {@code forward} and then the forward hooks. A module
+ * with several inputs or outputs overrides {@link #forward(Tensor...)} and is called with {@link
+ * #call(Tensor...)}, which returns {@link Outputs}. Containers call their children through {@code
+ * call}, so hooks fire anywhere in a model.
  *
  * <p><b>Tensors are replaced, not mutated, by {@link #to(DType)} and {@link #to(Device)}:</b> an
  * Ember tensor's dtype and device are final, so these methods put new parameter tensors into the
@@ -38,7 +41,8 @@ public abstract class Module {
   private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
   private final Set<String> nonPersistent = new HashSet<>();
   private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
-  private final List<ForwardHook> forwardHooks = new ArrayList<>();
+  private final List<ForwardOutputsHook> forwardHooks = new ArrayList<>();
+  private final List<ForwardPreHook> forwardPreHooks = new ArrayList<>();
   private boolean training = true;
 
   /** Creates a module in training mode with nothing registered. */
@@ -46,7 +50,7 @@ public abstract class Module {
 
   /**
    * A function run after {@link Module#call(Tensor)}'s forward, PyTorch's {@code
-   * register_forward_hook}.
+   * register_forward_hook}, for modules with one output tensor.
    */
   @FunctionalInterface
   public interface ForwardHook {
@@ -56,17 +60,35 @@ public abstract class Module {
     Tensor apply(Module module, List<Tensor> inputs, Tensor output);
   }
 
-  /** Removes the hook it was returned for; {@link #remove()} is idempotent. */
-  public interface HookHandle extends AutoCloseable {
-    /** Removes the hook. */
-    void remove();
-
-    /** Same as {@link #remove()}, for try-with-resources. */
-    @Override
-    default void close() {
-      remove();
-    }
+  /**
+   * A function run after forward that sees every output ({@link Outputs}), PyTorch's {@code
+   * register_forward_hook} on a module that returns a tuple.
+   */
+  @FunctionalInterface
+  public interface ForwardOutputsHook {
+    /**
+     * Sees the module, its inputs and its outputs; returns replacement outputs or null to keep them.
+     */
+    Outputs apply(Module module, List<Tensor> inputs, Outputs outputs);
   }
+
+  /**
+   * A function run before forward, PyTorch's {@code register_forward_pre_hook}.
+   */
+  @FunctionalInterface
+  public interface ForwardPreHook {
+    /**
+     * Sees the module and its inputs (null entries allowed); returns replacement inputs, which
+     * forward then receives, or null to keep them.
+     */
+    List<Tensor> apply(Module module, List<Tensor> inputs);
+  }
+
+  /**
+   * Removes the hook it was returned for; {@link #remove()} is idempotent. A {@link
+   * RemovableHandle}, so {@code close()} removes it too.
+   */
+  public interface HookHandle extends RemovableHandle {}
 
   // ---------------------------------------------------------------- computation
 
@@ -81,19 +103,58 @@ public abstract class Module {
         + ": forward(Tensor) is not defined for this module; see its own forward methods");
   }
 
-  /** Runs {@link #forward(Tensor)} and then the forward hooks, PyTorch's {@code module(x)}. */
-  public final Tensor call(Tensor input) {
-    return runHooks(List.of(input), forward(input));
+  /**
+   * Computes this module's outputs for several inputs (PyTorch's {@code forward(self, a, b)}
+   * returning a tuple). Override it for a module that takes several tensors or returns several;
+   * null inputs stand for PyTorch's {@code None}. By default one input goes to {@link
+   * #forward(Tensor)}.
+   *
+   * @throws UnsupportedOperationException if the module does not take this many inputs
+   */
+  public Outputs forward(Tensor... inputs) {
+    if (inputs.length == 1) {
+      return Outputs.of(forward(inputs[0]));
+    }
+    throw new UnsupportedOperationException(getClass().getSimpleName() + ": forward with " + inputs.length
+        + " inputs is not defined for this module (a module with several inputs overrides"
+        + " forward(Tensor...))");
   }
 
   /**
-   * Runs the forward hooks on an output computed from {@code inputs}; returns the (possibly
-   * replaced) output. For subclasses whose {@code call} takes several inputs.
+   * PyTorch's {@code module(x)}: runs the forward pre-hooks, {@link #forward(Tensor...)} and the
+   * forward hooks, and returns the only output.
+   *
+   * @throws IllegalStateException if forward returned several outputs (use {@link
+   *     #call(Tensor...)})
    */
-  protected final Tensor runHooks(List<Tensor> inputs, Tensor output) {
-    Tensor out = output;
-    for (ForwardHook h : List.copyOf(forwardHooks)) {
-      Tensor replaced = h.apply(this, inputs, out);
+  public final Tensor call(Tensor input) {
+    return callWithHooks(new Tensor[] {input}).single(getClass().getSimpleName());
+  }
+
+  /**
+   * PyTorch's {@code module(a, b, ...)}: runs the forward pre-hooks (which may replace the inputs),
+   * {@link #forward(Tensor...)} and the forward hooks (which may replace the outputs); returns every
+   * output.
+   */
+  public final Outputs call(Tensor... inputs) {
+    return callWithHooks(inputs.clone());
+  }
+
+  private Outputs callWithHooks(Tensor[] inputs) {
+    List<Tensor> in = Collections.unmodifiableList(Arrays.asList(inputs));
+    for (ForwardPreHook h : List.copyOf(forwardPreHooks)) {
+      List<Tensor> replaced = h.apply(this, in);
+      if (replaced != null) {
+        in = Collections.unmodifiableList(new ArrayList<>(replaced));
+      }
+    }
+    return runOutputHooks(in, forward(in.toArray(new Tensor[0])));
+  }
+
+  private Outputs runOutputHooks(List<Tensor> inputs, Outputs outputs) {
+    Outputs out = outputs;
+    for (ForwardOutputsHook h : List.copyOf(forwardHooks)) {
+      Outputs replaced = h.apply(this, inputs, out);
       if (replaced != null) {
         out = replaced;
       }
@@ -101,10 +162,56 @@ public abstract class Module {
     return out;
   }
 
-  /** Registers a hook run after every {@link #call}; returns a handle that removes it. */
+  /**
+   * Runs the forward hooks on an output computed from {@code inputs}; returns the (possibly
+   * replaced) output. For subclasses with call-like methods of their own (no pre-hooks run).
+   */
+  protected final Tensor runHooks(List<Tensor> inputs, Tensor output) {
+    return runOutputHooks(inputs, Outputs.of(output)).single(getClass().getSimpleName());
+  }
+
+  /**
+   * Registers a hook run after every {@code call} whose forward returned one tensor; returns a
+   * handle that removes it. On a call with several outputs the hook raises {@link
+   * IllegalStateException}: register a {@link ForwardOutputsHook} there instead.
+   */
   public HookHandle registerForwardHook(ForwardHook hook) {
-    forwardHooks.add(hook);
-    return () -> forwardHooks.remove(hook);
+    return registerForwardOutputsHook((m, in, out) -> {
+      if (out.size() != 1) {
+        throw new IllegalStateException(getClass().getSimpleName() + ": a ForwardHook sees one output but"
+            + " forward returned " + out.size() + "; use registerForwardOutputsHook");
+      }
+      Tensor replaced = hook.apply(m, in, out.get(0));
+      return replaced == null ? null : Outputs.of(replaced);
+    });
+  }
+
+  /**
+   * Registers a hook run after every {@code call} that sees (and may replace) all outputs; returns
+   * a handle that removes it.
+   */
+  public HookHandle registerForwardOutputsHook(ForwardOutputsHook hook) {
+    return addHook(forwardHooks, hook);
+  }
+
+  /**
+   * Registers a hook run before every {@code call}'s forward, PyTorch's {@code
+   * register_forward_pre_hook}; it may replace the inputs. Returns a handle that removes it.
+   */
+  public HookHandle registerForwardPreHook(ForwardPreHook hook) {
+    return addHook(forwardPreHooks, hook);
+  }
+
+  /** Adds {@code hook} to {@code hooks}; the handle removes that one registration, once. */
+  private static <H> HookHandle addHook(List<H> hooks, H hook) {
+    hooks.add(hook);
+    boolean[] removed = {false};
+    return () -> {
+      if (!removed[0]) {
+        removed[0] = true;
+        hooks.remove(hook);
+      }
+    };
   }
 
   // ---------------------------------------------------------------- registration
@@ -199,6 +306,17 @@ public abstract class Module {
       tensor.requiresGrad(true);
     }
     parameters.put(name, dev.ember.TensorScope.disown(tensor));
+  }
+
+  /**
+   * Replaces every child by {@code modules}, named by position {@code "0"}, {@code "1"}, ... (for
+   * the list containers' insert).
+   */
+  void renumberChildren(List<? extends Module> modules) {
+    children.clear();
+    for (Module m : modules) {
+      registerModule(Integer.toString(children.size()), m);
+    }
   }
 
   /** Returns the child {@code name}. */

@@ -26,6 +26,23 @@ public class ModuleList extends Module implements Iterable<Module> {
     return this;
   }
 
+  /** Appends every module of {@code modules}, PyTorch's {@code extend}; returns this. */
+  public ModuleList extend(Iterable<? extends Module> modules) {
+    modules.forEach(this::add);
+    return this;
+  }
+
+  /**
+   * Inserts {@code module} before position {@code index} (negative counts from the end, as in
+   * Python's {@code list.insert}); later modules move up one name. Returns this.
+   */
+  public ModuleList insert(int index, Module module) {
+    java.util.List<Module> list = new java.util.ArrayList<>(children());
+    list.add(ListIndex.forInsert(index, list.size()), module);
+    renumberChildren(list);
+    return this;
+  }
+
   /** Returns the module at {@code index} (negative counts from the end). */
   public Module get(int index) {
     int n = size();

@@ -186,4 +186,19 @@ public class MultiheadAttention extends Module {
     return "embed_dim=" + embedDim + ", num_heads=" + numHeads + (dropout != 0 ? ", dropout=" + dropout : "")
         + (batchFirst ? ", batch_first=True" : "");
   }
+
+  /** Returns the model size E. */
+  public int embedDim() {
+    return embedDim;
+  }
+
+  /** Returns the number of heads. */
+  public int numHeads() {
+    return numHeads;
+  }
+
+  /** Returns whether inputs are batch-first. */
+  public boolean batchFirst() {
+    return batchFirst;
+  }
 }

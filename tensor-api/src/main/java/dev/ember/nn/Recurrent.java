@@ -165,4 +165,39 @@ abstract class Recurrent extends Module {
         + (bias ? "" : ", bias=False") + (batchFirst ? ", batch_first=True" : "")
         + (dropout != 0 ? ", dropout=" + dropout : "") + (bidirectional ? ", bidirectional=True" : "");
   }
+
+  /** Returns the input feature size, PyTorch's {@code input_size}. */
+  public int inputSize() {
+    return inputSize;
+  }
+
+  /** Returns the hidden state size, PyTorch's {@code hidden_size}. */
+  public int hiddenSize() {
+    return hiddenSize;
+  }
+
+  /** Returns the number of stacked layers. */
+  public int numLayers() {
+    return numLayers;
+  }
+
+  /** Returns whether the layers have biases (PyTorch's {@code bias} flag). */
+  public boolean hasBias() {
+    return bias;
+  }
+
+  /** Returns whether inputs are batch-first. */
+  public boolean batchFirst() {
+    return batchFirst;
+  }
+
+  /** Returns the dropout between layers. */
+  public double dropout() {
+    return dropout;
+  }
+
+  /** Returns whether the layers run both directions. */
+  public boolean bidirectional() {
+    return bidirectional;
+  }
 }

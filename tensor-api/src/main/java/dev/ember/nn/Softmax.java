@@ -29,4 +29,9 @@ public final class Softmax extends Module {
   protected String extraRepr() {
     return "dim=" + dim;
   }
+
+  /** Returns the dimension normalized over. */
+  public int dim() {
+    return dim;
+  }
 }

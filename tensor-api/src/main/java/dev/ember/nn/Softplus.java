@@ -37,4 +37,14 @@ public final class Softplus extends Module {
   protected String extraRepr() {
     return "beta=" + beta + ", threshold=" + threshold;
   }
+
+  /** Returns the sharpness beta. */
+  public double beta() {
+    return beta;
+  }
+
+  /** Returns the input above which the function is linear. */
+  public double threshold() {
+    return threshold;
+  }
 }

@@ -95,4 +95,14 @@ public class TransformerEncoderLayer extends Module {
   protected String extraRepr() {
     return "activation=" + activation + (normFirst ? ", norm_first=True" : "");
   }
+
+  /** Returns whether layer norm comes first, PyTorch's {@code norm_first}. */
+  public boolean normFirst() {
+    return normFirst;
+  }
+
+  /** Returns the feed-forward activation's name. */
+  public String activation() {
+    return activation;
+  }
 }

@@ -198,4 +198,28 @@ public final class Activations {
     Tensor keep = u.ge(p).to(x.dtype()).mul(1 / (1 - p));
     return x.mul(keep);
   }
+
+  /**
+   * Zeroes whole channels of x [N, C, H, W] (or unbatched [C, H, W]) with probability {@code p}
+   * each and scales the kept ones by {@code 1 / (1 - p)}, PyTorch's {@code dropout2d}; returns x
+   * unchanged when not training. One uniform draw per (sample, channel) from {@code generator}.
+   */
+  public static Tensor dropout2d(Tensor x, double p, boolean training, Generator generator) {
+    if (x.dim() != 3 && x.dim() != 4) {
+      throw new IllegalArgumentException("dropout2d: expected a 3-d [C, H, W] or 4-d [N, C, H, W] input, got "
+          + x.shape());
+    }
+    int[] maskShape = x.shapeArray();
+    for (int d = maskShape.length - 2; d < maskShape.length; d++) {
+      maskShape[d] = 1;
+    }
+    if (p < 0 || p > 1) {
+      throw new IllegalArgumentException("dropout2d: probability has to be between 0 and 1, but got " + p);
+    }
+    if (!training || p == 0) {
+      return x;
+    }
+    Tensor ones = Tensor.ones(dev.ember.Shape.of(maskShape), x.dtype(), x.device());
+    return x.mul(dropout(ones, p, true, generator));
+  }
 }

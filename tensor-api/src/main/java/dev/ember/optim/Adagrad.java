@@ -73,6 +73,11 @@ public final class Adagrad extends Optimizer {
     return new Options(lr, 0, 0, 0, 1e-10, false);
   }
 
+  /** Creates Adagrad over {@code params} (one group) with PyTorch's default learning rate 1e-2. */
+  public Adagrad(List<Tensor> params) {
+    this(params, 1e-2);
+  }
+
   /**
    * Creates Adagrad over {@code params} (one group) with learning rate {@code lr}, other options
    * default.

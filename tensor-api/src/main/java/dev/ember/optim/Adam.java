@@ -80,6 +80,11 @@ public class Adam extends Optimizer {
     return new Options(lr, 0.9, 0.999, 1e-8, 0, false, false);
   }
 
+  /** Creates Adam over {@code params} (one group) with PyTorch's default learning rate 1e-3. */
+  public Adam(List<Tensor> params) {
+    this(params, 1e-3);
+  }
+
   /**
    * Creates Adam over {@code params} (one group) with learning rate {@code lr}, other options
    * default.

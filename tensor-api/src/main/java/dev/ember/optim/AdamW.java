@@ -16,6 +16,11 @@ public final class AdamW extends Adam {
     return Adam.options(lr).withWeightDecay(0.01);
   }
 
+  /** Creates AdamW over {@code params} (one group) with PyTorch's default learning rate 1e-3. */
+  public AdamW(List<Tensor> params) {
+    this(params, 1e-3);
+  }
+
   /**
    * Creates AdamW over {@code params} (one group) with learning rate {@code lr}, other options
    * default.

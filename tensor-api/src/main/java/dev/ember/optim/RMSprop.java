@@ -85,6 +85,11 @@ public final class RMSprop extends Optimizer {
     return new Options(lr, 0.99, 1e-8, 0, 0, false, false);
   }
 
+  /** Creates RMSprop over {@code params} (one group) with PyTorch's default learning rate 1e-2. */
+  public RMSprop(List<Tensor> params) {
+    this(params, 1e-2);
+  }
+
   /**
    * Creates RMSprop over {@code params} (one group) with learning rate {@code lr}, other options
    * default.

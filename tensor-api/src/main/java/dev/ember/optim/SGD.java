@@ -73,6 +73,11 @@ public final class SGD extends Optimizer {
     return new Options(lr, 0, 0, 0, false, false);
   }
 
+  /** Creates SGD over {@code params} (one group) with PyTorch's default learning rate 1e-3. */
+  public SGD(List<Tensor> params) {
+    this(params, 1e-3);
+  }
+
   /**
    * Creates SGD over {@code params} (one group) with learning rate {@code lr}, other options
    * default.

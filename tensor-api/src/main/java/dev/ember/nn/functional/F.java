@@ -109,6 +109,14 @@ public final class F {
     return Activations.dropout(x, p, training, Generator.global());
   }
 
+  /**
+   * Returns channel dropout of x [N, C, H, W] or [C, H, W] (whole channels zeroed with probability
+   * {@code p}) when {@code training}, from the global generator; PyTorch's {@code F.dropout2d}.
+   */
+  public static Tensor dropout2d(Tensor x, double p, boolean training) {
+    return Activations.dropout2d(x, p, training, Generator.global());
+  }
+
   // ---------------------------------------------------------------- linear, padding
 
   /** Returns {@code x @ weight^T + bias}: x [..., in], weight [out, in], bias [out] or null. */
@@ -151,6 +159,20 @@ public final class F {
   public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, String padding,
       int[] dilation, int groups) {
     return Convolution.conv2d(x, weight, bias, stride, padding, dilation, groups);
+  }
+
+  /**
+   * Returns the 3-d convolution of x [N, C, D, H, W] with weight [O, C / groups, kd, kh, kw], bias
+   * [O] or null: [N, O, od, oh, ow]. Each of stride, padding, dilation holds one value or (d, h, w).
+   */
+  public static Tensor conv3d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+      int[] dilation, int groups) {
+    return dev.ember.ops.Convolution3d.conv3d(x, weight, bias, stride, padding, dilation, groups);
+  }
+
+  /** Returns the 3-d convolution with stride 1, no padding, dilation 1 and one group. */
+  public static Tensor conv3d(Tensor x, Tensor weight, Tensor bias) {
+    return conv3d(x, weight, bias, new int[] {1}, new int[] {0}, new int[] {1}, 1);
   }
 
   /** Returns the 1-d convolution of x [N, C, L] with weight [O, C, k] (stride 1, no padding). */
