@@ -7,7 +7,8 @@ Run by hand from the repository root:
 It takes the cases of the ops real programs run in half precision from the float64 golden file
 (tests/src/test/resources/golden-cases.json), rounds their floating inputs to float16 and to
 bfloat16, and records PyTorch's outputs and input gradients in that dtype (grad_output rounded
-the same way). It also records spot conversions float32 -> float16/bfloat16 bit patterns.
+the same way). It also records spot conversions float32 -> float16/bfloat16 bit patterns, and
+writes golden/half.safetensors from PyTorch's bytes with the values it holds.
 Output: tests/src/test/resources/golden/half.json, in the format of golden-cases.json with
 "dtype": "float16" / "bfloat16" (every number is the exact value of a half).
 """
@@ -19,6 +20,7 @@ import torch.nn.functional as F
 
 SOURCE = "tests/src/test/resources/golden-cases.json"
 TARGET = "tests/src/test/resources/golden/half.json"
+SAFETENSORS = "tests/src/test/resources/golden/half.safetensors"
 
 OPS = [
     "torch.add", "torch.sub", "torch.mul", "torch.div", "torch.maximum", "torch.exp", "torch.log",
@@ -95,11 +97,28 @@ def main():
         f = struct.unpack("<f", struct.pack("<I", b))[0]
         conversions.append({"float32_bits": b, "float16_bits": bits(f, torch.float16),
                             "bfloat16_bits": bits(f, torch.bfloat16)})
+    # A safetensors file holding PyTorch's float16 and bfloat16 bytes (written by hand to the
+    # format's spec: the safetensors package is not installed), and the values it must load as.
+    source_values = torch.tensor([[0.1, -1.5, 65504.0], [1e-7, 3.0e38, -0.0]], dtype=torch.float32)
+    stored = {"h": source_values.clamp(-65504, 65504).to(torch.float16),
+              "b": source_values.to(torch.bfloat16)}
+    header, blobs, offset = {}, [], 0
+    for name, t in stored.items():
+        raw = t.contiguous().view(torch.int16).numpy().tobytes()
+        header[name] = {"dtype": "F16" if t.dtype == torch.float16 else "BF16", "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(SAFETENSORS, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+    safetensors = {name: data(t) for name, t in stored.items()}
     meta = {"generator": "PyTorch " + torch.__version__, "script": "scripts/golden/half.py",
             "note": "inputs rounded to the case's dtype by PyTorch; outputs and grads are PyTorch's"
                     " CPU results in that dtype", "count": len(cases)}
     with open(TARGET, "w") as f:
-        json.dump({"meta": meta, "conversions": conversions, "cases": cases}, f)
+        json.dump({"meta": meta, "conversions": conversions, "safetensors": safetensors, "cases": cases}, f)
     print(len(cases), "cases written to", TARGET)
 
 
