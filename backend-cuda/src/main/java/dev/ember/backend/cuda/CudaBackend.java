@@ -356,8 +356,8 @@ public final class CudaBackend implements Backend {
       case INT64 -> ElementType.I64;
       case INT32 -> ElementType.I32;
       case BOOL -> ElementType.B8;
-      case FLOAT16, BFLOAT16 -> throw new UnsupportedOperationException("cuda: dtype " + dtype
-          + " has no CUDA kernels yet; compute it on the cpu, or in float32 (.to(DType.FLOAT32))");
+      case FLOAT16 -> ElementType.F16;
+      case BFLOAT16 -> ElementType.BF16;
     };
   }
 
