@@ -300,6 +300,59 @@ class HalfPrecisionConformanceTest {
     assertArrayEquals(h.exp().toDoubleArray(), h.grad().toDoubleArray());
   }
 
+  /**
+   * Returns {@code f(x in float32)} rounded to {@code dtype}: what a half kernel must give when
+   * each op computes in float32 and rounds once.
+   */
+  private static double[] roundedFloat32(Tensor result32, DType dtype) {
+    return result32.to(dtype).toDoubleArray();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"float16", "bfloat16"})
+  void viewsAndInPlaceWritesComputeInFloat32AndRoundOnce(String name) {
+    DType dtype = DType.parse(name);
+    Tensor a32 = Tensor.randn(6, 5).to(device).to(dtype).to(DType.FLOAT32); // exactly representable
+    Tensor b32 = Tensor.randn(5, 6).to(device).to(dtype).to(DType.FLOAT32);
+    Tensor a = a32.to(dtype);
+    Tensor b = b32.to(dtype);
+    // Transposed, broadcast and strided operands keep their layout and give the rounded float32 result.
+    assertArrayEquals(roundedFloat32(a32.t().matmul(b32.t()), dtype), a.t().matmul(b.t()).toDoubleArray());
+    assertArrayEquals(roundedFloat32(a32.add(b32.t().select(0, 2)), dtype), a.add(b.t().select(0, 2))
+        .toDoubleArray());
+    assertArrayEquals(roundedFloat32(a32.slice(1, 0, 5, 2).mul(3), dtype), a.slice(1, 0, 5, 2).mul(3)
+        .toDoubleArray());
+    assertArrayEquals(roundedFloat32(a32.sum(0, false), dtype), a.sum(0, false).toDoubleArray());
+    assertArrayEquals(roundedFloat32(a32.cumsum(1), dtype), a.cumsum(1).toDoubleArray());
+    assertArrayEquals(a32.argmax(1, false).toLongArray(), a.argmax(1, false).toLongArray());
+    // A column of a wide matrix (its span is far larger than itself) is widened as a copy.
+    Tensor wide = Tensor.randn(300, 40).to(device).to(dtype);
+    Tensor column = wide.select(1, 7);
+    assertArrayEquals(roundedFloat32(column.to(DType.FLOAT32).exp(), dtype), column.exp().toDoubleArray());
+    // In-place writes through a view touch only the view; the rest of the storage keeps its bits.
+    Tensor x = a.clone();
+    int[] before = bitsOf(x);
+    x.narrow(1, 1, 2).addInPlace(x.narrow(1, 3, 2));
+    int[] after = bitsOf(x);
+    double[] expected = roundedFloat32(a32.narrow(1, 1, 2).add(a32.narrow(1, 3, 2)), dtype);
+    assertArrayEquals(expected, x.narrow(1, 1, 2).toDoubleArray());
+    for (int i = 0; i < after.length; i++) {
+      int col = i % 5;
+      if (col != 1 && col != 2) {
+        assertEquals(before[i], after[i], "element " + i + " outside the written view changed");
+      }
+    }
+    Tensor y = a.clone();
+    y.addInPlace(y);
+    assertArrayEquals(roundedFloat32(a32.mul(2), dtype), y.toDoubleArray());
+    // scatter_add reads its output: the sum of all contributions is rounded once.
+    Tensor target = Tensor.zeros(2, 5).to(device).to(dtype).add(1000);
+    Tensor idx = Tensor.of(new long[] {0, 1, 0, 1, 0, 1}).to(device).unsqueeze(1).expand(6, 5).contiguous();
+    Tensor summed = target.scatterAdd(0, idx, a);
+    assertArrayEquals(roundedFloat32(target.to(DType.FLOAT32).scatterAdd(0, idx, a32), dtype),
+        summed.toDoubleArray());
+  }
+
   // ------------------------------------------------------------------ safetensors
 
   @Test
