@@ -295,6 +295,18 @@ __device__ void copy_kernel(Geometry<2> g, const S* __restrict__ src, D* __restr
   EMBER_COPY_ENTRY(S, SN, double, f64) \
   EMBER_COPY_ENTRY(S, SN, i64, i64)    \
   EMBER_COPY_ENTRY(S, SN, int, i32)    \
-  EMBER_COPY_ENTRY(S, SN, uint8_t, b8)
+  EMBER_COPY_ENTRY(S, SN, uint8_t, b8) \
+  EMBER_COPY_ENTRY(S, SN, f16, f16)    \
+  EMBER_COPY_ENTRY(S, SN, bf16, bf16)
 
 EMBER_FOR_EACH_DTYPE(EMBER_COPY_FROM)
+EMBER_FOR_EACH_HALF(EMBER_COPY_FROM)
+
+// ---- fill of the storage-only 16-bit floats ---------------------------------------------------
+
+#define EMBER_HALF_FILL_ENTRY(T, S)                                  \
+  extern "C" __global__ void fill_##S(Geometry<1> g, double value, T* out) { \
+    fill_kernel<T>(g, value, out);                                   \
+  }
+
+EMBER_FOR_EACH_HALF(EMBER_HALF_FILL_ENTRY)

@@ -125,6 +125,84 @@ __device__ __forceinline__ uint8_t convert<uint8_t, int>(int s) { return s != 0;
 template <>
 __device__ __forceinline__ uint8_t convert<uint8_t, uint8_t>(uint8_t s) { return s != 0; }
 
+// float16 and bfloat16 are stored as their 16-bit patterns and exist only for storage: copy (to and
+// from every type, through float32) and fill. Arithmetic on them runs in float32 on the host side's
+// HalfWidening. The roundings match dev.ember.backend.cpu.HalfFloats (and PyTorch's c10::Half and
+// c10::BFloat16) bit for bit: nearest, ties to even; float16 overflows to inf from 65520 and writes
+// NaN as 0x7e00 with its sign; bfloat16 writes NaN as 0x7fc0.
+__device__ __forceinline__ unsigned short ember_float_to_half(float f) {
+  unsigned int bits = __float_as_uint(f);
+  unsigned int sign = (bits >> 16) & 0x8000u;
+  unsigned int a = bits & 0x7fffffffu;
+  if (a > 0x7f800000u) return (unsigned short)(sign | 0x7e00u);
+  if (a >= 0x477ff000u) return (unsigned short)(sign | 0x7c00u);
+  if (a < 0x38800000u) {
+    // subnormal or zero: the value in units of 2^-24, rounded half to even (exact in double)
+    return (unsigned short)(sign | (unsigned int)rint(fabs((double)f) * 16777216.0));
+  }
+  unsigned int h = (((a >> 23) - 112u) << 10) | ((a >> 13) & 0x3ffu);
+  unsigned int rest = a & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++;
+  return (unsigned short)(sign | h);
+}
+
+__device__ __forceinline__ float ember_half_to_float(unsigned short h) {
+  unsigned int sign = ((unsigned int)h & 0x8000u) << 16;
+  unsigned int exp = (h >> 10) & 0x1fu;
+  unsigned int mant = h & 0x3ffu;
+  if (exp == 0x1fu) return __uint_as_float(sign | 0x7f800000u | (mant << 13));
+  if (exp == 0) {
+    float v = (float)mant * 5.9604644775390625e-8f;  // 2^-24
+    return sign ? -v : v;
+  }
+  return __uint_as_float(sign | ((exp + 112u) << 23) | (mant << 13));
+}
+
+__device__ __forceinline__ unsigned short ember_float_to_bfloat16(float f) {
+  unsigned int bits = __float_as_uint(f);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return 0x7fc0u;
+  return (unsigned short)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+// A 16-bit float in storage. Converting from any type goes through float32 (as c10::Half(float));
+// converting to any type goes from float32.
+struct f16 {
+  unsigned short bits;
+  f16() = default;
+  template <typename T>
+  __device__ explicit f16(T v) : bits(ember_float_to_half((float)v)) {}
+  __device__ operator float() const { return ember_half_to_float(bits); }
+};
+
+struct bf16 {
+  unsigned short bits;
+  bf16() = default;
+  template <typename T>
+  __device__ explicit bf16(T v) : bits(ember_float_to_bfloat16((float)v)) {}
+  __device__ operator float() const { return __uint_as_float((unsigned int)bits << 16); }
+};
+
+template <>
+__device__ __forceinline__ uint8_t convert<uint8_t, f16>(f16 s) { return (float)s != 0.0f; }
+template <>
+__device__ __forceinline__ uint8_t convert<uint8_t, bf16>(bf16 s) { return (float)s != 0.0f; }
+template <>
+__device__ __forceinline__ f16 convert<f16, bf16>(bf16 s) { return f16((float)s); }
+template <>
+__device__ __forceinline__ bf16 convert<bf16, f16>(f16 s) { return bf16((float)s); }
+template <>
+__device__ __forceinline__ i64 convert<i64, f16>(f16 s) { return (i64)(float)s; }
+template <>
+__device__ __forceinline__ i64 convert<i64, bf16>(bf16 s) { return (i64)(float)s; }
+template <>
+__device__ __forceinline__ int convert<int, f16>(f16 s) { return (int)(float)s; }
+template <>
+__device__ __forceinline__ int convert<int, bf16>(bf16 s) { return (int)(float)s; }
+template <>
+__device__ __forceinline__ double convert<double, f16>(f16 s) { return (double)(float)s; }
+template <>
+__device__ __forceinline__ double convert<double, bf16>(bf16 s) { return (double)(float)s; }
+
 template <typename T>
 __device__ __forceinline__ bool is_nan(T x) { return x != x; }
 
@@ -146,6 +224,11 @@ template <> struct Acc<double> { typedef double type; };
   M(i64, i64)                   \
   M(int, i32)                   \
   M(uint8_t, b8)
+
+// The storage-only 16-bit floats (copy and fill only).
+#define EMBER_FOR_EACH_HALF(M) \
+  M(f16, f16)                  \
+  M(bf16, bf16)
 
 #define EMBER_FOR_EACH_FLOAT(M) \
   M(float, f32)                 \

@@ -15,7 +15,17 @@ public enum DType {
   /** 32-bit signed integer ({@code torch.int32}). */
   INT32(4, Kind.INTEGRAL, "int32"),
   /** Boolean, one byte per element ({@code torch.bool}); results of comparisons. */
-  BOOL(1, Kind.BOOLEAN, "bool");
+  BOOL(1, Kind.BOOLEAN, "bool"),
+  /**
+   * 16-bit IEEE half ({@code torch.float16}, {@code torch.half}): 5 exponent bits, 10 mantissa bits,
+   * largest finite value 65504. Stored in 2 bytes; ops compute in float32 and round to nearest even.
+   */
+  FLOAT16(2, Kind.FLOATING, "float16"),
+  /**
+   * Brain float ({@code torch.bfloat16}): float32's 8 exponent bits with 7 mantissa bits. Stored in 2
+   * bytes; ops compute in float32 and round to nearest even.
+   */
+  BFLOAT16(2, Kind.FLOATING, "bfloat16");
 
   private enum Kind {
     BOOLEAN,
@@ -48,6 +58,11 @@ public enum DType {
     return kind == Kind.INTEGRAL;
   }
 
+  /** Returns whether this is one of the 2-byte floating types, {@link #FLOAT16} or {@link #BFLOAT16}. */
+  public boolean isHalf() {
+    return this == FLOAT16 || this == BFLOAT16;
+  }
+
   /** Returns PyTorch's name for this dtype, e.g. {@code "float32"}. */
   public String pytorchName() {
     return pytorchName;
@@ -55,7 +70,8 @@ public enum DType {
 
   /**
    * Returns the dtype PyTorch's type promotion gives for two operands of these types: the higher
-   * category wins (bool &lt; integer &lt; floating); within a category the wider type wins.
+   * category wins (bool &lt; integer &lt; floating); within a category the wider type wins, and
+   * float16 with bfloat16 gives float32 (neither holds the other's values).
    */
   public static DType promote(DType a, DType b) {
     if (a == b) {
@@ -64,10 +80,17 @@ public enum DType {
     if (a.kind != b.kind) {
       return a.kind.ordinal() > b.kind.ordinal() ? a : b;
     }
+    if (a.isHalf() && b.isHalf()) {
+      return FLOAT32;
+    }
     return a.byteSize >= b.byteSize ? a : b;
   }
 
-  /** Parses a PyTorch dtype name such as {@code "float64"}, {@code "long"} or {@code "bool"}. */
+  /**
+   * Parses a PyTorch dtype name such as {@code "float64"}, {@code "long"}, {@code "half"}, {@code
+   * "bfloat16"} or {@code "bool"} (also {@code "torch."}-prefixed, and safetensors codes like {@code
+   * "F16"}).
+   */
   public static DType parse(String name) {
     String n = name.startsWith("torch.") ? name.substring(6) : name;
     return switch (n) {
@@ -76,6 +99,8 @@ public enum DType {
       case "int64", "long", "I64" -> INT64;
       case "int32", "int", "I32" -> INT32;
       case "bool", "BOOL" -> BOOL;
+      case "float16", "half", "F16" -> FLOAT16;
+      case "bfloat16", "BF16" -> BFLOAT16;
       default -> throw new IllegalArgumentException("dtype: unknown dtype '" + name + "'");
     };
   }

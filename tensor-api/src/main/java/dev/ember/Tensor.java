@@ -580,6 +580,16 @@ public final class Tensor implements AutoCloseable {
     return to(Device.parse(device));
   }
 
+  /** Returns this tensor as float16 ({@code torch.half}), rounded to nearest even; {@code to(FLOAT16)}. */
+  public Tensor half() {
+    return to(DType.FLOAT16);
+  }
+
+  /** Returns this tensor as bfloat16, rounded to nearest even; {@code to(BFLOAT16)}. */
+  public Tensor bfloat16() {
+    return to(DType.BFLOAT16);
+  }
+
   /** Returns a contiguous tensor with the same values: itself if already contiguous. */
   public Tensor contiguous() {
     return Views.contiguous(this);

@@ -88,9 +88,14 @@ final class MpiProcessGroup {
     return new MpiProcessGroup(r[0], n[0], provided[0], timeoutNanos);
   }
 
-  /** Returns the MPI datatype of {@code dtype}. */
+  /** Returns the MPI datatype of {@code dtype}; float16 and bfloat16 have none and raise. */
   Pointer datatype(DType dtype) {
-    return datatypes.get(dtype);
+    Pointer t = datatypes.get(dtype);
+    if (t == null) {
+      throw new UnsupportedOperationException("distributed: dtype " + dtype + " has no MPI datatype;"
+          + " communicate it as float32 (.to(DType.FLOAT32))");
+    }
+    return t;
   }
 
   /**

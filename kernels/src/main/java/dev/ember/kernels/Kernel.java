@@ -20,11 +20,14 @@ public enum Kernel {
   /** {@code binary_T(int op, Geometry<3> (out, a, b), T* a, T* b, void* out)}; bool out for predicates. */
   BINARY(KernelModule.ELEMENTWISE, "binary", all()),
   /** {@code fill_T(Geometry<1> (out), double value, T* out)}. */
-  FILL(KernelModule.ELEMENTWISE, "fill", all()),
+  FILL(KernelModule.ELEMENTWISE, "fill", withHalf()),
   /** {@code where_T(Geometry<4> (out, cond, a, b), uint8* cond, T* a, T* b, T* out)}. */
   WHERE(KernelModule.ELEMENTWISE, "where", all()),
-  /** {@code copy_S_D(Geometry<2> (out, src), S* src, D* out)}, converting S to D. */
-  COPY(KernelModule.ELEMENTWISE, "copy", all()),
+  /**
+   * {@code copy_S_D(Geometry<2> (out, src), S* src, D* out)}, converting S to D; every pair,
+   * float16 and bfloat16 included (through float32).
+   */
+  COPY(KernelModule.ELEMENTWISE, "copy", withHalf()),
   /**
    * {@code reduce_T(int op, Geometry<2> outer (out, x), Geometry<1> inner (x), T* x, void* out)};
    * one block per output, power-of-two blockDim up to 256; out is int64 for ARGMAX/ARGMIN.
@@ -71,7 +74,12 @@ public enum Kernel {
     this.types = types;
   }
 
+  /** The types with arithmetic kernels: every type but the storage-only 16-bit floats. */
   private static Set<ElementType> all() {
+    return EnumSet.range(ElementType.F32, ElementType.B8);
+  }
+
+  private static Set<ElementType> withHalf() {
     return EnumSet.allOf(ElementType.class);
   }
 
@@ -123,7 +131,7 @@ public enum Kernel {
     List<String> names = new ArrayList<>();
     for (ElementType t : types) {
       if (this == COPY) {
-        for (ElementType to : ElementType.values()) {
+        for (ElementType to : types) {
           names.add(entryPoint(t, to));
         }
       } else {

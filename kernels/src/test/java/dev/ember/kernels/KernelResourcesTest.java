@@ -58,7 +58,10 @@ class KernelResourcesTest {
     assertEquals("unary_f32", Kernel.UNARY.entryPoint(ElementType.F32));
     assertEquals("copy_i64_b8", Kernel.COPY.entryPoint(ElementType.I64, ElementType.B8));
     assertEquals("scatter_add_i32", Kernel.SCATTER_ADD.entryPoint(ElementType.I32));
-    assertEquals(25, Kernel.COPY.entryPoints().size());
+    assertEquals(49, Kernel.COPY.entryPoints().size());
+    assertEquals("copy_bf16_f16", Kernel.COPY.entryPoint(ElementType.BF16, ElementType.F16));
+    assertEquals("fill_f16", Kernel.FILL.entryPoint(ElementType.F16));
+    assertEquals(false, Kernel.UNARY.supports(ElementType.BF16));
     assertEquals(false, Kernel.GEMM.supports(ElementType.I64));
   }
 

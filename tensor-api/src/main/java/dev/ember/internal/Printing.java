@@ -47,8 +47,12 @@ public final class Printing {
               : maxAbs / minAbs > 1000 || maxAbs > 1e8 || minAbs < 1e-4;
         }
       }
+      // As PyTorch's _Formatter: a floating tensor's width comes from its non-zero finite values
+      // only, so inf, nan and zeros longer than those are not padded for.
       for (double v : values) {
-        width = Math.max(width, raw(v).length());
+        if (!type.isFloatingPoint() || (Double.isFinite(v) && v != 0)) {
+          width = Math.max(width, raw(v).length());
+        }
       }
     }
 

@@ -67,7 +67,7 @@ public final class Safetensors {
 
   private static final String METADATA_KEY = "__metadata__";
   private static final Set<String> TENSOR_FIELDS = Set.of("dtype", "shape", "data_offsets");
-  private static final Set<String> FOREIGN_DTYPES = Set.of("F16", "BF16", "I8", "U8", "I16", "U16",
+  private static final Set<String> FOREIGN_DTYPES = Set.of("I8", "U8", "I16", "U16",
       "U32", "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64");
 
   private Safetensors() {}
@@ -173,6 +173,8 @@ public final class Safetensors {
       case INT64 -> "I64";
       case INT32 -> "I32";
       case BOOL -> "BOOL";
+      case FLOAT16 -> "F16";
+      case BFLOAT16 -> "BF16";
     };
   }
 
@@ -339,9 +341,11 @@ public final class Safetensors {
       case "I64" -> DType.INT64;
       case "I32" -> DType.INT32;
       case "BOOL" -> DType.BOOL;
+      case "F16" -> DType.FLOAT16;
+      case "BF16" -> DType.BFLOAT16;
       default -> throw new SafetensorsException(file, where + ": "
           + (FOREIGN_DTYPES.contains(code) ? "dtype " + code + " is not supported by Ember"
-              : "unknown dtype '" + code + "'") + " (supported: F32, F64, I64, I32, BOOL)");
+              : "unknown dtype '" + code + "'") + " (supported: F32, F64, F16, BF16, I64, I32, BOOL)");
     };
     Object sh = info.get("shape");
     if (!(sh instanceof List<?> dims)) {

@@ -3,6 +3,7 @@ package dev.ember.ops;
 import dev.ember.DType;
 import dev.ember.Generator;
 import dev.ember.Tensor;
+import dev.ember.internal.Autocasting;
 import java.util.Arrays;
 
 /**
@@ -32,6 +33,10 @@ public final class Attention {
   public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
       boolean isCausal, Double scale) {
     String op = "scaled_dot_product_attention";
+    q = Autocasting.lower(q);
+    k = Autocasting.lower(k);
+    v = Autocasting.lower(v);
+    attnMask = Autocasting.lower(attnMask);
     if (q.dim() < 2 || k.dim() < 2 || v.dim() < 2) {
       throw new IllegalArgumentException(op + ": q, k and v need at least 2 dims [..., L, E], got " + q.shape()
           + ", " + k.shape() + ", " + v.shape());

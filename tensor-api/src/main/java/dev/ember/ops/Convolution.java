@@ -4,6 +4,7 @@ import static dev.ember.Autograd.record;
 
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.internal.Autocasting;
 import dev.ember.internal.Dispatch;
 import dev.ember.spi.Backend;
 import dev.ember.spi.BinaryOp;
@@ -243,6 +244,9 @@ public final class Convolution {
    */
   private static Tensor conv(String op, Tensor x, Tensor weight, Tensor bias, int[] stride, int[] pad,
       int[] dilation, int groups, int spatial) {
+    x = Autocasting.lower(x);
+    weight = Autocasting.lower(weight);
+    bias = Autocasting.lower(bias);
     boolean unbatched = x.dim() == spatial + 1;
     Tensor x4 = lift(op, x, weight, bias, spatial, "O, C / groups");
     Tensor w4 = spatial == 1 ? weight.unsqueeze(2) : weight;
@@ -404,6 +408,9 @@ public final class Convolution {
 
   private static Tensor convTranspose(String op, Tensor x, Tensor weight, Tensor bias, int[] stride,
       int[] padding, int[] outputPadding, int groups, int[] dilation, int spatial) {
+    x = Autocasting.lower(x);
+    weight = Autocasting.lower(weight);
+    bias = Autocasting.lower(bias);
     boolean unbatched = x.dim() == spatial + 1;
     Tensor x4 = lift(op, x, weight, bias, spatial, "C, O / groups");
     Tensor w4 = spatial == 1 ? weight.unsqueeze(2) : weight;

@@ -37,6 +37,24 @@ public final class Creation {
     return out;
   }
 
+  /**
+   * Returns a CPU tensor of {@code dtype} and {@code shape} holding a copy of {@code bytes}: row-major
+   * elements in little-endian {@code dtype} layout (2-byte bit patterns for float16 and bfloat16),
+   * read from the buffer's position (left unchanged); the inverse of {@link Tensor#hostBytes}.
+   *
+   * @throws IllegalArgumentException if the buffer holds fewer bytes than the shape needs
+   */
+  public static Tensor fromBytes(ByteBuffer bytes, DType dtype, int... shape) {
+    long need = Shape.numel(shape) * dtype.byteSize();
+    if (bytes.remaining() < need) {
+      throw new IllegalArgumentException("fromBytes: " + bytes.remaining() + " bytes can't fill shape "
+          + java.util.Arrays.toString(shape) + " of " + dtype + " (" + need + " bytes)");
+    }
+    ByteBuffer b = buffer(Shape.numel(shape), dtype);
+    b.put(bytes.duplicate().limit(bytes.position() + (int) need));
+    return upload(b, dtype, shape);
+  }
+
   /** Returns a float32 tensor of {@code shape} holding a copy of row-major {@code values}. */
   public static Tensor fromArray(float[] values, int[] shape) {
     checkLength(values.length, shape);

@@ -3,6 +3,7 @@ package dev.ember.ops;
 import static dev.ember.Autograd.record;
 
 import dev.ember.Tensor;
+import dev.ember.internal.Autocasting;
 import dev.ember.internal.Dispatch;
 import dev.ember.spi.Backend;
 import dev.ember.spi.Strided;
@@ -61,6 +62,8 @@ public final class Linalg {
 
   /** Returns the product of [B, n, m] and [B, m, p] tensors: [B, n, p]. */
   public static Tensor bmm(Tensor a, Tensor b) {
+    a = Autocasting.lower(a);
+    b = Autocasting.lower(b);
     checkFloating("bmm", a, b);
     if (a.dim() != 3 || b.dim() != 3) {
       throw new IllegalArgumentException("bmm: expected 3-d tensors, got " + a.shape() + " and " + b.shape());
@@ -89,6 +92,8 @@ public final class Linalg {
    * @throws IllegalArgumentException "matmul: inner dimensions differ: [2, 3] @ [4, 5] (3 != 4)"
    */
   public static Tensor matmul(Tensor a, Tensor b) {
+    a = Autocasting.lower(a);
+    b = Autocasting.lower(b);
     Dispatch.backendOf("matmul", a, b);
     checkFloating("matmul", a, b);
     if (a.dim() == 0 || b.dim() == 0) {
@@ -160,6 +165,9 @@ public final class Linalg {
    * Returns {@code x @ weight^T + bias}: x is [..., in], weight [out, in], bias [out] or null.
    */
   public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+    x = Autocasting.lower(x);
+    weight = Autocasting.lower(weight);
+    bias = Autocasting.lower(bias);
     Dispatch.backendOf("linear", x, weight);
     checkFloating("linear", x, weight);
     if (weight.dim() != 2 || x.dim() == 0 || x.size(-1) != weight.size(1)) {

@@ -2,6 +2,7 @@ package dev.ember.ops;
 
 import dev.ember.DType;
 import dev.ember.Tensor;
+import dev.ember.internal.Autocasting;
 
 /**
  * Classification losses: {@code cross_entropy} and {@code nll_loss}, with PyTorch's options. Both
@@ -75,6 +76,8 @@ public final class Losses {
    * floating class probabilities of the input's shape.
    */
   public static Tensor crossEntropy(Tensor input, Tensor target, Options o) {
+    input = Autocasting.full(input);
+    target = Autocasting.full(target);
     int classDim = input.dim() == 1 ? 0 : 1;
     if (input.dim() == 0) {
       throw new IllegalArgumentException("cross_entropy: input must have at least 1 dim, got a scalar");
@@ -149,6 +152,7 @@ public final class Losses {
    * mean divides by the (weighted) count of the others.
    */
   public static Tensor nllLoss(Tensor input, Tensor target, Options o) {
+    input = Autocasting.full(input);
     if (target.dtype() != DType.INT64 && target.dtype() != DType.INT32) {
       throw new IllegalArgumentException("nll_loss: target must be int64 class indices, got "
           + target.dtype());

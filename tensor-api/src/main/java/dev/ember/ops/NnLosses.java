@@ -4,6 +4,7 @@ import static dev.ember.Autograd.record;
 
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.internal.Autocasting;
 import dev.ember.internal.Dispatch;
 import dev.ember.ops.Losses.Reduction;
 import java.util.Arrays;
@@ -73,6 +74,9 @@ public final class NnLosses {
    */
   public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
     String op = "binary_cross_entropy";
+    input = Autocasting.full(input);
+    target = Autocasting.full(target);
+    weight = Autocasting.full(weight);
     sameShape(op, input, target);
     if (input.numel() > 0) {
       double lo = input.detach().amin().item();
@@ -114,6 +118,10 @@ public final class NnLosses {
   public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
       Reduction reduction) {
     String op = "binary_cross_entropy_with_logits";
+    input = Autocasting.full(input);
+    target = Autocasting.full(target);
+    weight = Autocasting.full(weight);
+    posWeight = Autocasting.full(posWeight);
     sameShape(op, input, target);
     if (posWeight != null) {
       Dispatch.broadcastShapes(op, posWeight.shapeArray(), input.shapeArray());
@@ -229,6 +237,8 @@ public final class NnLosses {
   // ---------------------------------------------------------------- helpers
 
   private static Tensor diff(String op, Tensor input, Tensor target) {
+    input = Autocasting.full(input);
+    target = Autocasting.full(target);
     Dispatch.broadcastShapes(op, input.shapeArray(), target.shapeArray());
     if (!input.dtype().isFloatingPoint()) {
       throw new IllegalArgumentException(op + ": expected a floating input, got " + input.dtype());

@@ -40,6 +40,18 @@ class PrintingConformanceTest {
   }
 
   @Test
+  void nonFiniteValuesAndZerosDoNotWidenColumns() {
+    // PyTorch sizes a floating column from its non-zero finite values only.
+    assertEquals("tensor([inf, 2.])", Tensor.of(new float[] {Float.POSITIVE_INFINITY, 2}).toString());
+    assertEquals("tensor([   nan, 1.5000])", Tensor.of(new float[] {Float.NaN, 1.5f}).toString());
+    assertEquals("tensor([inf, -inf])",
+        Tensor.of(new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}).toString());
+    assertEquals("tensor([1.0000e-05,        inf])", Tensor.of(new float[] {1e-5f, Float.POSITIVE_INFINITY})
+        .toString());
+    assertEquals("tensor([    0., -1000.])", Tensor.of(new float[] {0, -1000}).toString());
+  }
+
+  @Test
   void longRowsWrapAt80Columns() {
     assertEquals("tensor([ 0.,  1.,  2.,  3.,  4.,  5.,  6.,  7.,  8.,  9., 10., 11., 12., 13.,\n"
         + "        14., 15., 16., 17., 18., 19., 20., 21., 22., 23., 24., 25., 26., 27.,\n"

@@ -154,8 +154,10 @@ class SafetensorsTest {
     byte[] eight = new byte[8];
     assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
         + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", eight, "duplicate key");
-    assertRejected("{\"a\":{\"dtype\":\"F16\",\"shape\":[4],\"data_offsets\":[0,8]}}", eight,
-        "dtype F16 is not supported");
+    assertRejected("{\"a\":{\"dtype\":\"U16\",\"shape\":[4],\"data_offsets\":[0,8]}}", eight,
+        "dtype U16 is not supported");
+    assertRejected("{\"a\":{\"dtype\":\"F16\",\"shape\":[5],\"data_offsets\":[0,8]}}", eight,
+        "needs 10 bytes");
     assertRejected("{\"a\":{\"dtype\":\"Q8\",\"shape\":[4],\"data_offsets\":[0,8]}}", eight,
         "unknown dtype 'Q8'");
     assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", eight,

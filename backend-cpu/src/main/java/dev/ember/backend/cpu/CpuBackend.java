@@ -84,6 +84,7 @@ public final class CpuBackend implements Backend {
         case INT64 -> d.i64.put(at, s.asLongBuffer(), 0, count);
         case INT32 -> d.i32.put(at, s.asIntBuffer(), 0, count);
         case BOOL -> d.bytes.put(at, s, s.position(), count);
+        case FLOAT16, BFLOAT16 -> d.half.put(at, s.asShortBuffer(), 0, count);
       }
     }
   }
@@ -106,6 +107,7 @@ public final class CpuBackend implements Backend {
         case INT64 -> d.asLongBuffer().put(0, s.i64, at, count);
         case INT32 -> d.asIntBuffer().put(0, s.i32, at, count);
         case BOOL -> d.put(d.position(), s.bytes, at, count);
+        case FLOAT16, BFLOAT16 -> d.asShortBuffer().put(0, s.half, at, count);
       }
     }
   }

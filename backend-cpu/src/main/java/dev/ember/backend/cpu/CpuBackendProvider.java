@@ -3,11 +3,13 @@ package dev.ember.backend.cpu;
 import dev.ember.spi.Backend;
 import dev.ember.spi.BackendProvider;
 import dev.ember.spi.BackendUnavailableException;
+import dev.ember.spi.HalfWidening;
 
 /** Provides the CPU backend; registered for {@link java.util.ServiceLoader}. */
 public final class CpuBackendProvider implements BackendProvider {
   private static final class Holder {
-    static final CpuBackend BACKEND = new CpuBackend();
+    /** float16 and bfloat16 compute in float32 on {@link CpuBackend}'s kernels ({@link HalfWidening}). */
+    static final Backend BACKEND = new HalfWidening(new CpuBackend());
   }
 
   @Override

@@ -10,13 +10,15 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * Off-heap memory for the CPU backend: a block from {@link CpuMemory} (JavaCPP pointers, the
- * allocator ND4J uses) with typed NIO views for the Java kernels. Returned to the allocator by
+ * allocator ND4J uses) with typed NIO views for the Java kernels. float16 and bfloat16 take 2 bytes
+ * an element and are read and written through {@link HalfFloats}. Returned to the allocator by
  * {@link #close()} or, once unreachable, by a {@link java.lang.ref.Cleaner}.
  *
  * <p>Kernels read raw addresses, so a storage another thread closes while a kernel reads it must
@@ -52,6 +54,8 @@ final class CpuStorage implements Storage {
   final DoubleBuffer f64;
   final LongBuffer i64;
   final IntBuffer i32;
+  /** The raw 16-bit patterns of a float16 or bfloat16 storage. */
+  final ShortBuffer half;
   /** The native address of element 0, for {@link Raw} access. */
   final long address;
   private final java.lang.ref.Cleaner.Cleanable cleanable;
@@ -86,6 +90,7 @@ final class CpuStorage implements Storage {
     this.f64 = dtype == DType.FLOAT64 ? bytes.asDoubleBuffer() : null;
     this.i64 = dtype == DType.INT64 ? bytes.asLongBuffer() : null;
     this.i32 = dtype == DType.INT32 ? bytes.asIntBuffer() : null;
+    this.half = dtype.isHalf() ? bytes.asShortBuffer() : null;
   }
 
   @Override
@@ -168,6 +173,8 @@ final class CpuStorage implements Storage {
       case INT64 -> i64.get(i);
       case INT32 -> i32.get(i);
       case BOOL -> bytes.get(i);
+      case FLOAT16 -> HalfFloats.halfToFloat(half.get(i));
+      case BFLOAT16 -> HalfFloats.bfloat16ToFloat(half.get(i));
     };
   }
 
@@ -179,6 +186,7 @@ final class CpuStorage implements Storage {
       case INT64 -> i64.get(i);
       case INT32 -> i32.get(i);
       case BOOL -> bytes.get(i);
+      case FLOAT16, BFLOAT16 -> (long) getDouble(i);
     };
   }
 
@@ -190,6 +198,9 @@ final class CpuStorage implements Storage {
       case INT64 -> i64.put(i, (long) v);
       case INT32 -> i32.put(i, (int) (long) v);
       case BOOL -> bytes.put(i, (byte) (v != 0 ? 1 : 0));
+      // Through float32 first, as PyTorch's c10::Half(float) and c10::BFloat16(float) do.
+      case FLOAT16 -> half.put(i, HalfFloats.floatToHalf((float) v));
+      case BFLOAT16 -> half.put(i, HalfFloats.floatToBfloat16((float) v));
     }
   }
 
@@ -201,6 +212,7 @@ final class CpuStorage implements Storage {
       case INT64 -> i64.put(i, v);
       case INT32 -> i32.put(i, (int) v);
       case BOOL -> bytes.put(i, (byte) (v != 0 ? 1 : 0));
+      case FLOAT16, BFLOAT16 -> setDouble(i, (float) v);
     }
   }
 }

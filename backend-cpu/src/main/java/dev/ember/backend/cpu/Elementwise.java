@@ -39,6 +39,18 @@ final class Elementwise {
           FastLoops.boolToF32(x.at(i), si, y.at(o), 4L * so, n));
       return;
     }
+    if (src.dtype().isHalf() && out.dtype() == DType.FLOAT32) {
+      boolean bfloat = src.dtype() == DType.BFLOAT16;
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) ->
+          HalfFloats.toFloat32(bfloat, x.at(i), 2L * si, y.at(o), 4L * so, n));
+      return;
+    }
+    if (src.dtype() == DType.FLOAT32 && out.dtype().isHalf()) {
+      boolean bfloat = out.dtype() == DType.BFLOAT16;
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) ->
+          HalfFloats.fromFloat32(bfloat, x.at(i), 4L * si, y.at(o), 2L * so, n));
+      return;
+    }
     boolean floating = src.dtype().isFloatingPoint();
     StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) -> {
       for (int k = 0; k < n; k++, o += so, i += si) {

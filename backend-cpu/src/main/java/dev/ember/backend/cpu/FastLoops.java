@@ -280,6 +280,11 @@ final class FastLoops {
           U.putInt(y, U.getInt(x));
         }
       }
+      case 2 -> {
+        for (int k = 0; k < n; k++, x += sx, y += sy) {
+          U.putShort(y, U.getShort(x));
+        }
+      }
       default -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
           U.putByte(y, U.getByte(x));

@@ -356,6 +356,8 @@ public final class CudaBackend implements Backend {
       case INT64 -> ElementType.I64;
       case INT32 -> ElementType.I32;
       case BOOL -> ElementType.B8;
+      case FLOAT16 -> ElementType.F16;
+      case BFLOAT16 -> ElementType.BF16;
     };
   }
 

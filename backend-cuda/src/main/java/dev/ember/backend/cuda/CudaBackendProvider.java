@@ -3,6 +3,7 @@ package dev.ember.backend.cuda;
 import dev.ember.spi.Backend;
 import dev.ember.spi.BackendProvider;
 import dev.ember.spi.BackendUnavailableException;
+import dev.ember.spi.HalfWidening;
 
 /**
  * Provides the {@code "cuda"} backend. Constructing it and {@link #deviceType()} touch no native
@@ -19,6 +20,6 @@ public final class CudaBackendProvider implements BackendProvider {
 
   @Override
   public Backend open(int index) throws BackendUnavailableException {
-    return Cuda.backend(index);
+    return new HalfWidening(Cuda.backend(index));
   }
 }

@@ -92,6 +92,7 @@ class CudaBackendGpuTest {
         case INT64 -> buf.getLong(at);
         case INT32 -> buf.getInt(at);
         case BOOL -> buf.get(at);
+        case FLOAT16, BFLOAT16 -> throw new AssertionError("read " + s.dtype() + " through a float64 copy");
       };
       for (int d = idx.length - 1; d >= 0 && ++idx[d] == s.shape()[d]; d--) {
         idx[d] = 0;
@@ -277,13 +278,35 @@ class CudaBackendGpuTest {
     assertTrue(Double.isNaN(values(fo)[0]) && Double.isNaN(values(fo)[1]));
   }
 
+  /** The dtypes with arithmetic kernels: float16 and bfloat16 have copy and fill kernels only. */
+  private static final DType[] CUDA_DTYPES = java.util.Arrays.stream(DType.values()).filter(t -> !t.isHalf())
+      .toArray(DType[]::new);
+
+  @Test
+  void halfCopiesAndFillsRoundAsTheCpu() {
+    // Nearest-even at a tie (1 + 2^-11 -> 1), overflow (65520 -> inf), subnormals (2^-24), NaN.
+    double[] x = {1 + 0x1p-11, 1 + 3 * 0x1p-11, 65519, 65520, 0x1p-24, 0x1p-26, -2.5, Double.NaN};
+    double[] half = {1, 1 + 4 * 0x1p-11, 65504, Double.POSITIVE_INFINITY, 0x1p-24, 0, -2.5, Double.NaN};
+    double[] bfloat = {1, 1, 65536, 65536, 0x1p-24, 0x1p-26, -2.5, Double.NaN};
+    for (DType t : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+      Strided h = empty(t, 8);
+      backend.copy(upload(DType.FLOAT32, x, 8), h);
+      Strided back = empty(DType.FLOAT64, 8);
+      backend.copy(h, back);
+      assertArrayEquals(t == DType.FLOAT16 ? half : bfloat, values(back), t.toString());
+      backend.fill(h, 0.1);
+      backend.copy(h, back);
+      assertEquals(t == DType.FLOAT16 ? 0.0999755859375 : 0.10009765625, values(back)[3], t.toString());
+    }
+  }
+
   @Test
   void copyConvertsBetweenEveryPairOfDTypes() {
     double[] x = {0, 1, -2, 3.75};
-    for (DType from : DType.values()) {
+    for (DType from : CUDA_DTYPES) {
       Strided src = upload(from, x, 4);
       double[] stored = values(src);
-      for (DType to : DType.values()) {
+      for (DType to : CUDA_DTYPES) {
         Strided out = empty(to, 4);
         backend.copy(src, out);
         double[] expected = new double[4];
@@ -294,6 +317,7 @@ class CudaBackendGpuTest {
             case INT64, INT32 -> (long) v;
             case FLOAT32 -> (float) v;
             case FLOAT64 -> v;
+            case FLOAT16, BFLOAT16 -> throw new AssertionError("not among CUDA_DTYPES: " + to);
           };
         }
         assertArrayEquals(expected, values(out), from + " -> " + to);
