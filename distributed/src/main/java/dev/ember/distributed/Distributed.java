@@ -36,6 +36,7 @@ import java.util.List;
  */
 public final class Distributed {
   private static final long DEFAULT_TIMEOUT_SECONDS = 1800;
+  private static final java.util.function.Supplier<String> BARRIER = () -> "barrier";
   private static volatile MpiProcessGroup group;
   private static boolean destroyed;
 
@@ -121,10 +122,14 @@ public final class Distributed {
   /** Blocks until every rank reached this barrier. */
   public static void barrier() {
     MpiProcessGroup g = group("barrier");
-    Memory request = g.newRequest();
-    g.check(Mpi.MPI_Ibarrier(g.comm, request), "barrier");
-    g.await(request, "barrier");
-    g.releaseRequest(request);
+    g.enter(BARRIER);
+    int rc;
+    try {
+      rc = Mpi.MPI_Barrier(g.comm);
+    } finally {
+      g.leave();
+    }
+    g.check(rc, "barrier");
   }
 
   /**
@@ -143,9 +148,34 @@ public final class Distributed {
 
   // --------------------------------------------------------------------------------- collectives
 
-  /** Reduces {@code t} over all ranks with {@code op}, in place on every rank. */
+  /**
+   * Reduces {@code t} over all ranks with {@code op}, in place on every rank. A contiguous CPU
+   * tensor is handed to {@code MPI_Allreduce} as it is ({@code MPI_IN_PLACE} on its own memory, no
+   * copy); other tensors are staged through a host buffer.
+   */
   public static void allReduce(Tensor t, ReduceOp op) {
-    allReduceAsync(t, op).waitFor();
+    MpiProcessGroup g = group("allReduce");
+    checkReduce("allReduce", t, op);
+    Staging.Region region = Staging.Region.of("allReduce", t, true, g.buffers);
+    try {
+      g.enter(() -> "allReduce(" + op + ") of " + t.dtype() + t.shape());
+      int rc;
+      try {
+        rc = Mpi.MPI_Allreduce(Mpi.IN_PLACE, region.address(), (int) t.numel(), g.datatype(t.dtype()),
+            g.op(op, t.dtype()), g.comm);
+      } finally {
+        g.leave();
+      }
+      if (rc != 0) {
+        g.check(rc, "allReduce(" + op + ") of " + t.dtype() + t.shape());
+      }
+      if (op == ReduceOp.AVG) {
+        Staging.divide(region.buffer(), 0, t.numel(), t.dtype(), g.size);
+      }
+      region.writeBack(t);
+    } finally {
+      region.release(g.buffers);
+    }
   }
 
   /** Sums {@code t} over all ranks, in place on every rank. */
@@ -163,20 +193,42 @@ public final class Distributed {
     MpiProcessGroup g = group("allReduce");
     checkReduce("allReduce", t, op);
     String what = "allReduce(" + op + ") of " + t.dtype() + t.shape();
-    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("allReduce", t, 1));
-    Staging.copyIn(t, buf, 0);
-    return start(g, what, request -> Mpi.MPI_Iallreduce(Mpi.IN_PLACE, MpiProcessGroup.address(buf),
+    Staging.Region region = Staging.Region.of("allReduce", t, true, g.buffers);
+    return start(g, what, request -> Mpi.MPI_Iallreduce(Mpi.IN_PLACE, region.address(),
         (int) t.numel(), g.datatype(t.dtype()), g.op(op, t.dtype()), g.comm, request), () -> {
           if (op == ReduceOp.AVG) {
-            Staging.divide(buf, 0, t.numel(), t.dtype(), g.size);
+            Staging.divide(region.buffer(), 0, t.numel(), t.dtype(), g.size);
           }
-          Staging.copyOut(buf, 0, t);
-        }, buf);
+          region.writeBack(t);
+        }, () -> region.release(g.buffers));
   }
 
-  /** Copies rank {@code src}'s {@code t} into {@code t} on every rank. */
+  /**
+   * Copies rank {@code src}'s {@code t} into {@code t} on every rank ({@code MPI_Bcast}; in place
+   * for a contiguous CPU tensor, else staged).
+   */
   public static void broadcast(Tensor t, int src) {
-    broadcastAsync(t, src).waitFor();
+    MpiProcessGroup g = group("broadcast");
+    checkTensor("broadcast", t);
+    checkRank("broadcast", "src", src, g);
+    Staging.Region region = Staging.Region.of("broadcast", t, g.rank == src, g.buffers);
+    try {
+      g.enter(() -> "broadcast from rank " + src + " of " + t.dtype() + t.shape());
+      int rc;
+      try {
+        rc = Mpi.MPI_Bcast(region.address(), (int) t.numel(), g.datatype(t.dtype()), src, g.comm);
+      } finally {
+        g.leave();
+      }
+      if (rc != 0) {
+        g.check(rc, "broadcast from rank " + src + " of " + t.dtype() + t.shape());
+      }
+      if (g.rank != src) {
+        region.writeBack(t);
+      }
+    } finally {
+      region.release(g.buffers);
+    }
   }
 
   /** Starts {@link #broadcast} ({@code MPI_Ibcast}) and returns its handle. */
@@ -185,16 +237,13 @@ public final class Distributed {
     checkTensor("broadcast", t);
     checkRank("broadcast", "src", src, g);
     String what = "broadcast from rank " + src + " of " + t.dtype() + t.shape();
-    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("broadcast", t, 1));
-    if (g.rank == src) {
-      Staging.copyIn(t, buf, 0);
-    }
-    return start(g, what, request -> Mpi.MPI_Ibcast(MpiProcessGroup.address(buf), (int) t.numel(),
+    Staging.Region region = Staging.Region.of("broadcast", t, g.rank == src, g.buffers);
+    return start(g, what, request -> Mpi.MPI_Ibcast(region.address(), (int) t.numel(),
         g.datatype(t.dtype()), src, g.comm, request), () -> {
           if (g.rank != src) {
-            Staging.copyOut(buf, 0, t);
+            region.writeBack(t);
           }
-        }, buf);
+        }, () -> region.release(g.buffers));
   }
 
   /**
@@ -272,11 +321,10 @@ public final class Distributed {
     MpiProcessGroup g = group("send");
     checkTensor("send", t);
     checkRank("send", "dst", dst, g);
-    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("send", t, 1));
-    Staging.copyIn(t, buf, 0);
+    Staging.Region region = Staging.Region.of("send", t, true, g.buffers);
     return start(g, "send of " + t.dtype() + t.shape() + " to rank " + dst, request -> Mpi.MPI_Isend(
-        MpiProcessGroup.address(buf), (int) t.numel(), g.datatype(t.dtype()), dst, 0, g.comm, request),
-        () -> { }, buf);
+        region.address(), (int) t.numel(), g.datatype(t.dtype()), dst, 0, g.comm, request),
+        () -> { }, () -> region.release(g.buffers));
   }
 
   /** Receives into {@code t} what rank {@code src} {@link #send sent}; blocks until received. */
@@ -289,10 +337,10 @@ public final class Distributed {
     MpiProcessGroup g = group("recv");
     checkTensor("recv", t);
     checkRank("recv", "src", src, g);
-    ByteBuffer buf = g.buffers.acquire(Staging.byteSize("recv", t, 1));
+    Staging.Region region = Staging.Region.of("recv", t, false, g.buffers);
     return start(g, "recv of " + t.dtype() + t.shape() + " from rank " + src, request -> Mpi.MPI_Irecv(
-        MpiProcessGroup.address(buf), (int) t.numel(), g.datatype(t.dtype()), src, 0, g.comm, request),
-        () -> Staging.copyOut(buf, 0, t), buf);
+        region.address(), (int) t.numel(), g.datatype(t.dtype()), src, 0, g.comm, request),
+        () -> region.writeBack(t), () -> region.release(g.buffers));
   }
 
   // ------------------------------------------------------------------------------------ internals
@@ -317,8 +365,25 @@ public final class Distributed {
   /** Starts an operation and returns a handle that runs {@code onComplete} once, after it completed. */
   static Work start(MpiProcessGroup g, String what, Start call, Runnable onComplete,
       ByteBuffer... staging) {
+    return start(g, what, call, onComplete, () -> {
+      for (ByteBuffer b : staging) {
+        g.buffers.release(b);
+      }
+    });
+  }
+
+  /**
+   * Starts an operation and returns a handle that runs {@code onComplete}, then {@code release}
+   * (which frees what MPI used), once, after it completed; runs {@code release} at once if the
+   * operation fails to start.
+   */
+  static Work start(MpiProcessGroup g, String what, Start call, Runnable onComplete, Runnable release) {
     Memory request = g.newRequest();
-    g.check(call.call(request), what);
+    int rc = call.call(request);
+    if (rc != 0) {
+      release.run();
+      g.check(rc, what);
+    }
     return new Work() {
       private boolean done;
 
@@ -344,9 +409,7 @@ public final class Distributed {
         try {
           onComplete.run();
         } finally {
-          for (ByteBuffer b : staging) {
-            g.buffers.release(b);
-          }
+          release.run();
         }
       }
     };

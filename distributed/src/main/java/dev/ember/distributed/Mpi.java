@@ -143,4 +143,8 @@ final class Mpi {
 
   static native int MPI_Allreduce(Pointer sendbuf, Pointer recvbuf, int count, Pointer datatype,
       Pointer op, Pointer comm);
+
+  static native int MPI_Bcast(Pointer buffer, int count, Pointer datatype, int root, Pointer comm);
+
+  static native int MPI_Barrier(Pointer comm);
 }

@@ -8,16 +8,19 @@ import java.nio.ByteBuffer;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * The world communicator of an initialized Open MPI job: rank, size, the datatype and operation
- * handles, and the one way Ember waits for MPI — polling {@code MPI_Test} with a deadline.
+ * handles, and the two ways Ember waits for MPI, both bounded by the timeout.
  *
- * <p>Every operation, blocking or not, is started with a non-blocking {@code MPI_I*} call and
- * finished by {@link #await}: a rank whose peer died or never joins fails after the timeout with a
- * message naming itself and the operation, and aborts the job ({@code MPI_Abort}) instead of hanging.
- * Polling spins for 2 ms, then yields, then parks 100 µs at a time, so an oversubscribed machine
- * (more ranks than cores) keeps making progress.
+ * <p>Blocking collectives call the blocking {@code MPI_*} function between {@link #enter} and
+ * {@link #leave}; a watchdog thread aborts the job ({@code MPI_Abort}) if one has not returned
+ * within the timeout, printing the rank and the operation. Asynchronous operations ({@code MPI_I*})
+ * are finished by {@link #await}, which polls {@code MPI_Test} with the same deadline: it spins for
+ * 2 ms, then yields, then parks 100 µs at a time, so an oversubscribed machine (more ranks than
+ * cores) keeps making progress. A launcher that ends the job (another rank died) makes a shutdown
+ * hook print which operation this rank was waiting in.
  */
 final class MpiProcessGroup {
   final int rank;
@@ -34,6 +37,11 @@ final class MpiProcessGroup {
   private final Map<ReduceOp, Pointer> ops = new EnumMap<>(ReduceOp.class);
   private final Pointer logicalOr;
   private final Pointer logicalAnd;
+  /** What this rank is blocked in (null when in no MPI call), and since when: the watchdog's view. */
+  private volatile Supplier<String> blockedIn;
+  private volatile long blockedSince;
+  /** How often the watchdog looks: 50 ms. */
+  private static final long WATCHDOG_PERIOD_NANOS = 50_000_000L;
 
   private MpiProcessGroup(int rank, int size, int threadLevel, long timeoutNanos) {
     this.rank = rank;
@@ -53,6 +61,45 @@ final class MpiProcessGroup {
     ops.put(ReduceOp.PRODUCT, Mpi.handle("ompi_mpi_op_prod"));
     logicalOr = Mpi.handle("ompi_mpi_op_lor");
     logicalAnd = Mpi.handle("ompi_mpi_op_land");
+  }
+
+  /** Starts the watchdog thread and the shutdown hook that report a stuck or ended collective. */
+  private void startWatchdog() {
+    Thread watchdog = new Thread(() -> {
+      while (true) {
+        LockSupport.parkNanos(WATCHDOG_PERIOD_NANOS);
+        Supplier<String> what = blockedIn;
+        long since = blockedSince;
+        if (what != null && System.nanoTime() - since > timeoutNanos) {
+          abort(what.get() + " did not complete within " + timeoutNanos / 1_000_000_000.0 + " s:"
+              + " another rank failed, exited or is not calling it", 3);
+        }
+      }
+    }, "ember-distributed-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      Supplier<String> what = blockedIn;
+      if (what != null) {
+        System.err.println("ember distributed: rank " + rank + " of " + size + ": ended while waiting"
+            + " in " + what.get() + " (the launcher ends the job when another rank fails or dies)");
+        System.err.flush();
+      }
+    }, "ember-distributed-shutdown"));
+  }
+
+  /**
+   * Marks this rank as blocked in {@code what} until {@link #leave()}: past the timeout the watchdog
+   * aborts the job naming the rank and {@code what}.
+   */
+  void enter(Supplier<String> what) {
+    blockedSince = System.nanoTime();
+    blockedIn = what;
+  }
+
+  /** Ends what {@link #enter} began. */
+  void leave() {
+    blockedIn = null;
   }
 
   /**
@@ -85,7 +132,9 @@ final class MpiProcessGroup {
     int[] n = new int[1];
     Mpi.MPI_Comm_rank(world, r);
     Mpi.MPI_Comm_size(world, n);
-    return new MpiProcessGroup(r[0], n[0], provided[0], timeoutNanos);
+    MpiProcessGroup g = new MpiProcessGroup(r[0], n[0], provided[0], timeoutNanos);
+    g.startWatchdog();
+    return g;
   }
 
   /** Returns the MPI datatype of {@code dtype}. */
@@ -142,25 +191,28 @@ final class MpiProcessGroup {
   void await(Memory request, String what) {
     int[] flag = new int[1];
     long start = System.nanoTime();
-    long spins = 0;
-    while (true) {
-      check(Mpi.MPI_Test(request, flag, Mpi.STATUS_IGNORE), what);
-      if (flag[0] != 0) {
-        return;
+    enter(() -> what);
+    try {
+      while (true) {
+        check(Mpi.MPI_Test(request, flag, Mpi.STATUS_IGNORE), what);
+        if (flag[0] != 0) {
+          return;
+        }
+        long waited = System.nanoTime() - start;
+        if (waited > timeoutNanos) {
+          abort(what + " did not complete within " + timeoutNanos / 1_000_000_000.0 + " s: another"
+              + " rank failed, exited or is not calling it", 3);
+        }
+        if (waited < SPIN_NANOS) {
+          Thread.onSpinWait();
+        } else if (waited < 20_000_000L) {
+          Thread.yield();
+        } else {
+          LockSupport.parkNanos(100_000L);
+        }
       }
-      long waited = System.nanoTime() - start;
-      if (waited > timeoutNanos) {
-        abort(what + " did not complete within " + timeoutNanos / 1_000_000_000.0 + " s: another rank"
-            + " failed, exited or is not calling it", 3);
-      }
-      spins++;
-      if (waited < SPIN_NANOS) {
-        Thread.onSpinWait();
-      } else if (waited < 20_000_000L) {
-        Thread.yield();
-      } else {
-        LockSupport.parkNanos(100_000L);
-      }
+    } finally {
+      leave();
     }
   }
 
