@@ -40,6 +40,12 @@ final class MpiProcessGroup {
   /** What this rank is blocked in (null when in no MPI call), and since when: the watchdog's view. */
   private volatile Supplier<String> blockedIn;
   private volatile long blockedSince;
+  /** Whether collectives first check that every rank calls the same one on the same shape. */
+  volatile boolean checkCalls;
+  /** The fingerprint all-reduce's two int64s, reused. */
+  private final Memory fingerprint = new Memory(16);
+  /** How many bytes of each rank's description a mismatch report gathers. */
+  private static final int DESCRIPTION_BYTES = 240;
   /** How often the watchdog looks: 50 ms. */
   private static final long WATCHDOG_PERIOD_NANOS = 50_000_000L;
 
@@ -100,6 +106,57 @@ final class MpiProcessGroup {
   /** Ends what {@link #enter} began. */
   void leave() {
     blockedIn = null;
+  }
+
+  /**
+   * Raises a {@link DistributedException} on every rank if the ranks are not all making the same
+   * call ({@code fingerprint}: a hash of the collective, its op, root, dtype and shape) when {@link
+   * #checkCalls} is on: one all-reduce of 16 bytes (the maximum of the fingerprint and of its
+   * negation), and on a mismatch an all-gather of every rank's {@code what}, so the error names
+   * each rank's call. Without it MPI would hang, fail with a truncation error, or reduce garbage.
+   */
+  void checkSameCall(long fingerprint, Supplier<String> what) {
+    if (!checkCalls || size == 1) {
+      return;
+    }
+    long h = fingerprint & 0x3fff_ffff_ffff_ffffL;
+    this.fingerprint.setLong(0, h);
+    this.fingerprint.setLong(8, -h);
+    blocking(what, () -> Mpi.MPI_Allreduce(Mpi.IN_PLACE, this.fingerprint, 2, datatype(DType.INT64),
+        ops.get(ReduceOp.MAX), comm));
+    if (this.fingerprint.getLong(0) == -this.fingerprint.getLong(8)) {
+      return;
+    }
+    Memory mine = new Memory(DESCRIPTION_BYTES);
+    mine.clear();
+    byte[] text = what.get().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    mine.write(0, text, 0, Math.min(text.length, DESCRIPTION_BYTES - 1));
+    Memory all = new Memory((long) DESCRIPTION_BYTES * size);
+    Pointer bytes = Mpi.handle("ompi_mpi_byte");
+    blocking(what, () -> Mpi.MPI_Allgather(mine, DESCRIPTION_BYTES, bytes, all, DESCRIPTION_BYTES,
+        bytes, comm));
+    StringBuilder calls = new StringBuilder();
+    for (int r = 0; r < size; r++) {
+      calls.append(r == 0 ? "" : "; ").append("rank ").append(r).append(": ")
+          .append(all.getString((long) r * DESCRIPTION_BYTES));
+    }
+    throw new DistributedException(what.get() + " on rank " + rank + " of " + size + ": the ranks"
+        + " are not making the same collective call (every rank must call the same collectives in"
+        + " the same order on tensors of the same shape and dtype): " + calls);
+  }
+
+  /** Runs a blocking MPI call between {@link #enter} and {@link #leave}; raises on an error code. */
+  void blocking(Supplier<String> what, java.util.function.IntSupplier call) {
+    enter(what);
+    int rc;
+    try {
+      rc = call.getAsInt();
+    } finally {
+      leave();
+    }
+    if (rc != 0) {
+      check(rc, what.get());
+    }
   }
 
   /**
