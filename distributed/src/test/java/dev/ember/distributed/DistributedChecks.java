@@ -225,6 +225,12 @@ public final class DistributedChecks {
       }
     }
     mismatchedCalls();
+    checks++;
+    String info = Distributed.info();
+    if (!info.contains("contiguous CPU tensors in place") || !info.contains("NCCL is not bound")
+        || !info.contains("rank " + rank + " of " + world)) {
+      failures.add("info() does not say how tensors move: " + info);
+    }
     Distributed.barrier();
     if (rank == 0) {
       System.out.println("OK collectives (" + checks + " checks)");
