@@ -11,14 +11,24 @@ import java.util.Locale;
  * {@code mpirun -np 2} by {@code bench/run-distributed} beside Open MPI's own {@code MPI_Allreduce}
  * from C ({@code bench/mpi/allreduce.c}), timed the same way: after a warm-up, 5 barrier-aligned
  * repetitions of a loop, the median time per call. Not JMH: JMH's forked JVMs cannot join an MPI
- * job. Prints {@code EMBER_ALLREDUCE bytes microseconds} lines on rank 0.
+ * job. Prints {@code EMBER_ALLREDUCE bytes microseconds} lines on rank 0 (the default: each call first
+ * checks that every rank makes the same call), then {@code EMBER_ALLREDUCE_UNCHECKED bytes
+ * microseconds} lines with that check off ({@link Distributed#setCheckCalls}).
  */
 public final class AllReduceBench {
   private AllReduceBench() {}
 
-  /** Runs the sweep; no arguments. */
+  /** Runs the sweeps; no arguments. */
   public static void main(String[] args) {
     Distributed.init("mpi");
+    sweep("EMBER_ALLREDUCE");
+    Distributed.setCheckCalls(false);
+    sweep("EMBER_ALLREDUCE_UNCHECKED");
+    Distributed.destroy();
+  }
+
+  /** Times every size from 4 B to 64 MiB; prints {@code label bytes microseconds} on rank 0. */
+  private static void sweep(String label) {
     for (long bytes = 4; bytes <= (64L << 20); bytes *= 4) {
       Tensor t = Tensor.zeros((int) (bytes / 4));
       int iters = bytes <= 65536 ? 500 : bytes <= (4L << 20) ? 20 : 3;
@@ -36,11 +46,10 @@ public final class AllReduceBench {
       }
       Arrays.sort(reps);
       if (Distributed.rank() == 0) {
-        System.out.printf(Locale.ROOT, "EMBER_ALLREDUCE %d %.2f%n", bytes, reps[2]);
+        System.out.printf(Locale.ROOT, "%s %d %.2f%n", label, bytes, reps[2]);
         System.out.flush();
       }
       t.close();
     }
-    Distributed.destroy();
   }
 }

@@ -109,6 +109,7 @@ public final class DistributedDataParallel extends Module {
   private boolean sync = true;
   private boolean callbackQueued;
   private int nextToLaunch;
+  private long communicationWaitNanos;
 
   /** Wraps {@code module} with {@link #options()}; see the class comment. */
   public DistributedDataParallel(Module module) {
@@ -166,6 +167,15 @@ public final class DistributedDataParallel extends Module {
   /** Returns how many all-reduce buckets the gradients travel in. */
   public int bucketCount() {
     return buckets.size();
+  }
+
+  /**
+   * Returns the total time, in nanoseconds, that synced backward passes spent after autograd
+   * finished waiting for their gradient all-reduces: the communication that bucketing did not hide
+   * behind the rest of backward (PyTorch reports it as {@code avg_backward_comm_time}'s exposed part).
+   */
+  public long communicationWaitNanos() {
+    return communicationWaitNanos;
   }
 
   /**
@@ -325,7 +335,9 @@ public final class DistributedDataParallel extends Module {
       launchReadyBuckets();
     }
     for (Bucket b : buckets) {
+      long waitStart = System.nanoTime();
       b.work.waitFor();
+      communicationWaitNanos += System.nanoTime() - waitStart;
       if (b.dtype.isFloatingPoint()) {
         Staging.divide(b.buffer, 0, b.elements(), b.dtype, group.size);
       }

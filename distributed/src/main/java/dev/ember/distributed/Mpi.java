@@ -143,4 +143,11 @@ final class Mpi {
 
   static native int MPI_Allreduce(Pointer sendbuf, Pointer recvbuf, int count, Pointer datatype,
       Pointer op, Pointer comm);
+
+  static native int MPI_Bcast(Pointer buffer, int count, Pointer datatype, int root, Pointer comm);
+
+  static native int MPI_Barrier(Pointer comm);
+
+  static native int MPI_Allgather(Pointer sendbuf, int sendcount, Pointer sendtype, Pointer recvbuf,
+      int recvcount, Pointer recvtype, Pointer comm);
 }

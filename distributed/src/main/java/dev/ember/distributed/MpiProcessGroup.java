@@ -8,16 +8,19 @@ import java.nio.ByteBuffer;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * The world communicator of an initialized Open MPI job: rank, size, the datatype and operation
- * handles, and the one way Ember waits for MPI — polling {@code MPI_Test} with a deadline.
+ * handles, and the two ways Ember waits for MPI, both bounded by the timeout.
  *
- * <p>Every operation, blocking or not, is started with a non-blocking {@code MPI_I*} call and
- * finished by {@link #await}: a rank whose peer died or never joins fails after the timeout with a
- * message naming itself and the operation, and aborts the job ({@code MPI_Abort}) instead of hanging.
- * Polling spins for 2 ms, then yields, then parks 100 µs at a time, so an oversubscribed machine
- * (more ranks than cores) keeps making progress.
+ * <p>Blocking collectives call the blocking {@code MPI_*} function between {@link #enter} and
+ * {@link #leave}; a watchdog thread aborts the job ({@code MPI_Abort}) if one has not returned
+ * within the timeout, printing the rank and the operation. Asynchronous operations ({@code MPI_I*})
+ * are finished by {@link #await}, which polls {@code MPI_Test} with the same deadline: it spins for
+ * 2 ms, then yields, then parks 100 µs at a time, so an oversubscribed machine (more ranks than
+ * cores) keeps making progress. A launcher that ends the job (another rank died) makes a shutdown
+ * hook print which operation this rank was waiting in.
  */
 final class MpiProcessGroup {
   final int rank;
@@ -34,6 +37,17 @@ final class MpiProcessGroup {
   private final Map<ReduceOp, Pointer> ops = new EnumMap<>(ReduceOp.class);
   private final Pointer logicalOr;
   private final Pointer logicalAnd;
+  /** What this rank is blocked in (null when in no MPI call), and since when: the watchdog's view. */
+  private volatile Supplier<String> blockedIn;
+  private volatile long blockedSince;
+  /** Whether collectives first check that every rank calls the same one on the same shape. */
+  volatile boolean checkCalls;
+  /** The fingerprint all-reduce's two int64s, reused. */
+  private final Memory fingerprint = new Memory(16);
+  /** How many bytes of each rank's description a mismatch report gathers. */
+  private static final int DESCRIPTION_BYTES = 240;
+  /** How often the watchdog looks: 50 ms. */
+  private static final long WATCHDOG_PERIOD_NANOS = 50_000_000L;
 
   private MpiProcessGroup(int rank, int size, int threadLevel, long timeoutNanos) {
     this.rank = rank;
@@ -53,6 +67,96 @@ final class MpiProcessGroup {
     ops.put(ReduceOp.PRODUCT, Mpi.handle("ompi_mpi_op_prod"));
     logicalOr = Mpi.handle("ompi_mpi_op_lor");
     logicalAnd = Mpi.handle("ompi_mpi_op_land");
+  }
+
+  /** Starts the watchdog thread and the shutdown hook that report a stuck or ended collective. */
+  private void startWatchdog() {
+    Thread watchdog = new Thread(() -> {
+      while (true) {
+        LockSupport.parkNanos(WATCHDOG_PERIOD_NANOS);
+        Supplier<String> what = blockedIn;
+        long since = blockedSince;
+        if (what != null && System.nanoTime() - since > timeoutNanos) {
+          abort(what.get() + " did not complete within " + timeoutNanos / 1_000_000_000.0 + " s:"
+              + " another rank failed, exited or is not calling it", 3);
+        }
+      }
+    }, "ember-distributed-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      Supplier<String> what = blockedIn;
+      if (what != null) {
+        System.err.println("ember distributed: rank " + rank + " of " + size + ": ended while waiting"
+            + " in " + what.get() + " (the launcher ends the job when another rank fails or dies)");
+        System.err.flush();
+      }
+    }, "ember-distributed-shutdown"));
+  }
+
+  /**
+   * Marks this rank as blocked in {@code what} until {@link #leave()}: past the timeout the watchdog
+   * aborts the job naming the rank and {@code what}.
+   */
+  void enter(Supplier<String> what) {
+    blockedSince = System.nanoTime();
+    blockedIn = what;
+  }
+
+  /** Ends what {@link #enter} began. */
+  void leave() {
+    blockedIn = null;
+  }
+
+  /**
+   * Raises a {@link DistributedException} on every rank if the ranks are not all making the same
+   * call ({@code fingerprint}: a hash of the collective, its op, root, dtype and shape) when {@link
+   * #checkCalls} is on: one all-reduce of 16 bytes (the maximum of the fingerprint and of its
+   * negation), and on a mismatch an all-gather of every rank's {@code what}, so the error names
+   * each rank's call. Without it MPI would hang, fail with a truncation error, or reduce garbage.
+   */
+  void checkSameCall(long fingerprint, Supplier<String> what) {
+    if (!checkCalls || size == 1) {
+      return;
+    }
+    long h = fingerprint & 0x3fff_ffff_ffff_ffffL;
+    this.fingerprint.setLong(0, h);
+    this.fingerprint.setLong(8, -h);
+    blocking(what, () -> Mpi.MPI_Allreduce(Mpi.IN_PLACE, this.fingerprint, 2, datatype(DType.INT64),
+        ops.get(ReduceOp.MAX), comm));
+    if (this.fingerprint.getLong(0) == -this.fingerprint.getLong(8)) {
+      return;
+    }
+    Memory mine = new Memory(DESCRIPTION_BYTES);
+    mine.clear();
+    byte[] text = what.get().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    mine.write(0, text, 0, Math.min(text.length, DESCRIPTION_BYTES - 1));
+    Memory all = new Memory((long) DESCRIPTION_BYTES * size);
+    Pointer bytes = Mpi.handle("ompi_mpi_byte");
+    blocking(what, () -> Mpi.MPI_Allgather(mine, DESCRIPTION_BYTES, bytes, all, DESCRIPTION_BYTES,
+        bytes, comm));
+    StringBuilder calls = new StringBuilder();
+    for (int r = 0; r < size; r++) {
+      calls.append(r == 0 ? "" : "; ").append("rank ").append(r).append(": ")
+          .append(all.getString((long) r * DESCRIPTION_BYTES));
+    }
+    throw new DistributedException(what.get() + " on rank " + rank + " of " + size + ": the ranks"
+        + " are not making the same collective call (every rank must call the same collectives in"
+        + " the same order on tensors of the same shape and dtype): " + calls);
+  }
+
+  /** Runs a blocking MPI call between {@link #enter} and {@link #leave}; raises on an error code. */
+  void blocking(Supplier<String> what, java.util.function.IntSupplier call) {
+    enter(what);
+    int rc;
+    try {
+      rc = call.getAsInt();
+    } finally {
+      leave();
+    }
+    if (rc != 0) {
+      check(rc, what.get());
+    }
   }
 
   /**
@@ -85,7 +189,9 @@ final class MpiProcessGroup {
     int[] n = new int[1];
     Mpi.MPI_Comm_rank(world, r);
     Mpi.MPI_Comm_size(world, n);
-    return new MpiProcessGroup(r[0], n[0], provided[0], timeoutNanos);
+    MpiProcessGroup g = new MpiProcessGroup(r[0], n[0], provided[0], timeoutNanos);
+    g.startWatchdog();
+    return g;
   }
 
   /** Returns the MPI datatype of {@code dtype}; float16 and bfloat16 have none and raise. */
@@ -147,25 +253,28 @@ final class MpiProcessGroup {
   void await(Memory request, String what) {
     int[] flag = new int[1];
     long start = System.nanoTime();
-    long spins = 0;
-    while (true) {
-      check(Mpi.MPI_Test(request, flag, Mpi.STATUS_IGNORE), what);
-      if (flag[0] != 0) {
-        return;
+    enter(() -> what);
+    try {
+      while (true) {
+        check(Mpi.MPI_Test(request, flag, Mpi.STATUS_IGNORE), what);
+        if (flag[0] != 0) {
+          return;
+        }
+        long waited = System.nanoTime() - start;
+        if (waited > timeoutNanos) {
+          abort(what + " did not complete within " + timeoutNanos / 1_000_000_000.0 + " s: another"
+              + " rank failed, exited or is not calling it", 3);
+        }
+        if (waited < SPIN_NANOS) {
+          Thread.onSpinWait();
+        } else if (waited < 20_000_000L) {
+          Thread.yield();
+        } else {
+          LockSupport.parkNanos(100_000L);
+        }
       }
-      long waited = System.nanoTime() - start;
-      if (waited > timeoutNanos) {
-        abort(what + " did not complete within " + timeoutNanos / 1_000_000_000.0 + " s: another rank"
-            + " failed, exited or is not calling it", 3);
-      }
-      spins++;
-      if (waited < SPIN_NANOS) {
-        Thread.onSpinWait();
-      } else if (waited < 20_000_000L) {
-        Thread.yield();
-      } else {
-        LockSupport.parkNanos(100_000L);
-      }
+    } finally {
+      leave();
     }
   }
 

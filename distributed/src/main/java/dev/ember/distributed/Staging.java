@@ -1,8 +1,10 @@
 package dev.ember.distributed;
 
+import com.sun.jna.Pointer;
 import dev.ember.DType;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.spi.Storage;
 import dev.ember.spi.Strided;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -10,8 +12,9 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 
 /**
- * Moves tensor elements between a tensor (any device, any strides) and the direct host buffers MPI
- * reads and writes: CPU and CUDA tensors alike are staged through host memory, one copy each way.
+ * Gives MPI the memory of a tensor: a contiguous tensor in host memory (a CPU tensor) is used in
+ * place, through its storage's address ({@link #inPlace}); any other tensor (strided views, CUDA
+ * tensors) is staged through a direct host buffer, one copy each way.
  */
 final class Staging {
   private Staging() {}
@@ -24,6 +27,64 @@ final class Staging {
           + bytes + " bytes; collectives move at most 2 GiB per call, split the tensor");
     }
     return (int) bytes;
+  }
+
+  /**
+   * The memory MPI reads and writes for one tensor: the tensor's own (host, contiguous: its storage
+   * pinned until {@link #release}) or a pooled staging buffer (copied in by {@link #of} when MPI
+   * reads it, out by {@link #writeBack}).
+   *
+   * @param address where MPI's buffer starts
+   * @param bytes the tensor's size in bytes
+   * @param staged the staging buffer, or null when MPI works on the tensor in place
+   * @param pinned the tensor's storage while MPI works on it in place, else null
+   */
+  record Region(Pointer address, int bytes, ByteBuffer staged, Storage pinned) {
+    /**
+     * Returns MPI's view of {@code t}: in place when it is contiguous host memory, else a buffer
+     * from {@code pool}, filled with {@code t}'s elements when {@code read}.
+     */
+    static Region of(String op, Tensor t, boolean read, BufferPool pool) {
+      int bytes = byteSize(op, t, 1);
+      Strided s = t.strided();
+      long base = s.storage().hostAddress();
+      if (base != 0 && s.isContiguous()) {
+        s.storage().pin(op);
+        return new Region(new Pointer(base + s.offset() * t.dtype().byteSize()), bytes, null, s.storage());
+      }
+      ByteBuffer buf = pool.acquire(bytes);
+      if (read) {
+        copyIn(t, buf, 0);
+      }
+      return new Region(MpiProcessGroup.address(buf), bytes, buf, null);
+    }
+
+    /** Returns whether MPI works on the tensor's own memory. */
+    boolean inPlace() {
+      return staged == null;
+    }
+
+    /** Returns the region's bytes as a little-endian buffer (for {@link #divide}). */
+    ByteBuffer buffer() {
+      return staged != null ? staged
+          : address.getByteBuffer(0, bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Copies what MPI wrote back into {@code t} if it was staged (in place there is nothing to do). */
+    void writeBack(Tensor t) {
+      if (staged != null) {
+        copyOut(staged, 0, t);
+      }
+    }
+
+    /** Unpins the tensor's storage or gives the staging buffer back to {@code pool}; once. */
+    void release(BufferPool pool) {
+      if (pinned != null) {
+        pinned.unpin();
+      } else {
+        pool.release(staged);
+      }
+    }
   }
 
   /** Returns a zeroed little-endian direct buffer of {@code bytes} bytes (at least 1, for MPI). */

@@ -22,7 +22,8 @@ import java.util.function.Supplier;
 /**
  * The checks one rank runs under {@code mpirun -np N}: {@link DistributedLaunchTest} launches it and
  * asserts on the exit code and output. Modes: {@code collectives}, {@code ddp}, {@code all},
- * {@code fault-throw} (rank 1 throws), {@code fault-hang} (rank 1 never joins). Prints one {@code OK}
+ * {@code fault-throw} (rank 1 throws), {@code fault-hang} (rank 1 never joins), {@code fault-kill}
+ * (rank 1 kills itself with SIGKILL in the middle of all-reduces). Prints one {@code OK}
  * line per passed group on rank 0; exits 1 after printing every failure.
  */
 public final class DistributedChecks {
@@ -51,6 +52,7 @@ public final class DistributedChecks {
       }
       case "fault-throw" -> faultThrow();
       case "fault-hang" -> faultHang();
+      case "fault-kill" -> faultKill();
       default -> throw new IllegalArgumentException("unknown mode " + mode);
     }
     if (!c.failures.isEmpty()) {
@@ -222,9 +224,58 @@ public final class DistributedChecks {
         failures.add("allReduce AVG on int64 raised without naming AVG: " + e.getMessage());
       }
     }
+    mismatchedCalls();
+    checks++;
+    String info = Distributed.info();
+    if (!info.contains("contiguous CPU tensors in place") || !info.contains("NCCL is not bound")
+        || !info.contains("rank " + rank + " of " + world)) {
+      failures.add("info() does not say how tensors move: " + info);
+    }
     Distributed.barrier();
     if (rank == 0) {
       System.out.println("OK collectives (" + checks + " checks)");
+    }
+  }
+
+  /**
+   * Ranks that call a collective on different shapes, or different collectives, get a {@link
+   * DistributedException} on every rank naming each rank's call; the group stays usable.
+   */
+  private void mismatchedCalls() {
+    checks++;
+    Tensor mine = Tensor.ones(rank == 0 ? 4 : 5);
+    try {
+      Distributed.allReduce(mine, ReduceOp.SUM);
+      failures.add("allReduce of float32[4] on rank 0 and float32[5] elsewhere did not raise");
+    } catch (DistributedException e) {
+      String m = e.getMessage();
+      if (!m.contains("rank 0: allReduce(SUM) of float32[4]") || !m.contains("rank 1: allReduce(SUM) of float32[5]")
+          || !m.contains("same shape")) {
+        failures.add("the shape-mismatch error does not name both ranks' calls: " + m);
+      } else if (rank == 0) {
+        System.out.println("OK mismatch: " + m);
+      }
+    }
+    checks++;
+    Tensor t = Tensor.ones(3);
+    try {
+      if (rank == 0) {
+        Distributed.broadcast(t, 0);
+      } else {
+        Distributed.allReduce(t, ReduceOp.SUM);
+      }
+      failures.add("broadcast on rank 0 and allReduce elsewhere did not raise");
+    } catch (DistributedException e) {
+      if (!e.getMessage().contains("rank 0: broadcast from rank 0 of float32[3]")
+          || !e.getMessage().contains("rank 1: allReduce(SUM) of float32[3]")) {
+        failures.add("the collective-mismatch error does not name both ranks' calls: " + e.getMessage());
+      }
+    }
+    checks++;
+    Tensor after = Tensor.ones(2);
+    Distributed.allReduce(after, ReduceOp.SUM);
+    if (after.toDoubleArray()[0] != world) {
+      failures.add("allReduce after a mismatch gave " + after.toDoubleArray()[0] + ", expected " + world);
     }
   }
 
@@ -415,6 +466,32 @@ public final class DistributedChecks {
       Distributed.allReduce(t, ReduceOp.MAX);
     }
     System.out.println("rank " + Distributed.rank() + " finished although rank 1 failed");
+  }
+
+  /**
+   * Rank 1 kills itself with SIGKILL (no handler, no abort, no last words) while the ranks are in a
+   * loop of 1 MiB all-reduces; the others must end, not wait for it.
+   */
+  private static void faultKill() throws Exception {
+    Distributed.barrier();
+    if (Distributed.rank() == 1) {
+      Thread killer = new Thread(() -> {
+        try {
+          Thread.sleep(300);
+          new ProcessBuilder("kill", "-KILL", String.valueOf(ProcessHandle.current().pid())).start()
+              .waitFor();
+        } catch (Exception e) {
+          System.out.println("could not kill rank 1: " + e);
+        }
+      });
+      killer.setDaemon(true);
+      killer.start();
+    }
+    Tensor t = Tensor.ones(1 << 18);
+    for (int i = 0; i < 200_000; i++) {
+      Distributed.allReduce(t, ReduceOp.MAX);
+    }
+    System.out.println("rank " + Distributed.rank() + " finished although rank 1 was killed");
   }
 
   private static void faultHang() throws InterruptedException {

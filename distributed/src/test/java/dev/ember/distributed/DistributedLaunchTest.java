@@ -135,6 +135,30 @@ class DistributedLaunchTest {
   }
 
   @Test
+  void aRankKilledMidCollectiveEndsTheJobOnTwoRanks() throws Exception {
+    assertKilledRankEndsTheJob(2);
+  }
+
+  @Test
+  void aRankKilledMidCollectiveEndsTheJobOnFourRanks() throws Exception {
+    assertKilledRankEndsTheJob(4);
+  }
+
+  /**
+   * Rank 1 dies by SIGKILL during all-reduces: Open MPI's launcher sees it die and ends the job, and
+   * mpirun names the rank and the signal. The collective timeout is 600 s, and the launch must end
+   * within 90 s: the others neither hang nor wait for the watchdog.
+   */
+  private static void assertKilledRankEndsTheJob(int ranks) throws Exception {
+    Result r = launch(ranks, "fault-kill", Map.of("EMBER_DIST_TIMEOUT", "600"), 90);
+    assertNotEquals(0, r.exitCode(), r.output());
+    assertTrue(r.output().matches("(?s).*process rank 1 with PID \\d+ on node \\S+ exited on signal 9.*"),
+        r.output());
+    assertFalse(r.output().contains("finished although"), r.output());
+    assertFalse(r.output().contains("could not kill"), r.output());
+  }
+
+  @Test
   void aRankThatNeverJoinsTimesOutNamingTheOperation() throws Exception {
     Result r = launch(2, "fault-hang", Map.of("EMBER_DIST_TIMEOUT", "5"), 100);
     assertNotEquals(0, r.exitCode(), r.output());

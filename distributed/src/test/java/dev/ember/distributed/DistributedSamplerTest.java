@@ -2,6 +2,7 @@ package dev.ember.distributed;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -93,5 +94,10 @@ class DistributedSamplerTest {
     IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
         () -> Distributed.init("gloo"));
     assertTrue(unknown.getMessage().contains("\"mpi\""), unknown.getMessage());
+    IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+        () -> Distributed.init("mpi", java.time.Duration.ZERO));
+    assertTrue(zero.getMessage().contains("timeout must be positive"), zero.getMessage());
+    assertThrows(IllegalStateException.class, () -> Distributed.setCheckCalls(false));
+    assertFalse(Distributed.isInitialized());
   }
 }

@@ -127,7 +127,8 @@ final class CpuStorage implements Storage {
    * @param op the kernel (a name or an op enum), for the error message
    * @throws IllegalStateException naming {@code op} when the storage is already closed
    */
-  void pin(Object op) {
+  @Override
+  public void pin(Object op) {
     int u;
     do {
       u = uses;
@@ -139,11 +140,18 @@ final class CpuStorage implements Storage {
   }
 
   /** Ends a kernel's use; frees the storage if it was closed meanwhile and this was the last use. */
-  void unpin() {
+  @Override
+  public void unpin() {
     int before = (int) USES.getAndAdd(this, -1);
     if (before == (CLOSED | 1)) {
       cleanable.clean();
     }
+  }
+
+  /** Returns the address of element 0: CPU storage is host memory MPI may use in place. */
+  @Override
+  public long hostAddress() {
+    return address;
   }
 
   /** Returns the address of element {@code index}. */
