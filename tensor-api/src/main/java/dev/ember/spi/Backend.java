@@ -276,4 +276,31 @@ public interface Backend {
   default boolean avgPool2dBackward(Strided gradOut, PoolParams p, boolean countIncludePad, Strided gradX) {
     return false;
   }
+
+  // ================================================================ optional fused primitives:
+  // the LSTM cell's pointwise part, one time step. Each returns false to let tensor-api compose it
+  // (dev.ember.ops.FusedRecurrence; the recurrence's matrix products stay on matmul). Every operand
+  // is contiguous, floating, of one dtype; N is the batch, H the hidden size, gates in PyTorch's
+  // order i, f, g, o.
+
+  /**
+   * Computes one LSTM step from its gate pre-activations {@code gx + hh} ([N, 4H] each): {@code acts}
+   * [N, 4H] gets {@code sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)}, {@code cOut} [N, H] gets {@code
+   * f * cPrev + i * g} and {@code hOut} [N, H] gets {@code o * tanh(cOut)}. Returns false to let
+   * tensor-api compose it.
+   */
+  default boolean lstmCell(Strided gx, Strided hh, Strided cPrev, Strided acts, Strided hOut, Strided cOut) {
+    return false;
+  }
+
+  /**
+   * Computes the gradients of {@link #lstmCell} from its saved {@code acts} [N, 4H], {@code cPrev} and
+   * {@code c} [N, H] and the incoming gradients {@code gradH}, {@code gradC} [N, H] of its outputs:
+   * {@code gradGates} [N, 4H] (of the pre-activations) and {@code gradCPrev} [N, H]. Returns false to
+   * let tensor-api compose it.
+   */
+  default boolean lstmCellBackward(Strided acts, Strided cPrev, Strided c, Strided gradH, Strided gradC,
+      Strided gradGates, Strided gradCPrev) {
+    return false;
+  }
 }

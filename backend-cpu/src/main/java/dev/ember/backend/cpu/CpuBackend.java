@@ -327,4 +327,22 @@ public final class CpuBackend implements Backend {
       return MaxPool.backward(gradOut, workspace, gradX);
     }
   }
+
+  // ---------------------------------------------------------------- the fused LSTM cell
+
+  @Override
+  public boolean lstmCell(Strided gx, Strided hh, Strided cPrev, Strided acts, Strided hOut, Strided cOut) {
+    try (Pinned p = Pinned.of("lstm_cell", gx, hh, cPrev); Pinned q = Pinned.of("lstm_cell", acts, hOut, cOut)) {
+      return RecurrentKernels.lstmCell(gx, hh, cPrev, acts, hOut, cOut);
+    }
+  }
+
+  @Override
+  public boolean lstmCellBackward(Strided acts, Strided cPrev, Strided c, Strided gradH, Strided gradC,
+      Strided gradGates, Strided gradCPrev) {
+    try (Pinned p = Pinned.of("lstm_cell_backward", acts, cPrev, c, gradH);
+        Pinned q = Pinned.of("lstm_cell_backward", gradC, gradGates, gradCPrev)) {
+      return RecurrentKernels.lstmCellBackward(acts, cPrev, c, gradH, gradC, gradGates, gradCPrev);
+    }
+  }
 }
