@@ -76,9 +76,10 @@ public final class LSTM extends Recurrent {
   }
 
   /**
-   * The whole sequence as one op ({@link FusedRecurrence}: one GEMM for every step's input
-   * projection, then per step {@code h W_hh^T} and the backend's fused cell) while the fused
-   * primitives are on; null otherwise, and then {@link #cell} runs step by step.
+   * The whole sequence as one op while the fused primitives are on: the backend's LSTM layer kernel
+   * where it has one ({@link FusedRecurrence#lstmLayer}, oneDNN on the CPU for float32), else {@link
+   * FusedRecurrence#lstm} (one GEMM for every step's input projection, then per step {@code h W_hh^T}
+   * and the backend's fused cell); null while they are off, and then {@link #cell} runs step by step.
    */
   @Override
   Tensor[] sequence(Tensor x, String suffix, Tensor[] state, boolean reverse) {
@@ -87,6 +88,13 @@ public final class LSTM extends Recurrent {
       return null;
     }
     Tensor b = bias ? param("bias_ih" + suffix).add(param("bias_hh" + suffix)) : null;
+    Tensor wih = param("weight_ih" + suffix);
+    Tensor layer = FusedRecurrence.lstmLayer(x, state[0], state[1], wih, whh, b, reverse);
+    if (layer != null) {
+      int steps = x.size(0);
+      Tensor out = layer.narrow(0, 0, steps);
+      return new Tensor[] {out, out.select(0, reverse ? 0 : steps - 1), layer.select(0, steps)};
+    }
     Tensor gx = Linalg.linear(x, param("weight_ih" + suffix), b);
     Tensor packed = FusedRecurrence.lstm(gx, state[0], state[1], whh, reverse);
     int last = reverse ? 0 : x.size(0) - 1;

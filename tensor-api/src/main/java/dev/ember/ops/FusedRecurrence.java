@@ -84,6 +84,108 @@ public final class FusedRecurrence {
         g -> backward(backend, g, gx, h0, c0, whh, packed, acts, reverse));
   }
 
+  /**
+   * Runs a whole LSTM layer direction on the backend's sequence kernel ({@link
+   * Backend#lstmSequence}: oneDNN's LSTM on the CPU), input projection included: {@code x} [T, N,
+   * in], {@code h0}, {@code c0} [N, H], {@code wih} [4H, in], {@code whh} [4H, H], {@code bias} [4H]
+   * (b_ih + b_hh) or null. Returns [T + 1, N, H]: every step's h, then the final c; recorded as one
+   * node whose backward is the backend's too (or, where it declines or a double backward records it,
+   * the recurrence's formulas as Tensor ops). Null where the fused primitives are off or the backend
+   * has no such kernel: then run {@link #lstm} on the input projection.
+   */
+  public static Tensor lstmLayer(Tensor x, Tensor h0, Tensor c0, Tensor wih, Tensor whh, Tensor bias,
+      boolean reverse) {
+    if (!applies(x, h0, c0, whh) || wih.dtype() != x.dtype() || !wih.device().equals(x.device())
+        || (bias != null && (bias.dtype() != x.dtype() || !bias.device().equals(x.device())))) {
+      return null;
+    }
+    Backend backend = Dispatch.backendOf("lstm", x, h0, c0, whh);
+    int steps = x.size(0);
+    int n = x.size(1);
+    int hidden = whh.size(1);
+    Tensor xc;
+    Tensor h0c;
+    Tensor c0c;
+    Tensor wihc;
+    Tensor whhc;
+    Tensor b;
+    Tensor packed;
+    dev.ember.spi.Storage ws;
+    try (GradMode off = GradMode.noGrad()) {
+      xc = Dispatch.contiguous(x);
+      h0c = Dispatch.contiguous(h0);
+      c0c = Dispatch.contiguous(c0);
+      wihc = Dispatch.contiguous(wih);
+      whhc = Dispatch.contiguous(whh);
+      b = bias == null ? Tensor.zeros(dev.ember.Shape.of(4 * hidden), x.dtype(), x.device()) : Dispatch.contiguous(bias);
+      packed = Dispatch.empty(backend, x.dtype(), new int[] {steps + 1, n, hidden});
+      Strided p = packed.strided();
+      ws = backend.lstmSequence(xc.strided(), h0c.strided(), c0c.strided(), wihc.strided(), whhc.strided(),
+          b.strided(), reverse, range(p, 0, steps), at(p, steps));
+    }
+    if (ws == null) {
+      packed.close();
+      return null;
+    }
+    FusedPrimitives.countCall();
+    Tensor workspace = Tensor.wrap(backend, Strided.contiguous(ws, Math.toIntExact(ws.numel())));
+    Tensor[] operands = {xc, h0c, c0c, wihc, whhc, b};
+    Tensor[] inputs = {x, h0, c0, wih, whh, bias};
+    return Autograd.record("lstm", packed, inputs, new Tensor[] {xc, h0c, c0c, wihc, whhc, b, packed, workspace},
+        g -> layerBackward(backend, g, operands, inputs, packed, workspace, reverse));
+  }
+
+  /**
+   * The backward of {@link #lstmLayer}: {@code operands} are the contiguous tensors the kernel ran on
+   * (the bias summed or zeros), {@code inputs} the recorded inputs (bias null if none).
+   */
+  private static Tensor[] layerBackward(Backend backend, Tensor grad, Tensor[] operands, Tensor[] inputs,
+      Tensor packed, Tensor workspace, boolean reverse) {
+    boolean hasBias = inputs[5] != null;
+    Tensor x = operands[0];
+    Tensor h0 = operands[1];
+    Tensor c0 = operands[2];
+    Tensor wih = operands[3];
+    Tensor whh = operands[4];
+    Tensor b = operands[5];
+    int steps = x.size(0);
+    if (!GradMode.isEnabled() && FusedPrimitives.enabled() && grad.dtype() == packed.dtype()) {
+      Tensor g = Dispatch.contiguous(grad);
+      DType dtype = x.dtype();
+      Tensor[] grads = {Dispatch.empty(backend, dtype, x.shapeArray()), Dispatch.empty(backend, dtype, h0.shapeArray()),
+          Dispatch.empty(backend, dtype, c0.shapeArray()), Dispatch.empty(backend, dtype, wih.shapeArray()),
+          Dispatch.empty(backend, dtype, whh.shapeArray()), Dispatch.empty(backend, dtype, b.shapeArray())};
+      Strided p = packed.strided();
+      if (backend.lstmSequenceBackward(x.strided(), h0.strided(), c0.strided(), wih.strided(), whh.strided(),
+          b.strided(), reverse, range(p, 0, steps), at(p, steps), workspace.strided().storage(),
+          range(g.strided(), 0, steps), at(g.strided(), steps), grads[0].strided(), grads[1].strided(),
+          grads[2].strided(), grads[3].strided(), grads[4].strided(), grads[5].strided())) {
+        FusedPrimitives.countCall();
+        if (!hasBias) {
+          grads[5] = null;
+        }
+        return grads;
+      }
+      for (Tensor t : grads) {
+        t.close();
+      }
+    }
+    // The formulas as Tensor ops over a recomputed forward from the recorded inputs, so that a double
+    // backward differentiates them too.
+    int hidden = whh.size(1);
+    Tensor xIn = inputs[0];
+    Tensor wihIn = inputs[3];
+    Tensor gx = Linalg.linear(xIn, wihIn, hasBias ? inputs[5] : b);
+    Steps st = composedSteps(gx, inputs[1], inputs[2], inputs[4], reverse);
+    Tensor[] r = composedBackward(grad.narrow(0, 0, steps), null, grad.select(0, steps), st, inputs[1], inputs[2],
+        inputs[4], reverse);
+    Tensor dG = r[0].reshape(-1, 4 * hidden);
+    Tensor dx = dG.mm(wihIn).reshape(xIn.shapeArray());
+    Tensor dWih = dG.t().mm(xIn.reshape(-1, xIn.size(2)));
+    Tensor db = hasBias ? dG.sum(new int[] {0}, false) : null;
+    return new Tensor[] {dx, r[1], r[2], dWih, r[3], db};
+  }
+
   // ---------------------------------------------------------------- forward
 
   /** The forward on the backend's cell kernel: {packed [2, T, N, H], acts [T, N, 4H]}, or null. */
@@ -163,11 +265,12 @@ public final class FusedRecurrence {
         saved.h[t] = packed.select(0, 0).select(0, t);
         saved.c[t] = packed.select(0, 1).select(0, t);
       }
-      return composedBackward(grad, saved, h0, c0, whh, reverse);
+      return composedBackward(grad.select(0, 0), grad.select(0, 1), null, saved, h0, c0, whh, reverse);
     }
     // A recorded backward (createGraph): the activations as functions of the inputs, then the same
     // formulas as Tensor ops.
-    return composedBackward(grad, composedSteps(gx, h0, c0, whh, reverse), h0, c0, whh, reverse);
+    return composedBackward(grad.select(0, 0), grad.select(0, 1), null, composedSteps(gx, h0, c0, whh, reverse), h0,
+        c0, whh, reverse);
   }
 
   /** The backward on the backend's cell kernel: {dgx, dh0, dc0, dW_hh}, or null. */
@@ -227,12 +330,14 @@ public final class FusedRecurrence {
     }
   }
 
-  /** The backward as Tensor ops (recorded if grad mode is on): {dgx, dh0, dc0, dW_hh}. */
-  private static Tensor[] composedBackward(Tensor grad, Steps st, Tensor h0, Tensor c0, Tensor whh,
-      boolean reverse) {
+  /**
+   * The backward as Tensor ops (recorded if grad mode is on) from the gradients of every step's h
+   * ({@code gh} [T, N, H]) and c ({@code gc}, or null) and of the final c ({@code gcLast}, or null):
+   * {dgx, dh0, dc0, dW_hh}.
+   */
+  private static Tensor[] composedBackward(Tensor gh, Tensor gc, Tensor gcLast, Steps st, Tensor h0, Tensor c0,
+      Tensor whh, boolean reverse) {
     int steps = st.acts.length;
-    Tensor gh = grad.select(0, 0);
-    Tensor gc = grad.select(0, 1);
     Tensor[] dGates = new Tensor[steps];
     Tensor[] hPrev = new Tensor[steps];
     Tensor dhPrev = null;
@@ -241,7 +346,11 @@ public final class FusedRecurrence {
       int t = reverse ? steps - 1 - s : s;
       int before = reverse ? t + 1 : t - 1;
       Tensor dh = dhPrev == null ? gh.select(0, t) : gh.select(0, t).add(dhPrev);
-      Tensor dc = dcPrev == null ? gc.select(0, t) : gc.select(0, t).add(dcPrev);
+      Tensor dc = gc != null ? gc.select(0, t) : gcLast != null && s == steps - 1 ? gcLast : null;
+      dc = dcPrev == null ? dc : dc == null ? dcPrev : dc.add(dcPrev);
+      if (dc == null) {
+        dc = Tensor.zeros(dev.ember.Shape.of(st.c[t].shapeArray()), st.c[t].dtype(), st.c[t].device());
+      }
       Tensor[] r = cellBackward(st.acts[t], s == 0 ? c0 : st.c[before], st.c[t], dh, dc);
       dGates[t] = r[0];
       dcPrev = r[1];

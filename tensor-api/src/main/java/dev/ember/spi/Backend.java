@@ -303,4 +303,31 @@ public interface Backend {
       Strided gradGates, Strided gradCPrev) {
     return false;
   }
+
+  /**
+   * Runs one LSTM layer in one direction over a whole sequence, where a backend has a kernel for it:
+   * {@code x} [T, N, in], {@code h0}, {@code c0} [N, H], PyTorch's {@code wih} [4H, in] and {@code whh}
+   * [4H, H], {@code bias} [4H] (b_ih + b_hh); {@code reverse} runs t = T-1 down to 0. Writes every
+   * step's h to {@code out} [T, N, H] and the final cell state to {@code cN} [N, H] (the final h is
+   * {@code out}'s last step in the order run). Returns a storage holding what {@link
+   * #lstmSequenceBackward} needs (contents private to this backend), or null to let tensor-api run
+   * the recurrence step by step.
+   */
+  default Storage lstmSequence(Strided x, Strided h0, Strided c0, Strided wih, Strided whh, Strided bias,
+      boolean reverse, Strided out, Strided cN) {
+    return null;
+  }
+
+  /**
+   * Computes the gradients of {@link #lstmSequence} from its operands, results and {@code
+   * workspace}, and the incoming gradients {@code gradOut} [T, N, H] (including the final h's) and
+   * {@code gradCN} [N, H]: {@code gradX}, {@code gradH0}, {@code gradC0}, {@code gradWih}, {@code
+   * gradWhh} and {@code gradBias}, each in its operand's shape. Returns false to let tensor-api
+   * compute them.
+   */
+  default boolean lstmSequenceBackward(Strided x, Strided h0, Strided c0, Strided wih, Strided whh, Strided bias,
+      boolean reverse, Strided out, Strided cN, Storage workspace, Strided gradOut, Strided gradCN, Strided gradX,
+      Strided gradH0, Strided gradC0, Strided gradWih, Strided gradWhh, Strided gradBias) {
+    return false;
+  }
 }
