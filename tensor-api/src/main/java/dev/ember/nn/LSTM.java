@@ -2,6 +2,8 @@ package dev.ember.nn;
 
 import dev.ember.Generator;
 import dev.ember.Tensor;
+import dev.ember.ops.FusedRecurrence;
+import dev.ember.ops.Linalg;
 
 /**
  * A long short-term memory network, PyTorch's {@code nn.LSTM}. Per step, with gates in PyTorch's
@@ -71,6 +73,33 @@ public final class LSTM extends Recurrent {
     Tensor o = gates.narrow(1, 3 * h, h).sigmoid();
     Tensor c = f.mul(state[1]).add(i.mul(g));
     return new Tensor[] {o.mul(c.tanh()), c};
+  }
+
+  /**
+   * The whole sequence as one op while the fused primitives are on: the backend's LSTM layer kernel
+   * where it has one ({@link FusedRecurrence#lstmLayer}, oneDNN on the CPU for float32), else {@link
+   * FusedRecurrence#lstm} (one GEMM for every step's input projection, then per step {@code h W_hh^T}
+   * and the backend's fused cell); null while they are off, and then {@link #cell} runs step by step.
+   */
+  @Override
+  Tensor[] sequence(Tensor x, String suffix, Tensor[] state, boolean reverse) {
+    Tensor whh = param("weight_hh" + suffix);
+    if (!FusedRecurrence.applies(x, state[0], state[1], whh)) {
+      return null;
+    }
+    Tensor b = bias ? param("bias_ih" + suffix).add(param("bias_hh" + suffix)) : null;
+    Tensor wih = param("weight_ih" + suffix);
+    Tensor layer = FusedRecurrence.lstmLayer(x, state[0], state[1], wih, whh, b, reverse);
+    if (layer != null) {
+      int steps = x.size(0);
+      Tensor out = layer.narrow(0, 0, steps);
+      return new Tensor[] {out, out.select(0, reverse ? 0 : steps - 1), layer.select(0, steps)};
+    }
+    Tensor gx = Linalg.linear(x, param("weight_ih" + suffix), b);
+    Tensor packed = FusedRecurrence.lstm(gx, state[0], state[1], whh, reverse);
+    int last = reverse ? 0 : x.size(0) - 1;
+    Tensor h = packed.select(0, 0);
+    return new Tensor[] {h, h.select(0, last), packed.select(0, 1).select(0, last)};
   }
 
   @Override

@@ -72,6 +72,15 @@ abstract class Recurrent extends Module {
    */
   abstract Tensor[] cell(Tensor gx, Tensor[] state, Tensor whh, Tensor bhh);
 
+  /**
+   * Runs one layer and direction over the whole sequence {@code x} [T, N, in] from {@code state}
+   * ([N, H] each) as one fused op, returning {@code {output [T, N, H], final states...}}; or null to
+   * run {@link #cell} step by step. The default is null.
+   */
+  Tensor[] sequence(Tensor x, String suffix, Tensor[] state, boolean reverse) {
+    return null;
+  }
+
   /** Returns the number of state tensors: 1 (h) or 2 (h, c). */
   abstract int stateCount();
 
@@ -121,6 +130,14 @@ abstract class Recurrent extends Module {
         Tensor[] state = new Tensor[init.length];
         for (int s = 0; s < init.length; s++) {
           state[s] = init[s].select(0, l * dirs + d);
+        }
+        Tensor[] whole = sequence(layerInput, sfx, state, d == 1);
+        if (whole != null) {
+          dirOutputs.add(whole[0]);
+          for (int s = 0; s < whole.length - 1; s++) {
+            finals.get(s).add(whole[1 + s]);
+          }
+          continue;
         }
         // The input projection of every time step at once: [T, N, gates*H].
         Tensor gxAll = Linalg.linear(layerInput, param("weight_ih" + sfx), bias ? param("bias_ih" + sfx) : null);

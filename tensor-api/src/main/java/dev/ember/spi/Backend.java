@@ -276,4 +276,58 @@ public interface Backend {
   default boolean avgPool2dBackward(Strided gradOut, PoolParams p, boolean countIncludePad, Strided gradX) {
     return false;
   }
+
+  // ================================================================ optional fused primitives:
+  // the LSTM cell's pointwise part, one time step. Each returns false to let tensor-api compose it
+  // (dev.ember.ops.FusedRecurrence; the recurrence's matrix products stay on matmul). Every operand
+  // is contiguous, floating, of one dtype; N is the batch, H the hidden size, gates in PyTorch's
+  // order i, f, g, o.
+
+  /**
+   * Computes one LSTM step from its gate pre-activations {@code gx + hh} ([N, 4H] each): {@code acts}
+   * [N, 4H] gets {@code sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)}, {@code cOut} [N, H] gets {@code
+   * f * cPrev + i * g} and {@code hOut} [N, H] gets {@code o * tanh(cOut)}. Returns false to let
+   * tensor-api compose it.
+   */
+  default boolean lstmCell(Strided gx, Strided hh, Strided cPrev, Strided acts, Strided hOut, Strided cOut) {
+    return false;
+  }
+
+  /**
+   * Computes the gradients of {@link #lstmCell} from its saved {@code acts} [N, 4H], {@code cPrev} and
+   * {@code c} [N, H] and the incoming gradients {@code gradH}, {@code gradC} [N, H] of its outputs:
+   * {@code gradGates} [N, 4H] (of the pre-activations) and {@code gradCPrev} [N, H]. Returns false to
+   * let tensor-api compose it.
+   */
+  default boolean lstmCellBackward(Strided acts, Strided cPrev, Strided c, Strided gradH, Strided gradC,
+      Strided gradGates, Strided gradCPrev) {
+    return false;
+  }
+
+  /**
+   * Runs one LSTM layer in one direction over a whole sequence, where a backend has a kernel for it:
+   * {@code x} [T, N, in], {@code h0}, {@code c0} [N, H], PyTorch's {@code wih} [4H, in] and {@code whh}
+   * [4H, H], {@code bias} [4H] (b_ih + b_hh); {@code reverse} runs t = T-1 down to 0. Writes every
+   * step's h to {@code out} [T, N, H] and the final cell state to {@code cN} [N, H] (the final h is
+   * {@code out}'s last step in the order run). Returns a storage holding what {@link
+   * #lstmSequenceBackward} needs (contents private to this backend), or null to let tensor-api run
+   * the recurrence step by step.
+   */
+  default Storage lstmSequence(Strided x, Strided h0, Strided c0, Strided wih, Strided whh, Strided bias,
+      boolean reverse, Strided out, Strided cN) {
+    return null;
+  }
+
+  /**
+   * Computes the gradients of {@link #lstmSequence} from its operands, results and {@code
+   * workspace}, and the incoming gradients {@code gradOut} [T, N, H] (including the final h's) and
+   * {@code gradCN} [N, H]: {@code gradX}, {@code gradH0}, {@code gradC0}, {@code gradWih}, {@code
+   * gradWhh} and {@code gradBias}, each in its operand's shape. Returns false to let tensor-api
+   * compute them.
+   */
+  default boolean lstmSequenceBackward(Strided x, Strided h0, Strided c0, Strided wih, Strided whh, Strided bias,
+      boolean reverse, Strided out, Strided cN, Storage workspace, Strided gradOut, Strided gradCN, Strided gradX,
+      Strided gradH0, Strided gradC0, Strided gradWih, Strided gradWhh, Strided gradBias) {
+    return false;
+  }
 }

@@ -329,4 +329,46 @@ public final class CpuBackend implements Backend {
       return MaxPool.backward(gradOut, workspace, gradX);
     }
   }
+
+  // ---------------------------------------------------------------- the fused LSTM cell
+
+  @Override
+  public boolean lstmCell(Strided gx, Strided hh, Strided cPrev, Strided acts, Strided hOut, Strided cOut) {
+    try (Pinned p = Pinned.of("lstm_cell", gx, hh, cPrev); Pinned q = Pinned.of("lstm_cell", acts, hOut, cOut)) {
+      return RecurrentKernels.lstmCell(gx, hh, cPrev, acts, hOut, cOut);
+    }
+  }
+
+  @Override
+  public boolean lstmCellBackward(Strided acts, Strided cPrev, Strided c, Strided gradH, Strided gradC,
+      Strided gradGates, Strided gradCPrev) {
+    try (Pinned p = Pinned.of("lstm_cell_backward", acts, cPrev, c, gradH);
+        Pinned q = Pinned.of("lstm_cell_backward", gradC, gradGates, gradCPrev)) {
+      return RecurrentKernels.lstmCellBackward(acts, cPrev, c, gradH, gradC, gradGates, gradCPrev);
+    }
+  }
+
+  @Override
+  public Storage lstmSequence(Strided x, Strided h0, Strided c0, Strided wih, Strided whh, Strided bias,
+      boolean reverse, Strided out, Strided cN) {
+    try (Pinned p = Pinned.of("lstm", x, h0, c0, wih); Pinned q = Pinned.of("lstm", whh, bias, out, cN)) {
+      return Dnnl.lstmForward(x, h0, c0, wih, whh, bias, reverse, out, cN);
+    }
+  }
+
+  @Override
+  public boolean lstmSequenceBackward(Strided x, Strided h0, Strided c0, Strided wih, Strided whh, Strided bias,
+      boolean reverse, Strided out, Strided cN, Storage workspace, Strided gradOut, Strided gradCN, Strided gradX,
+      Strided gradH0, Strided gradC0, Strided gradWih, Strided gradWhh, Strided gradBias) {
+    if (!(workspace instanceof CpuStorage ws)) {
+      return false;
+    }
+    try (Pinned p = Pinned.of("lstm_backward", x, h0, c0, wih); Pinned q = Pinned.of("lstm_backward", whh, bias, out, cN);
+        Pinned r = Pinned.of("lstm_backward", ws, gradOut.storage(), gradCN.storage(), gradX.storage());
+        Pinned s = Pinned.of("lstm_backward", gradH0, gradC0, gradWih, gradWhh);
+        Pinned t = Pinned.of("lstm_backward", gradBias)) {
+      return Dnnl.lstmBackward(x, h0, c0, wih, whh, bias, reverse, out, cN, ws, gradOut, gradCN, gradX, gradH0, gradC0,
+          gradWih, gradWhh, gradBias);
+    }
+  }
 }

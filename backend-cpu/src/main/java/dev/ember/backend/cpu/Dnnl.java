@@ -15,6 +15,7 @@ import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_rnn_desc_t;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
@@ -185,6 +186,162 @@ final class Dnnl {
     return createPd(new const_dnnl_op_desc_t(cd), null);
   }
 
+  // ---------------------------------------------------------------- LSTM
+
+  /**
+   * Runs an LSTM layer direction on oneDNN's LSTM primitive (forward training): weights in its
+   * plain ldigo layout (transposed copies of PyTorch's [4H, in]; gate order i, f, g, o is the same),
+   * one bias. Returns the workspace backward needs, or null where oneDNN is off or declines.
+   */
+  static synchronized CpuStorage lstmForward(Strided x, Strided h0, Strided c0, Strided wih, Strided whh,
+      Strided bias, boolean reverse, Strided out, Strided cN) {
+    if (!usable(x, h0, c0, wih, whh, bias, out, cN)) {
+      return null;
+    }
+    int[] dims = lstmDims(x, whh);
+    Prim prim = prim("lstm_fwd" + java.util.Arrays.toString(dims) + reverse, () -> {
+      LstmDescs d = lstmDescs(dims);
+      dnnl_primitive_desc pd = lstmForwardPd(d, reverse);
+      dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
+      return new Prim(pd, null, new int[] {DNNL_ARG_SRC_LAYER, DNNL_ARG_SRC_ITER, DNNL_ARG_SRC_ITER_C,
+          DNNL_ARG_WEIGHTS_LAYER, DNNL_ARG_WEIGHTS_ITER, DNNL_ARG_BIAS, DNNL_ARG_DST_LAYER, DNNL_ARG_DST_ITER,
+          DNNL_ARG_DST_ITER_C, DNNL_ARG_WORKSPACE}, d.src, d.state, d.state, d.weightsLayer, d.weightsIter, d.bias,
+          d.dst, d.state, d.state, ws);
+    });
+    if (prim == null) {
+      return null;
+    }
+    CpuStorage wihT = transposed(wih);
+    CpuStorage whhT = transposed(whh);
+    CpuStorage hN = new CpuStorage(DType.FLOAT32, h0.numel());
+    CpuStorage ws = new CpuStorage(DType.FLOAT32, (prim.workspaceBytes + 3) / 4);
+    try {
+      if (prim.run(x, h0, c0, flat(wihT), flat(whhT), bias,
+          out, flat(hN), cN, flat(ws))) {
+        return ws;
+      }
+      ws.close();
+      return null;
+    } finally {
+      wihT.close();
+      whhT.close();
+      hN.close();
+    }
+  }
+
+  /**
+   * The gradients of {@link #lstmForward} on oneDNN's LSTM backward primitive: weights in ldgoi (which
+   * is PyTorch's own layout, no copy), weight gradients in ldigo, transposed back. oneDNN accumulates
+   * into its weight and bias gradients, so they start at zero. False where oneDNN is off or declines.
+   */
+  static synchronized boolean lstmBackward(Strided x, Strided h0, Strided c0, Strided wih, Strided whh, Strided bias,
+      boolean reverse, Strided out, Strided cN, CpuStorage workspace, Strided gradOut, Strided gradCN,
+      Strided gradX, Strided gradH0, Strided gradC0, Strided gradWih, Strided gradWhh, Strided gradBias) {
+    if (!usable(x, h0, c0, wih, whh, bias, out, cN) || !usable(gradOut, gradCN, gradX, gradH0, gradC0, gradWih)
+        || !usable(gradWhh, gradBias)) {
+      return false;
+    }
+    int[] dims = lstmDims(x, whh);
+    Prim prim = prim("lstm_bwd" + java.util.Arrays.toString(dims) + reverse, () -> {
+      LstmDescs d = lstmDescs(dims);
+      dnnl_primitive_desc hint = lstmForwardPd(d, reverse);
+      dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(hint, dnnl_query_workspace_md, 0);
+      long[] wl = {1, 1, dims[2], 4, dims[3]};
+      long[] wi = {1, 1, dims[3], 4, dims[3]};
+      dnnl_memory_desc_t wlPlain = md(wl, dnnl_ldgoi);
+      dnnl_memory_desc_t wiPlain = md(wi, dnnl_ldgoi);
+      dnnl_rnn_desc_t rd = new dnnl_rnn_desc_t();
+      check(dnnl_lstm_backward_desc_init(rd, dnnl_backward, direction(reverse), d.src, d.state, d.state, wlPlain,
+          wiPlain, d.bias, d.dst, d.state, d.state, d.src, d.state, d.state, d.weightsLayer, d.weightsIter, d.bias,
+          d.dst, d.state, d.state, dnnl_rnn_flags_undef), "lstm backward");
+      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(rd), hint);
+      return new Prim(pd, hint, new int[] {DNNL_ARG_SRC_LAYER, DNNL_ARG_SRC_ITER, DNNL_ARG_SRC_ITER_C,
+          DNNL_ARG_WEIGHTS_LAYER, DNNL_ARG_WEIGHTS_ITER, DNNL_ARG_BIAS, DNNL_ARG_DST_LAYER, DNNL_ARG_DST_ITER,
+          DNNL_ARG_DST_ITER_C, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC_LAYER, DNNL_ARG_DIFF_SRC_ITER,
+          DNNL_ARG_DIFF_SRC_ITER_C, DNNL_ARG_DIFF_WEIGHTS_LAYER, DNNL_ARG_DIFF_WEIGHTS_ITER, DNNL_ARG_DIFF_BIAS,
+          DNNL_ARG_DIFF_DST_LAYER, DNNL_ARG_DIFF_DST_ITER, DNNL_ARG_DIFF_DST_ITER_C}, d.src, d.state, d.state, wlPlain,
+          wiPlain, d.bias, d.dst, d.state, d.state, ws, d.src, d.state, d.state, d.weightsLayer, d.weightsIter,
+          d.bias, d.dst, d.state, d.state);
+    });
+    if (prim == null) {
+      return false;
+    }
+    int steps = dims[0];
+    Strided hN = new Strided(out.storage(), out.dtype(), h0.shape(), h0.strides(),
+        out.offset() + (long) (reverse ? 0 : steps - 1) * out.strides()[0]);
+    CpuStorage dWihT = new CpuStorage(DType.FLOAT32, wih.numel());
+    CpuStorage dWhhT = new CpuStorage(DType.FLOAT32, whh.numel());
+    CpuStorage zeros = new CpuStorage(DType.FLOAT32, h0.numel());
+    try {
+      Strided dWihTs = Strided.contiguous(dWihT, wih.shape()[1], wih.shape()[0]);
+      Strided dWhhTs = Strided.contiguous(dWhhT, whh.shape()[1], whh.shape()[0]);
+      Elementwise.fill(dWihTs, 0);
+      Elementwise.fill(dWhhTs, 0);
+      Elementwise.fill(gradBias, 0);
+      Strided zero = Strided.contiguous(zeros, h0.shape());
+      Elementwise.fill(zero, 0);
+      if (!prim.run(x, h0, c0, wih, whh, bias, out, hN, cN,
+          flat(workspace), gradX, gradH0, gradC0, dWihTs, dWhhTs, gradBias, gradOut,
+          zero, gradCN)) {
+        return false;
+      }
+      Elementwise.copy(transpose(dWihTs), gradWih);
+      Elementwise.copy(transpose(dWhhTs), gradWhh);
+      return true;
+    } finally {
+      dWihT.close();
+      dWhhT.close();
+      zeros.close();
+    }
+  }
+
+  /** {T, N, in, H} of an LSTM call. */
+  private static int[] lstmDims(Strided x, Strided whh) {
+    return new int[] {x.shape()[0], x.shape()[1], x.shape()[2], whh.shape()[1]};
+  }
+
+  /** The memory descriptors of an LSTM layer direction with plain (ldigo) weights. */
+  private record LstmDescs(dnnl_memory_desc_t src, dnnl_memory_desc_t state, dnnl_memory_desc_t weightsLayer,
+      dnnl_memory_desc_t weightsIter, dnnl_memory_desc_t bias, dnnl_memory_desc_t dst) {}
+
+  private static LstmDescs lstmDescs(int[] dims) {
+    long t = dims[0];
+    long n = dims[1];
+    long in = dims[2];
+    long h = dims[3];
+    return new LstmDescs(md(new long[] {t, n, in}, dnnl_tnc), md(new long[] {1, 1, n, h}, dnnl_ldnc),
+        md(new long[] {1, 1, in, 4, h}, dnnl_ldigo), md(new long[] {1, 1, h, 4, h}, dnnl_ldigo),
+        md(new long[] {1, 1, 4, h}, dnnl_ldgo), md(new long[] {t, n, h}, dnnl_tnc));
+  }
+
+  private static dnnl_primitive_desc lstmForwardPd(LstmDescs d, boolean reverse) {
+    dnnl_rnn_desc_t rd = new dnnl_rnn_desc_t();
+    check(dnnl_lstm_forward_desc_init(rd, dnnl_forward_training, direction(reverse), d.src, d.state, d.state,
+        d.weightsLayer, d.weightsIter, d.bias, d.dst, d.state, d.state, dnnl_rnn_flags_undef), "lstm");
+    return createPd(new const_dnnl_op_desc_t(rd), null);
+  }
+
+  private static int direction(boolean reverse) {
+    return reverse ? dnnl_unidirectional_right2left : dnnl_unidirectional_left2right;
+  }
+
+  /** A contiguous copy of the transpose of a 2-d {@code w}. */
+  private static CpuStorage transposed(Strided w) {
+    CpuStorage t = new CpuStorage(DType.FLOAT32, w.numel());
+    Elementwise.copy(transpose(w), Strided.contiguous(t, w.shape()[1], w.shape()[0]));
+    return t;
+  }
+
+  /** A whole storage as a 1-d view (oneDNN reads only its address). */
+  private static Strided flat(CpuStorage s) {
+    return Strided.contiguous(s, Math.toIntExact(s.numel()));
+  }
+
+  private static Strided transpose(Strided s) {
+    return new Strided(s.storage(), s.dtype(), new int[] {s.shape()[1], s.shape()[0]},
+        new int[] {s.strides()[1], s.strides()[0]}, s.offset());
+  }
+
   // ---------------------------------------------------------------- the primitive cache
 
   /** Creates a primitive for the cache; throws {@link Declined} where oneDNN rejects it. */
@@ -218,6 +375,8 @@ final class Dnnl {
     private final dnnl_memory[] memories;
     private final dnnl_exec_arg_t args;
     private final Address address = new Address();
+    /** The size of the last argument's memory in bytes (an LSTM's workspace). */
+    final long workspaceBytes;
 
     Prim(dnnl_primitive_desc pd, dnnl_primitive_desc hint, int[] argKinds, dnnl_memory_desc_t... descs) {
       this.pd = pd;
@@ -239,6 +398,7 @@ final class Dnnl {
         args.position(i).arg(argKinds[i]).memory(memories[i]);
       }
       args.position(0);
+      workspaceBytes = dnnl_memory_desc_get_size(descs[descs.length - 1]);
     }
 
     /** Runs the primitive on these operands, in the order of the argument kinds. */
@@ -296,6 +456,12 @@ final class Dnnl {
     }
     dnnl_memory_desc_t md = new dnnl_memory_desc_t();
     check(dnnl_memory_desc_init_by_tag(md, d.length, d, dnnl_f32, tag), "memory descriptor");
+    return md;
+  }
+
+  private static dnnl_memory_desc_t md(long[] dims, int tag) {
+    dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+    check(dnnl_memory_desc_init_by_tag(md, dims.length, dims, dnnl_f32, tag), "memory descriptor");
     return md;
   }
 
