@@ -254,6 +254,25 @@ public final class Autograd {
     return captured;
   }
 
+  /**
+   * Returns whether a leaf may take {@code grad} as its {@code grad} without the copy {@code
+   * accumulateGrad} makes (PyTorch's AccumulateGrad steals an unshared gradient the same way): the
+   * leaf has no grad yet, this backward made {@code grad} (its scope of temporaries owns it, so no
+   * user, saved tensor or hook holds it), it fills its whole storage, and no other waiting gradient
+   * shares that storage (an op that hands one gradient to several inputs). Without createGraph only.
+   */
+  private static boolean mayTake(Tensor leaf, Tensor grad, TensorScope temporaries, Map<Node, Tensor> pending) {
+    if (temporaries == null || leaf.grad() != null || !temporaries.ownsFreely(grad) || !grad.coversItsStorage()) {
+      return false;
+    }
+    for (Tensor waiting : pending.values()) {
+      if (waiting.storageIdentity() == grad.storageIdentity()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Runs the nodes from the ready roots to the leaves: the body of {@link #run}. */
   private static void runGraph(Map<Node, Tensor> pending, PriorityQueue<Node> ready,
       Map<Node, Integer> dependencies, java.util.Set<Node> targetSet, Map<Node, Tensor> captured,
@@ -287,7 +306,13 @@ public final class Autograd {
         }
         if (node.leaf != null) {
           if (!captureOnly && grad != null) {
-            node.leaf.accumulateGrad(createGraph ? grad : grad.detach());
+            if (mayTake(node.leaf, grad, temporaries, pending)) {
+              temporaries.escape(grad);
+              owned.remove(grad);
+              node.leaf.takeGrad(grad);
+            } else {
+              node.leaf.accumulateGrad(createGraph ? grad : grad.detach());
+            }
           }
           continue;
         }

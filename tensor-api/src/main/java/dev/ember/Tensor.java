@@ -245,6 +245,16 @@ public final class Tensor implements AutoCloseable {
     }
   }
 
+  /** Returns whether this gradient may become a leaf's grad as it is; see {@link Autograd}. */
+  boolean coversItsStorage() {
+    return offset == 0 && numel() == data.storage.numel() && isContiguous();
+  }
+
+  /** Takes {@code g} as this leaf's grad without a copy; the engine checked nothing else holds it. */
+  void takeGrad(Tensor g) {
+    grad = g.detach();
+  }
+
   // ---------------------------------------------------------------- creation
 
   /** Returns a 1-d float32 tensor holding a copy of {@code values}. */

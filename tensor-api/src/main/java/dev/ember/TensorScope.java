@@ -119,6 +119,12 @@ public final class TensorScope implements AutoCloseable {
     return true;
   }
 
+  /** Returns whether this scope owns {@code t}'s storage and would free it: not kept, not escaped. */
+  boolean ownsFreely(Tensor t) {
+    Object id = t.storageIdentity();
+    return ownedStorages.contains(id) && !kept.contains(id) && !escaped.contains(id);
+  }
+
   /** Keeps every tensor of {@code tensors}; see {@link #keep(Tensor)}. */
   public void keepAll(Iterable<Tensor> tensors) {
     for (Tensor t : tensors) {

@@ -231,15 +231,30 @@ public final class Arithmetic {
    * dev.ember.spi.Backend#axpby}) when nothing is recorded, as in optimizer updates.
    */
   public static Tensor addScaledInPlace(Tensor self, Tensor other, double alpha) {
+    return scaleAndAddInPlace(self, 1, other, alpha);
+  }
+
+  /**
+   * Sets {@code self = beta * self + alpha * other} in place, PyTorch's {@code self.mul_(beta).add_(other,
+   * alpha=alpha)} (SGD's momentum buffer), with the same roundings: one fused pass ({@link
+   * dev.ember.spi.Backend#axpby}, each product rounded, then the sum) when nothing is recorded and the
+   * shapes match, else the two in-place ops.
+   */
+  public static Tensor scaleAndAddInPlace(Tensor self, double beta, Tensor other, double alpha) {
     boolean recorded = GradMode.isEnabled() && (self.requiresGrad() || other.requiresGrad());
-    if (recorded || !self.dtype().isFloatingPoint() || !other.device().equals(self.device())
+    // Half dtypes round once in a fused pass, twice in the two ops: they keep the two ops.
+    boolean twoRoundings = beta != 1 && self.dtype() != DType.FLOAT32 && self.dtype() != DType.FLOAT64;
+    if (recorded || twoRoundings || !self.dtype().isFloatingPoint() || !other.device().equals(self.device())
         || !java.util.Arrays.equals(self.shapeArray(), other.shapeArray())) {
+      if (beta != 1) {
+        self.mulInPlace(beta);
+      }
       return inPlace("add_", self, alpha == 1 ? other : other.mul(alpha), BinaryOp.ADD, Tensor::add);
     }
     checkInPlaceAllowed("add_", self);
     MemOverlap.checkNoInternalOverlap("add_", self);
     Tensor b = MemOverlap.readableWhileWriting("add_", self, Dispatch.cast(other, self.dtype()));
-    self.backend().axpby(1, self.strided(), alpha, b.strided(), self.strided());
+    self.backend().axpby(beta, self.strided(), alpha, b.strided(), self.strided());
     self.bumpVersion();
     return self;
   }

@@ -1,6 +1,7 @@
 package dev.ember.optim;
 
 import dev.ember.Tensor;
+import dev.ember.ops.Arithmetic;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +121,7 @@ public final class SGD extends Optimizer {
         buf = g.clone();
         state.put("momentum_buffer", buf);
       } else {
-        buf.mulInPlace(momentum).addInPlace(g, 1 - dampening);
+        Arithmetic.scaleAndAddInPlace(buf, momentum, g, 1 - dampening);
       }
       g = group.getBoolean("nesterov") ? g.add(buf, momentum) : buf;
     }

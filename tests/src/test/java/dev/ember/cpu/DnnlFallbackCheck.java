@@ -25,6 +25,14 @@ class DnnlFallbackCheck {
   }
 
   @Test
+  void float32ProductsUseOpenBlas() {
+    long before = CpuBackend.dnnlGemms();
+    Tensor a = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2).to(dev.ember.DType.FLOAT32);
+    assertTrue(java.util.Arrays.equals(new double[] {7, 10, 15, 22}, a.matmul(a).toDoubleArray()));
+    assertEquals(before, CpuBackend.dnnlGemms(), "a product may not reach oneDNN");
+  }
+
+  @Test
   void convolutionUsesTheJavaPath() {
     long before = FusedPrimitives.calls();
     // x = 1..16 as [1, 1, 4, 4], a 2x2 kernel of ones: each output is the sum of a 2x2 window.

@@ -6,6 +6,7 @@ import static org.bytedeco.openblas.global.openblas.CblasTrans;
 
 import dev.ember.DType;
 import dev.ember.spi.Strided;
+import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.openblas.global.openblas;
 
 /**
@@ -13,9 +14,28 @@ import org.bytedeco.openblas.global.openblas;
  * its CBLAS entry points: wrapping the same call in ND4J's INDArray API costs 30-50 us per call
  * here (measured), more than a whole small GEMM. Transposed views map to BLAS's transpose flags,
  * so {@code a.transpose(1, 2)} costs no copy; other layouts are copied to contiguous first.
+ *
+ * <p>float32 products run on oneDNN's {@code dnnl_sgemm} (its JIT AVX2/AVX-512 kernels) where oneDNN
+ * loads: at the shapes of a training step (M or K of 64-1024) it took 0.6-0.85x OpenBLAS 0.3.19's time
+ * on one thread and kept its speed on two threads of a loaded machine, where OpenBLAS's threads
+ * collapsed (docs/benchmarks.md). {@code -Dember.cpu.dnnlGemm=false} (or oneDNN off) keeps OpenBLAS;
+ * float64 always runs on OpenBLAS ({@code dgemm}; oneDNN has none).
  */
 final class Blas {
+  /** The system property that keeps float32 GEMMs on OpenBLAS ({@code -Dember.cpu.dnnlGemm=false}). */
+  static final String DNNL_GEMM_PROPERTY = "ember.cpu.dnnlGemm";
+
+  private static final boolean DNNL_GEMM =
+      !"false".equalsIgnoreCase(System.getProperty(DNNL_GEMM_PROPERTY, "true")) && Dnnl.available();
+
+  private static final java.util.concurrent.atomic.LongAdder DNNL_GEMMS = new java.util.concurrent.atomic.LongAdder();
+
   private Blas() {}
+
+  /** Returns how many float32 products (one per batch entry) have run on oneDNN's sgemm. */
+  static long dnnlGemms() {
+    return DNNL_GEMMS.sum();
+  }
 
   /**
    * A matrix operand as BLAS sees it: storage, transpose flag, leading dim, batch stride, and
@@ -71,7 +91,16 @@ final class Blas {
       long ao = a.offset + (long) i * a.batchStride;
       long bo = b.offset + (long) i * b.batchStride;
       long co = out.offset() + (long) i * cStride;
-      if (single) {
+      if (single && DNNL_GEMM) {
+        int status = dnnl.dnnl_sgemm(a.trans == CblasTrans ? (byte) 'T' : (byte) 'N',
+            b.trans == CblasTrans ? (byte) 'T' : (byte) 'N', m, n, k, 1f, a.storage.floatPointer(ao), a.ld,
+            b.storage.floatPointer(bo), b.ld, 0f, c.floatPointer(co), Math.max(1, n));
+        if (status != dnnl.dnnl_success) {
+          throw new IllegalStateException("matmul: oneDNN sgemm failed with status " + status + " for [" + m
+              + ", " + k + "] @ [" + k + ", " + n + "] (run with -D" + DNNL_GEMM_PROPERTY + "=false to use OpenBLAS)");
+        }
+        DNNL_GEMMS.increment();
+      } else if (single) {
         openblas.cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1f, a.storage.floatPointer(ao), a.ld,
             b.storage.floatPointer(bo), b.ld, 0f, c.floatPointer(co), Math.max(1, n));
       } else {

@@ -290,6 +290,11 @@ public final class CpuBackend implements Backend {
     return Dnnl.primitivesCreated();
   }
 
+  /** Returns how many float32 matrix products (one per batch entry) this JVM has run on oneDNN's sgemm. */
+  public static long dnnlGemms() {
+    return Blas.dnnlGemms();
+  }
+
   @Override
   public boolean conv2d(Strided x, Strided weight, Strided bias, ConvParams p, Strided out) {
     try (Pinned pin = Pinned.of("conv2d", storage(x), storage(weight), storage(bias), storage(out))) {

@@ -122,6 +122,12 @@ final class Reductions {
               }
             }
             acc[o] = r;
+          } else if (op == ReduceOp.SUM && single && step == 4 && so == 1) {
+            // A row added into a row of sums (a bias gradient: the sum over the batch): unit
+            // strides, no switch in the loop, so C2 vectorizes it; the same order of additions.
+            for (int k = 0; k < n; k++) {
+              acc[o + k] += Raw.U.getFloat(a + 4L * k);
+            }
           } else {
             for (int k = 0, q = o; k < n; k++, a += step, q += so) {
               double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);

@@ -243,10 +243,18 @@ final class VectorMath {
     return null;
   }
 
-  /** e^x; lanes beyond +-87 or NaN send the vector to the scalar path. */
+  /**
+   * e^x; -inf lanes give exactly 0 (the masked entries of a causal softmax, half of its rows), other
+   * lanes beyond +-87 or NaN send the vector to the scalar path.
+   */
   private static FloatVector exp(FloatVector x, float[] a, int i) {
-    if (x.abs().compare(VectorOperators.GT, EXP_LIMIT).or(x.compare(VectorOperators.NE, x)).anyTrue()) {
+    VectorMask<Float> negInf = x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY);
+    if (x.abs().compare(VectorOperators.GT, EXP_LIMIT).or(x.compare(VectorOperators.NE, x)).andNot(negInf)
+        .anyTrue()) {
       return scalar(UnaryOp.EXP, a, i);
+    }
+    if (negInf.anyTrue()) {
+      return expCore(x.blend(0f, negInf)).blend(0f, negInf);
     }
     return expCore(x);
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.spi.UnaryOp;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -50,5 +51,35 @@ class VectorMathTest {
       assertTrue(err <= ATOL + RTOL * Math.abs(want), op + "(" + x[i] + ") = " + got[i] + ", want " + want);
     }
     System.out.printf("vector %s: worst error %.3f of the tolerance%n", op, worst);
+  }
+
+  /**
+   * exp of -inf lanes (a causal softmax's masked entries) is exactly 0 and leaves the other lanes of
+   * its vector on the vector path: each lane's value is the same whatever its neighbours hold.
+   */
+  @Test
+  void negativeInfinityLanesKeepTheirNeighboursOnTheVectorPath() {
+    assertTrue(VectorSupport.ENABLED, "the tests run with --add-modules=jdk.incubator.vector (surefire argLine)");
+    int n = 64;
+    float[] plain = new float[n];
+    for (int i = 0; i < n; i++) {
+      plain[i] = (i % 17) / 4f - 2f;
+    }
+    float[] masked = plain.clone();
+    for (int i = 0; i < n; i++) {
+      if (i % 8 >= 3 + i / 16) {
+        masked[i] = Float.NEGATIVE_INFINITY;
+      }
+    }
+    VectorMath.apply(UnaryOp.EXP, plain, n);
+    VectorMath.apply(UnaryOp.EXP, masked, n);
+    for (int i = 0; i < n; i++) {
+      if (i % 8 >= 3 + i / 16) {
+        assertEquals(0f, masked[i], "exp(-inf) at " + i);
+        assertEquals(0, Float.floatToRawIntBits(masked[i]), "exp(-inf) is +0 at " + i);
+      } else {
+        assertEquals(plain[i], masked[i], "lane " + i + " changed with its neighbours");
+      }
+    }
   }
 }
