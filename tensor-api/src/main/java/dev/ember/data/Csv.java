@@ -85,7 +85,7 @@ public final class Csv {
       return new Options(header, delimiter, null, index, featureDType, labelDType);
     }
 
-    /** Returns these options with features read as {@code dtype} (float32 or float64). */
+    /** Returns these options with features read as {@code dtype} (float32, float64, float16, bfloat16). */
     public Options featureDType(DType dtype) {
       if (!dtype.isFloatingPoint()) {
         throw new IllegalArgumentException("csv: feature dtype must be floating, got " + dtype);
@@ -95,7 +95,7 @@ public final class Csv {
 
     /**
      * Returns these options with labels read as {@code dtype}: int64 (class indices, must be
-     * integers), float32 or float64 (regression targets).
+     * integers), or floating (regression targets).
      */
     public Options labelDType(DType dtype) {
       if (dtype != DType.INT64 && !dtype.isFloatingPoint()) {
@@ -210,7 +210,7 @@ public final class Csv {
       }
     }
     Tensor xt = options.featureDType == DType.FLOAT64 ? Tensor.of(x, n, features)
-        : Tensor.of(toFloats(x), n, features);
+        : Tensor.of(toFloats(x), n, features).to(options.featureDType); // float32, or rounded to half
     if (label < 0) {
       return new TensorDataset(xt);
     }
@@ -226,7 +226,7 @@ public final class Csv {
       }
       yt = Tensor.of(ly, n);
     } else {
-      yt = options.labelDType == DType.FLOAT64 ? Tensor.of(y, n) : Tensor.of(toFloats(y), n);
+      yt = options.labelDType == DType.FLOAT64 ? Tensor.of(y, n) : Tensor.of(toFloats(y), n).to(options.labelDType);
     }
     return new TensorDataset(xt, yt);
   }

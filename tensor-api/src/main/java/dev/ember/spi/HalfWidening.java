@@ -297,14 +297,29 @@ public final class HalfWidening implements Backend {
     }
   }
 
+  /**
+   * Fills a 2-byte {@code out} with the float32 draws cut down to multiples of 2^-11 (float16) or
+   * 2^-8 (bfloat16), {@code floor(u * 2^d) / 2^d}: exact in the 2-byte type, so no draw rounds up
+   * to 1 and the numbers stay in [0, 1), on the grid PyTorch's half {@code uniform_} uses (its
+   * type's mantissa digits).
+   */
   @Override
   public void uniform(long seed, long offset, Strided out) {
     if (!anyHalf(out)) {
       inner.uniform(seed, offset, out);
       return;
     }
+    double steps = out.dtype() == DType.FLOAT16 ? 0x1p11 : 0x1p8;
     try (Widened w = new Widened()) {
-      inner.uniform(seed, offset, w.out(out));
+      Strided u = w.out(out);
+      inner.uniform(seed, offset, u);
+      Storage scalars = w.allocate(2);
+      inner.fill(new Strided(scalars, DType.FLOAT32, new int[] {1}, new int[] {1}, 0), steps);
+      inner.fill(new Strided(scalars, DType.FLOAT32, new int[] {1}, new int[] {1}, 1), 1 / steps);
+      int[] zeros = new int[u.rank()];
+      inner.binary(BinaryOp.MUL, u, new Strided(scalars, DType.FLOAT32, u.shape(), zeros, 0), u);
+      inner.unary(UnaryOp.FLOOR, u, u);
+      inner.binary(BinaryOp.MUL, u, new Strided(scalars, DType.FLOAT32, u.shape(), zeros, 1), u);
       w.commit();
     }
   }

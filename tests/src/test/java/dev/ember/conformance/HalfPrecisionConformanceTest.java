@@ -353,6 +353,24 @@ class HalfPrecisionConformanceTest {
         summed.toDoubleArray());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"float16", "bfloat16"})
+  void randStaysBelowOneOnTheTypesGrid(String name) {
+    DType dtype = DType.parse(name);
+    double step = dtype == DType.FLOAT16 ? 0x1p-11 : 0x1p-8;
+    double[] u = Tensor.rand(dev.ember.Shape.of(200_000), dtype, device, new dev.ember.Generator(3))
+        .toDoubleArray();
+    double sum = 0;
+    double max = 0;
+    for (double v : u) {
+      assertTrue(v >= 0 && v < 1 && v / step == Math.rint(v / step), name + " draw " + v);
+      sum += v;
+      max = Math.max(max, v);
+    }
+    assertEquals(0.5 - step / 2, sum / u.length, 0.005, name + " mean");
+    assertEquals(1 - step, max, name + " largest draw"); // 200k draws hit the top of the grid
+  }
+
   // ------------------------------------------------------------------ safetensors
 
   @Test

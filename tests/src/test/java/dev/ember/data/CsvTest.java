@@ -42,6 +42,11 @@ class CsvTest {
         .labelDType(DType.FLOAT64).featureDType(DType.FLOAT64));
     assertArrayEquals(new double[] {1, 2, 3, 4}, ds.tensor(0).toDoubleArray());
     assertArrayEquals(new double[] {0.5, 1.5}, ds.tensor(1).toDoubleArray());
+    TensorDataset half = Csv.read(f, Csv.options().delimiter(';').labelColumn(-1)
+        .labelDType(DType.FLOAT16).featureDType(DType.BFLOAT16));
+    assertEquals(DType.BFLOAT16, half.tensor(0).dtype());
+    assertEquals(DType.FLOAT16, half.tensor(1).dtype());
+    assertArrayEquals(new double[] {0.5, 1.5}, half.tensor(1).toDoubleArray());
     TensorDataset all = Csv.read(f, Csv.options().delimiter(';'));
     assertEquals(1, all.tensors().length);
     assertArrayEquals(new int[] {2, 3}, all.tensor(0).shapeArray());
