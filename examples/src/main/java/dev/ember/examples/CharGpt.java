@@ -96,8 +96,7 @@ final class CharGpt {
         Tensor window = data.index(offsets);
         Tensor x = window.narrow(1, 0, context).to(device);
         Tensor y = window.narrow(1, 1, context).to(device);
-        Tensor logits = model.call(x);
-        Tensor loss = logits.reshape(-1, vocab.length).crossEntropy(y.reshape(-1));
+        Tensor loss = model.call(x, y).get(1);          // minGPT: logits, loss = model(idx, targets)
         optimizer.zeroGrad();
         loss.backward();
         optimizer.step();

@@ -7,12 +7,14 @@ import dev.ember.nn.LayerNorm;
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
 import dev.ember.nn.ModuleList;
+import dev.ember.nn.Outputs;
 import dev.ember.ops.Activations;
 
 /**
  * A decoder-only transformer (GPT) over characters, with attention written out as in the W4
  * workload: {@code softmax(q k^T / sqrt(d), causal) @ v}, pre-LayerNorm blocks and a GELU (tanh)
- * MLP. Input int64 [B, T] token ids, output [B, T, vocab] logits. Submodule names follow nanoGPT's.
+ * MLP. Input int64 [B, T] token ids, output [B, T, vocab] logits; with targets, also the loss
+ * ({@code model.call(idx, targets)}, as minGPT). Submodule names follow nanoGPT's.
  */
 public final class TinyGpt extends Module {
   private final int context;
@@ -105,5 +107,22 @@ public final class TinyGpt extends Module {
       x = block.call(x);
     }
     return head.call(lnF.call(x));
+  }
+
+  /**
+   * minGPT's {@code logits, loss = model(idx, targets)}: ids [B, T] and targets [B, T] (or null) to
+   * logits [B, T, vocab] and the mean cross-entropy (null without targets). Called as {@code
+   * model.call(idx, targets)}; {@code model.call(idx)} still returns the logits alone.
+   */
+  @Override
+  public Outputs forward(Tensor... in) {
+    Tensor logits = forward(in[0]);
+    if (in.length == 1) {
+      return Outputs.of(logits);
+    }
+    Tensor targets = in[1];
+    Tensor loss = targets == null ? null
+        : logits.reshape(-1, logits.size(-1)).crossEntropy(targets.reshape(-1));
+    return Outputs.of(logits, loss);
   }
 }

@@ -58,4 +58,18 @@ class ExamplesTest {
     assertTrue(loss < 1.0, "final loss " + loss + "\n" + bytes);
     assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("--- sample ---"));
   }
+
+  @Test
+  void tinyGptReturnsLogitsAndLossLikeMinGpt() {
+    dev.ember.Tensor.manualSeed(3);
+    TinyGpt model = new TinyGpt(7, 8, 1, 2, 16);
+    dev.ember.Tensor idx = dev.ember.Tensor.of(new long[] {1, 2, 3, 4, 5, 6}, 2, 3);
+    dev.ember.Tensor targets = dev.ember.Tensor.of(new long[] {2, 3, 4, 5, 6, 0}, 2, 3);
+    dev.ember.nn.Outputs out = model.call(idx, targets);
+    dev.ember.Tensor logits = model.call(idx);
+    assertArrayEquals(logits.toDoubleArray(), out.get(0).toDoubleArray(), 0);
+    double expected = logits.reshape(-1, 7).crossEntropy(targets.reshape(-1)).item();
+    assertEquals(expected, out.get(1).item(), 0);
+    assertEquals(null, model.call(idx, null).get(1));
+  }
 }

@@ -27,8 +27,7 @@ public final class RandomSampler implements Sampler {
    * generator.
    */
   public RandomSampler(Dataset<?> dataSource, boolean replacement, Integer numSamples) {
-    this(dataSource, replacement, numSamples,
-        DataLoader.mix(Generator.global().seed(), Generator.global().reserve(1)));
+    this(dataSource, replacement, numSamples, globalSeed());
   }
 
   /**
@@ -51,6 +50,26 @@ public final class RandomSampler implements Sampler {
     this.seed = seed;
   }
 
+  /** Returns a seed drawn from the global generator, for samplers made without one. */
+  static long globalSeed() {
+    return DataLoader.mix(Generator.global().seed(), Generator.global().reserve(1));
+  }
+
+  /** Returns the random stream of epoch {@code epoch} under {@code seed}. */
+  static SplittableRandom epochStream(long seed, long epoch) {
+    return new SplittableRandom(DataLoader.mix(seed, epoch));
+  }
+
+  /** Shuffles {@code a} in place (Fisher-Yates) from {@code rng}. */
+  static void shuffle(int[] a, SplittableRandom rng) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
   /** Returns whether indices are drawn with replacement. */
   public boolean replacement() {
     return replacement;
@@ -65,7 +84,7 @@ public final class RandomSampler implements Sampler {
   /** Returns epoch {@code epoch}'s {@link #size()} indices in [0, n). */
   @Override
   public int[] indices(long epoch) {
-    SplittableRandom rng = new SplittableRandom(DataLoader.mix(seed, epoch));
+    SplittableRandom rng = epochStream(seed, epoch);
     int[] out = new int[numSamples];
     if (replacement) {
       for (int i = 0; i < numSamples; i++) {
@@ -78,12 +97,7 @@ public final class RandomSampler implements Sampler {
       for (int i = 0; i < n; i++) {
         perm[i] = i;
       }
-      for (int i = n - 1; i > 0; i--) {
-        int j = rng.nextInt(i + 1);
-        int t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-      }
+      shuffle(perm, rng);
       System.arraycopy(perm, 0, out, filled, Math.min(n, numSamples - filled));
     }
     return out;

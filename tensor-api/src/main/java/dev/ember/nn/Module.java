@@ -141,6 +141,9 @@ public abstract class Module {
   }
 
   private Outputs callWithHooks(Tensor[] inputs) {
+    if (forwardPreHooks.isEmpty() && forwardHooks.isEmpty()) {
+      return forward(inputs);
+    }
     List<Tensor> in = Collections.unmodifiableList(Arrays.asList(inputs));
     for (ForwardPreHook h : List.copyOf(forwardPreHooks)) {
       List<Tensor> replaced = h.apply(this, in);

@@ -37,9 +37,6 @@ public final class Unfold extends Module {
    */
   @Override
   public Tensor forward(Tensor input) {
-    if (input.dim() == 3) {
-      return Convolution.unfold(input.unsqueeze(0), kernel, dilation, padding, stride).squeeze(0);
-    }
     return Convolution.unfold(input, kernel, dilation, padding, stride);
   }
 

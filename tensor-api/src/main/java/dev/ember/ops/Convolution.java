@@ -111,7 +111,8 @@ public final class Convolution {
 
   /**
    * Returns the sliding blocks of {@code x} [N, C, H, W] as columns [N, C * kh * kw, L], L the
-   * number of windows ({@code torch.nn.functional.unfold}).
+   * number of windows ({@code torch.nn.functional.unfold}); an unbatched [C, H, W] gives [C * kh *
+   * kw, L].
    *
    * @param kernel (kh, kw)
    * @param dilation (dh, dw)
@@ -119,7 +120,10 @@ public final class Convolution {
    * @param stride (sh, sw)
    */
   public static Tensor unfold(Tensor x, int[] kernel, int[] dilation, int[] padding, int[] stride) {
-    checkRank("unfold", x, 4, "[N, C, H, W]");
+    if (x.dim() == 3) {   // unbatched [C, H, W] -> [C * kh * kw, L], as PyTorch
+      return unfold(x.unsqueeze(0), kernel, dilation, padding, stride).squeeze(0);
+    }
+    checkRank("unfold", x, 4, "[N, C, H, W] (or unbatched [C, H, W])");
     Window g = window("unfold", kernel, stride, dilation);
     int[] p = pair("unfold", "padding", padding, 0);
     Tensor xp = padSpatial(x, new int[] {p[0], p[0], p[1], p[1]});

@@ -11,7 +11,10 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** RandomSampler's distributions and determinism, SequentialSampler, and DataLoader's sampler option. */
+/**
+ * RandomSampler, WeightedRandomSampler and SubsetRandomSampler distributions and determinism,
+ * SequentialSampler, and DataLoader's sampler option.
+ */
 class SamplerTest {
   private static Dataset<Tensor[]> data(int n) {
     return new TensorDataset(Tensor.arange(n));
@@ -92,5 +95,61 @@ class SamplerTest {
     assertTrue(both.getMessage().contains("sampler option is mutually exclusive with shuffle"), both.getMessage());
     assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5}, new SequentialSampler(d).indices(3));
     assertEquals(List.of(6), List.of(new SequentialSampler(d).size()));
+  }
+
+  @Test
+  void weightedWithReplacementFollowsTheWeights() {
+    int draws = 20000;
+    WeightedRandomSampler s = new WeightedRandomSampler(new double[] {1, 0, 3}, draws, true, 4);
+    int[] counts = new int[3];
+    for (int i : s.indices(0)) {
+      counts[i]++;
+    }
+    assertEquals(0, counts[1], "a zero weight is never drawn");
+    double expected0 = draws / 4.0;
+    double chi2 = Math.pow(counts[0] - expected0, 2) / expected0 + Math.pow(counts[2] - 3 * expected0, 2) / (3 * expected0);
+    assertTrue(chi2 < 10.8, "chi-square with 1 degree of freedom below its 0.1% critical value: " + chi2);
+    assertArrayEquals(s.indices(5), new WeightedRandomSampler(new double[] {1, 0, 3}, draws, true, 4).indices(5));
+  }
+
+  @Test
+  void weightedWithoutReplacementDrawsEachIndexOnceInWeightedOrder() {
+    double[] w = {1, 1, 1, 97, 0};
+    int firstIsHeavy = 0;
+    for (int epoch = 0; epoch < 2000; epoch++) {
+      int[] idx = new WeightedRandomSampler(w, 4, false, 6).indices(epoch);
+      int[] sorted = idx.clone();
+      Arrays.sort(sorted);
+      assertArrayEquals(new int[] {0, 1, 2, 3}, sorted, "four distinct positive-weight indices");
+      firstIsHeavy += idx[0] == 3 ? 1 : 0;
+    }
+    // P(first = 3) = 0.97: 1940 expected, standard deviation 7.6.
+    assertEquals(1940, firstIsHeavy, 40);
+    IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class,
+        () -> new WeightedRandomSampler(w, 5, false, 1));
+    assertTrue(tooMany.getMessage().contains("4 positive weights"), tooMany.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new WeightedRandomSampler(new double[] {0, 0}, 1));
+    assertThrows(IllegalArgumentException.class, () -> new WeightedRandomSampler(new double[] {1, -1}, 1));
+    assertThrows(IllegalArgumentException.class, () -> new WeightedRandomSampler(new double[] {1, Double.NaN}, 1));
+  }
+
+  @Test
+  void subsetRandomSamplerPermutesItsIndices() {
+    int[] subset = {7, 3, 9, 1};
+    SubsetRandomSampler s = new SubsetRandomSampler(subset, 2);
+    int[] e0 = s.indices(0);
+    int[] sorted = e0.clone();
+    Arrays.sort(sorted);
+    assertArrayEquals(new int[] {1, 3, 7, 9}, sorted);
+    boolean changed = false;
+    for (int e = 1; e < 10 && !changed; e++) {
+      changed = !Arrays.equals(e0, s.indices(e));
+    }
+    assertTrue(changed, "the order changes across epochs");
+    try (DataLoader<Tensor[]> loader = DataLoader.builder(data(5)).batchSize(2).sampler(s).build()) {
+      IllegalStateException out = assertThrows(IllegalStateException.class, () -> loader.order(0));
+      assertTrue(out.getMessage().contains("index"), out.getMessage());
+    }
+    assertThrows(IllegalArgumentException.class, () -> new SubsetRandomSampler(new int[] {-1}));
   }
 }

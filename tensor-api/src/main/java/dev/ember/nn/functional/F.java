@@ -213,7 +213,10 @@ public final class F {
     return Convolution.convTranspose1d(x, weight, bias, stride, padding, outputPadding, groups, dilation);
   }
 
-  /** Returns the sliding blocks of x [N, C, H, W] as columns [N, C * kh * kw, L] (im2col). */
+  /**
+   * Returns the sliding blocks of x [N, C, H, W] as columns [N, C * kh * kw, L] (im2col); an
+   * unbatched [C, H, W] gives [C * kh * kw, L].
+   */
   public static Tensor unfold(Tensor x, int[] kernel, int[] dilation, int[] padding, int[] stride) {
     return Convolution.unfold(x, kernel, dilation, padding, stride);
   }

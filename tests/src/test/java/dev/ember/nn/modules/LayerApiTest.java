@@ -225,6 +225,10 @@ class LayerApiTest {
     Tensor one = unfold.call(x.select(0, 1));
     assertArrayEquals(new int[] {18, 9}, one.shapeArray());
     assertArrayEquals(cols.select(0, 1).contiguous().toDoubleArray(), one.toDoubleArray());
+    assertArrayEquals(one.toDoubleArray(), F.unfold(x.select(0, 1), new int[] {2, 3}, new int[] {1}, new int[] {1},
+        new int[] {2}).toDoubleArray(), "F.unfold takes unbatched input too");
+    IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> unfold.call(Tensor.ones(4, 4)));
+    assertTrue(rank.getMessage().contains("unfold") && rank.getMessage().contains("[4, 4]"), rank.getMessage());
     assertEquals("Unfold(kernel_size=(2, 3), dilation=1, padding=1, stride=2)", unfold.toString());
     Tensor simple = new Unfold(2).call(Tensor.arange(9).reshape(1, 1, 3, 3).to(dev.ember.DType.FLOAT64));
     assertArrayEquals(new double[] {0, 1, 3, 4, 1, 2, 4, 5, 3, 4, 6, 7, 4, 5, 7, 8}, simple.toDoubleArray());
