@@ -154,6 +154,23 @@ class FusedRecurrenceTest {
     }
   }
 
+  /** A retained graph runs the fused backward twice with the same saved state: the gradients double. */
+  @Test
+  void retainedGraphBackwardTwice() {
+    for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+      LSTM lstm = new LSTM(3, 4, 1, true, false, 0, true, new Generator(51));
+      lstm.to(dtype).to(device);
+      Tensor x = randn(52, dtype, 5, 2, 3).requiresGrad(true);
+      try (GradMode on = GradMode.enableGrad()) {
+        Tensor loss = lstm.forward(x).square().sum();
+        loss.backward(null, true, false);
+        Tensor once = x.grad().clone();
+        loss.backward();
+        close(dtype + " second backward", x.grad(), once.mul(2), 1e-6);
+      }
+    }
+  }
+
   /** On the CPU with oneDNN, float32 takes the whole-layer kernel: its numbers match a scalar reference. */
   @Test
   void oneDnnLayerMatchesTheDocumentedEquations() {
