@@ -1,6 +1,7 @@
 package dev.ember.optim;
 
 import dev.ember.Tensor;
+import dev.ember.ops.Arithmetic;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,17 +136,15 @@ public class Adam extends Optimizer {
     }
     double step = (Double) state.get("step") + 1;
     state.put("step", step);
-    if (wd != 0) {
-      if (decoupled) {
-        param.mulInPlace(1 - lr * wd);
-      } else {
-        g = g.add(param, wd);
-      }
+    // AdamW's decay p *= 1 - lr wd joins the final update below (one pass, the same roundings).
+    double decay = wd != 0 && decoupled ? 1 - lr * wd : 1;
+    if (wd != 0 && !decoupled) {
+      g = g.add(param, wd);
     }
     Tensor expAvg = (Tensor) state.get("exp_avg");
     Tensor expAvgSq = (Tensor) state.get("exp_avg_sq");
     InPlace.lerp(expAvg, g, 1 - betas[0]);
-    expAvgSq.mulInPlace(betas[1]).addInPlace(g.mul(g), 1 - betas[1]);
+    Arithmetic.scaleAndAddInPlace(expAvgSq, betas[1], g.mul(g), 1 - betas[1]);
     double biasCorrection1 = 1 - Math.pow(betas[0], step);
     double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(betas[1], step));
     double stepSize = lr / biasCorrection1;
@@ -156,6 +155,6 @@ public class Adam extends Optimizer {
       second = max;
     }
     Tensor denom = second.sqrt().div(biasCorrection2Sqrt).add(eps);
-    param.addInPlace(expAvg.div(denom), -stepSize);
+    Arithmetic.scaleAndAddInPlace(param, decay, expAvg.div(denom), -stepSize);
   }
 }

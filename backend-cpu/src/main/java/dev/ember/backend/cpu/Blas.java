@@ -15,8 +15,8 @@ import org.bytedeco.openblas.global.openblas;
  * here (measured), more than a whole small GEMM. Transposed views map to BLAS's transpose flags,
  * so {@code a.transpose(1, 2)} costs no copy; other layouts are copied to contiguous first.
  *
- * <p>float32 products run on oneDNN's {@code dnnl_sgemm} (its JIT AVX2/AVX-512 kernels) where oneDNN
- * loads: at the shapes of a training step (M or K of 64-1024) it took 0.6-0.85x OpenBLAS 0.3.19's time
+ * <p>float32 products of at least {@link #DNNL_MIN_MACS} multiply-adds run on oneDNN's {@code
+ * dnnl_sgemm} (its JIT AVX2/AVX-512 kernels) where oneDNN loads: at the shapes of a training step (M or K of 64-1024) it took 0.6-0.85x OpenBLAS 0.3.19's time
  * on one thread and kept its speed on two threads of a loaded machine, where OpenBLAS's threads
  * collapsed (docs/benchmarks.md). {@code -Dember.cpu.dnnlGemm=false} (or oneDNN off) keeps OpenBLAS;
  * float64 always runs on OpenBLAS ({@code dgemm}; oneDNN has none).
@@ -24,6 +24,13 @@ import org.bytedeco.openblas.global.openblas;
 final class Blas {
   /** The system property that keeps float32 GEMMs on OpenBLAS ({@code -Dember.cpu.dnnlGemm=false}). */
   static final String DNNL_GEMM_PROPERTY = "ember.cpu.dnnlGemm";
+
+  /**
+   * Products below this many multiply-adds stay on OpenBLAS, which runs them on one thread: oneDNN
+   * forks its two OpenMP threads for each and took 1.2-1.7x OpenBLAS's time on attention's [64, 64] x
+   * [64, 32] (though 0.5x on one thread).
+   */
+  static final long DNNL_MIN_MACS = 1L << 18;
 
   private static final boolean DNNL_GEMM =
       !"false".equalsIgnoreCase(System.getProperty(DNNL_GEMM_PROPERTY, "true")) && Dnnl.available();
@@ -87,11 +94,12 @@ final class Blas {
     CpuStorage c = (CpuStorage) out.storage();
     int cStride = out.strides()[0];
     boolean single = as.dtype() == DType.FLOAT32;
+    boolean dnnlGemm = DNNL_GEMM && (long) m * n * k >= DNNL_MIN_MACS;
     for (int i = 0; i < batch; i++) {
       long ao = a.offset + (long) i * a.batchStride;
       long bo = b.offset + (long) i * b.batchStride;
       long co = out.offset() + (long) i * cStride;
-      if (single && DNNL_GEMM) {
+      if (single && dnnlGemm) {
         int status = dnnl.dnnl_sgemm(a.trans == CblasTrans ? (byte) 'T' : (byte) 'N',
             b.trans == CblasTrans ? (byte) 'T' : (byte) 'N', m, n, k, 1f, a.storage.floatPointer(ao), a.ld,
             b.storage.floatPointer(bo), b.ld, 0f, c.floatPointer(co), Math.max(1, n));

@@ -16,8 +16,8 @@ import java.nio.ByteOrder;
 
 /**
  * The CPU backend: off-heap storage from JavaCPP (ND4J's allocator), elementwise work, reductions
- * and indexing in plain Java loops, GEMM on ND4J's OpenBLAS, convolution on oneDNN ({@link Dnnl})
- * where its natives load, and a direct max-pooling kernel ({@link MaxPool}).
+ * and indexing in plain Java loops, GEMM on oneDNN's sgemm (float32) or ND4J's OpenBLAS ({@link Blas}),
+ * convolution on oneDNN ({@link Dnnl}) where its natives load, and a direct max-pooling kernel ({@link MaxPool}).
  *
  * <p>Every method that touches storage runs inside {@code try (Pinned p = Pinned.of(op, operands...))},
  * so another thread's {@code close()} cannot free memory a kernel is using; a new kernel entry point

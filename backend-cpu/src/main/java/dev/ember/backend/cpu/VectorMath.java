@@ -253,10 +253,8 @@ final class VectorMath {
         .anyTrue()) {
       return scalar(UnaryOp.EXP, a, i);
     }
-    if (negInf.anyTrue()) {
-      return expCore(x.blend(0f, negInf)).blend(0f, negInf);
-    }
-    return expCore(x);
+    // Branch-free: a second path returning a vector would make C2 box the vectors (measured 2x slower).
+    return expCore(x.max(-EXP_LIMIT)).blend(0f, negInf);
   }
 
   /**
