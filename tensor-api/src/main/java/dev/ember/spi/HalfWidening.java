@@ -483,6 +483,37 @@ public final class HalfWidening implements Backend {
     }
   }
 
+  // The fused LSTM primitives: with 2-byte operands they decline, so tensor-api composes the cell and
+  // the recurrence from ops that this class widens; otherwise the wrapped backend's kernels run.
+
+  @Override
+  public boolean lstmCell(Strided gx, Strided hh, Strided cPrev, Strided acts, Strided hOut, Strided cOut) {
+    return !anyHalf(gx, hh, cPrev, acts, hOut, cOut) && inner.lstmCell(gx, hh, cPrev, acts, hOut, cOut);
+  }
+
+  @Override
+  public boolean lstmCellBackward(Strided acts, Strided cPrev, Strided c, Strided gradH, Strided gradC,
+      Strided gradGates, Strided gradCPrev) {
+    return !anyHalf(acts, cPrev, c, gradH, gradC, gradGates, gradCPrev)
+        && inner.lstmCellBackward(acts, cPrev, c, gradH, gradC, gradGates, gradCPrev);
+  }
+
+  @Override
+  public Storage lstmSequence(Strided x, Strided h0, Strided c0, Strided wih, Strided whh, Strided bias,
+      boolean reverse, Strided out, Strided cN) {
+    return anyHalf(x, h0, c0, wih, whh, bias, out, cN) ? null
+        : inner.lstmSequence(x, h0, c0, wih, whh, bias, reverse, out, cN);
+  }
+
+  @Override
+  public boolean lstmSequenceBackward(Strided x, Strided h0, Strided c0, Strided wih, Strided whh, Strided bias,
+      boolean reverse, Strided out, Strided cN, Storage workspace, Strided gradOut, Strided gradCN, Strided gradX,
+      Strided gradH0, Strided gradC0, Strided gradWih, Strided gradWhh, Strided gradBias) {
+    return !anyHalf(x, h0, c0, wih, whh, bias, out, cN, gradOut, gradCN, gradX, gradH0, gradC0, gradWih, gradWhh,
+        gradBias) && inner.lstmSequenceBackward(x, h0, c0, wih, whh, bias, reverse, out, cN, workspace, gradOut,
+        gradCN, gradX, gradH0, gradC0, gradWih, gradWhh, gradBias);
+  }
+
   @Override
   public String toString() {
     return inner.toString();
