@@ -58,24 +58,63 @@ final class HostLanes {
   }
 
   /**
-   * Compares elements {@code a} and {@code b} (flat positions) as PyTorch's sort does: NaN after
-   * every number, {@code -0.0} equal to {@code 0.0}.
+   * Returns a {@code long} whose signed order is PyTorch's sort order of element {@code flat}: the
+   * integer itself, or for floating values the IEEE bits made monotonic, with {@code -0.0} read as
+   * {@code 0.0} and every NaN as one NaN above {@code +inf}.
    */
-  int compare(int a, int b) {
+  long sortKey(int flat) {
     if (integral) {
-      return Long.compare(longs[a], longs[b]);
+      return longs[flat];
     }
-    double x = doubles[a];
-    double y = doubles[b];
-    if (x == y) {
-      return 0;
+    double v = doubles[flat];
+    long bits = Double.doubleToLongBits(v == 0 ? 0.0 : v); // canonical NaN, -0.0 folded into 0.0
+    return bits ^ ((bits >> 63) & Long.MAX_VALUE);
+  }
+
+  /**
+   * Returns the positions {@code 0 .. length-1} of lane {@code lane} in sorted order (descending
+   * if asked); equal elements keep their input order. A bottom-up merge sort on primitive keys.
+   */
+  int[] sortedLane(int lane, boolean descending) {
+    int n = length;
+    long[] keys = new long[n];
+    for (int j = 0; j < n; j++) {
+      long k = sortKey(at(lane, j));
+      keys[j] = descending ? ~k : k; // ~ reverses the order; the merge keeps ties stable
     }
-    boolean nx = Double.isNaN(x);
-    boolean ny = Double.isNaN(y);
-    if (nx || ny) {
-      return nx && ny ? 0 : nx ? 1 : -1;
+    return stableOrder(keys);
+  }
+
+  /** Returns the stable ascending order of {@code keys} as positions. */
+  static int[] stableOrder(long[] keys) {
+    int n = keys.length;
+    int[] a = new int[n];
+    for (int j = 0; j < n; j++) {
+      a[j] = j;
     }
-    return x < y ? -1 : 1;
+    int[] b = new int[n];
+    for (int width = 1; width < n; width <<= 1) {
+      for (int lo = 0; lo < n; lo += 2 * width) {
+        int mid = Math.min(lo + width, n);
+        int hi = Math.min(lo + 2 * width, n);
+        int i = lo;
+        int j = mid;
+        int o = lo;
+        while (i < mid && j < hi) {
+          b[o++] = keys[a[j]] < keys[a[i]] ? a[j++] : a[i++];
+        }
+        while (i < mid) {
+          b[o++] = a[i++];
+        }
+        while (j < hi) {
+          b[o++] = a[j++];
+        }
+      }
+      int[] t = a;
+      a = b;
+      b = t;
+    }
+    return a;
   }
 
   /** Returns a row-major int64 tensor of {@code values} with {@code shape} on {@code device}. */
