@@ -3,6 +3,7 @@ package dev.ember.ops;
 import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Tensor;
+import java.util.Arrays;
 
 /**
  * A tensor's elements copied to the host, row-major, and walked lane by lane along one dim: the
@@ -18,6 +19,8 @@ final class HostLanes {
   final int length;
   final int inner;
   final boolean integral;
+  /** Whether every element fits 32 bits (float32, int32, bool, ...): then sorting packs key and position. */
+  final boolean narrow;
   final long[] longs;
   final double[] doubles;
 
@@ -36,6 +39,7 @@ final class HostLanes {
     this.length = shape[dim];
     this.inner = in;
     this.integral = !x.dtype().isFloatingPoint();
+    this.narrow = x.dtype().byteSize() <= 4;
     this.longs = integral ? x.toLongArray() : null;
     this.doubles = integral ? null : x.toDoubleArray();
   }
@@ -73,26 +77,52 @@ final class HostLanes {
 
   /**
    * Returns the positions {@code 0 .. length-1} of lane {@code lane} in sorted order (descending
-   * if asked); equal elements keep their input order. A bottom-up merge sort on primitive keys.
+   * if asked); equal elements keep their input order. Elements of at most 32 bits sort as one
+   * {@code long} each (key in the high half, position in the low half, so ties fall to the
+   * position) with {@link Arrays#sort(long[])}; 64-bit elements by a merge sort of key and position.
    */
   int[] sortedLane(int lane, boolean descending) {
     int n = length;
+    int[] order = new int[n];
+    if (narrow) {
+      long[] packed = new long[n];
+      for (int j = 0; j < n; j++) {
+        int k = narrowKey(at(lane, j));
+        packed[j] = ((long) (descending ? ~k : k) << 32) | j; // ~ reverses the order
+      }
+      Arrays.sort(packed);
+      for (int j = 0; j < n; j++) {
+        order[j] = (int) packed[j];
+      }
+      return order;
+    }
     long[] keys = new long[n];
     for (int j = 0; j < n; j++) {
       long k = sortKey(at(lane, j));
-      keys[j] = descending ? ~k : k; // ~ reverses the order; the merge keeps ties stable
+      keys[j] = descending ? ~k : k;
+      order[j] = j;
     }
-    return stableOrder(keys);
+    mergeSort(keys, order);
+    return order;
   }
 
-  /** Returns the stable ascending order of {@code keys} as positions. */
-  static int[] stableOrder(long[] keys) {
-    int n = keys.length;
-    int[] a = new int[n];
-    for (int j = 0; j < n; j++) {
-      a[j] = j;
+  /** The 32-bit form of {@link #sortKey} for elements of at most 32 bits. */
+  private int narrowKey(int flat) {
+    if (integral) {
+      return (int) longs[flat];
     }
-    int[] b = new int[n];
+    float v = (float) doubles[flat];
+    int bits = Float.floatToIntBits(v == 0 ? 0f : v);
+    return bits ^ ((bits >> 31) & Integer.MAX_VALUE);
+  }
+
+  /** Sorts {@code keys} ascending, stably, moving {@code positions} along (bottom-up merge sort). */
+  private static void mergeSort(long[] keys, int[] positions) {
+    int n = keys.length;
+    long[] k1 = keys;
+    int[] p1 = positions;
+    long[] k2 = new long[n];
+    int[] p2 = new int[n];
     for (int width = 1; width < n; width <<= 1) {
       for (int lo = 0; lo < n; lo += 2 * width) {
         int mid = Math.min(lo + width, n);
@@ -101,20 +131,31 @@ final class HostLanes {
         int j = mid;
         int o = lo;
         while (i < mid && j < hi) {
-          b[o++] = keys[a[j]] < keys[a[i]] ? a[j++] : a[i++];
+          if (k1[j] < k1[i]) {
+            k2[o] = k1[j];
+            p2[o++] = p1[j++];
+          } else {
+            k2[o] = k1[i];
+            p2[o++] = p1[i++];
+          }
         }
-        while (i < mid) {
-          b[o++] = a[i++];
-        }
-        while (j < hi) {
-          b[o++] = a[j++];
-        }
+        System.arraycopy(k1, i, k2, o, mid - i);
+        System.arraycopy(p1, i, p2, o, mid - i);
+        o += mid - i;
+        System.arraycopy(k1, j, k2, o, hi - j);
+        System.arraycopy(p1, j, p2, o, hi - j);
       }
-      int[] t = a;
-      a = b;
-      b = t;
+      long[] kt = k1;
+      k1 = k2;
+      k2 = kt;
+      int[] pt = p1;
+      p1 = p2;
+      p2 = pt;
     }
-    return a;
+    if (k1 != keys) {
+      System.arraycopy(k1, 0, keys, 0, n);
+      System.arraycopy(p1, 0, positions, 0, n);
+    }
   }
 
   /** Returns a row-major int64 tensor of {@code values} with {@code shape} on {@code device}. */
