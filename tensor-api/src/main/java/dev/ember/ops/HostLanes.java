@@ -25,6 +25,7 @@ final class HostLanes {
   final double[] doubles;
 
   private HostLanes(Tensor x, int dim) {
+    checkHostSize(x);
     this.shape = x.dim() == 0 ? new int[] {1} : x.shapeArray();
     this.dim = dim;
     int o = 1;
@@ -42,6 +43,17 @@ final class HostLanes {
     this.narrow = x.dtype().byteSize() <= 4;
     this.longs = integral ? x.toLongArray() : null;
     this.doubles = integral ? null : x.toDoubleArray();
+  }
+
+  /**
+   * Refuses a tensor too large for one Java array, which the host-side ops (sort, topk, unique,
+   * scatter, nonzero, the samplers) need, instead of truncating its size.
+   */
+  static void checkHostSize(Tensor x) {
+    if (x.numel() > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("the host-side ops (sort, topk, unique, scatter, nonzero, ...) take at"
+          + " most 2^31 - 9 elements, got shape " + x.shape() + " (" + x.numel() + " elements)");
+    }
   }
 
   /** Copies {@code x} to the host; {@code dim} is already normalized (0 for a 0-d tensor). */

@@ -72,6 +72,7 @@ public final class Sorting {
    * return_counts=True)}). Not differentiable, as in PyTorch.
    */
   public static Unique unique(Tensor x) {
+    HostLanes.checkHostSize(x);
     Tensor flat = x.reshape(-1);
     HostLanes h = HostLanes.of(flat, 0);
     int n = h.length;
@@ -115,6 +116,7 @@ public final class Sorting {
       throw new IllegalArgumentException("bucketize: input on " + input.device() + " and boundaries on "
           + boundaries.device() + " must be on the same device");
     }
+    HostLanes.checkHostSize(input);
     double[] b = boundaries.toDoubleArray();
     double[] v = input.toDoubleArray();
     long[] out = new long[v.length];

@@ -285,5 +285,10 @@ class IndexingNamesConformanceTest {
     assertMessage(() -> x.unfold(1, 4, 1), "unfold", "size 4", "[2, 3]");
     assertMessage(() -> x.unfold(0, 1, 0), "unfold", "step", "[2, 3]");
     assertMessage(() -> x.randomInPlace(5, 5, null), "random_", "[2, 3]");
+    Tensor huge = Tensor.zeros(Shape.of(1, 1), DType.FLOAT32, device).expand(50_000, 50_000); // a view, no memory
+    for (Executable call : List.<Executable>of(() -> huge.sort(), () -> huge.unique(), () -> huge.nonzero(),
+        () -> huge.topk(1), () -> Tensor.bucketize(huge, doubles(0), false))) {
+      assertMessage(call, "at most 2^31 - 9 elements", "[50000, 50000]");
+    }
   }
 }
