@@ -1510,19 +1510,12 @@ public final class Tensor implements AutoCloseable {
 
   /** Returns the view with all dims reversed ({@code x.T}; PyTorch deprecates it beyond 2-d). */
   public Tensor T() {
-    int[] perm = new int[dim()];
-    for (int i = 0; i < perm.length; i++) {
-      perm[i] = perm.length - 1 - i;
-    }
-    return permute(perm);
+    return dev.ember.ops.Rearranging.reverseDims(this);
   }
 
   /** Returns the view with the last two dims swapped ({@code x.mT}); needs at least 2 dims. */
   public Tensor mT() {
-    if (dim() < 2) {
-      throw new IllegalArgumentException("mT: tensor of shape " + shape() + " must have at least 2 dims");
-    }
-    return transpose(-2, -1);
+    return dev.ember.ops.Rearranging.matrixTranspose(this);
   }
 
   /** Returns this expanded to {@code other}'s shape ({@code expand_as}). */

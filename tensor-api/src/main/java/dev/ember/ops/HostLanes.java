@@ -3,6 +3,7 @@ package dev.ember.ops;
 import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Tensor;
+import java.util.Arrays;
 
 /**
  * A tensor's elements copied to the host, row-major, and walked lane by lane along one dim: the
@@ -18,10 +19,13 @@ final class HostLanes {
   final int length;
   final int inner;
   final boolean integral;
+  /** Whether every element fits 32 bits (float32, int32, bool, ...): then sorting packs key and position. */
+  final boolean narrow;
   final long[] longs;
   final double[] doubles;
 
   private HostLanes(Tensor x, int dim) {
+    checkHostSize(x);
     this.shape = x.dim() == 0 ? new int[] {1} : x.shapeArray();
     this.dim = dim;
     int o = 1;
@@ -36,8 +40,20 @@ final class HostLanes {
     this.length = shape[dim];
     this.inner = in;
     this.integral = !x.dtype().isFloatingPoint();
+    this.narrow = x.dtype().byteSize() <= 4;
     this.longs = integral ? x.toLongArray() : null;
     this.doubles = integral ? null : x.toDoubleArray();
+  }
+
+  /**
+   * Refuses a tensor too large for one Java array, which the host-side ops (sort, topk, unique,
+   * scatter, nonzero, the samplers) need, instead of truncating its size.
+   */
+  static void checkHostSize(Tensor x) {
+    if (x.numel() > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("the host-side ops (sort, topk, unique, scatter, nonzero, ...) take at"
+          + " most 2^31 - 9 elements, got shape " + x.shape() + " (" + x.numel() + " elements)");
+    }
   }
 
   /** Copies {@code x} to the host; {@code dim} is already normalized (0 for a 0-d tensor). */
@@ -58,24 +74,100 @@ final class HostLanes {
   }
 
   /**
-   * Compares elements {@code a} and {@code b} (flat positions) as PyTorch's sort does: NaN after
-   * every number, {@code -0.0} equal to {@code 0.0}.
+   * Returns a {@code long} whose signed order is PyTorch's sort order of element {@code flat}: the
+   * integer itself, or for floating values the IEEE bits made monotonic, with {@code -0.0} read as
+   * {@code 0.0} and every NaN as one NaN above {@code +inf}.
    */
-  int compare(int a, int b) {
+  long sortKey(int flat) {
     if (integral) {
-      return Long.compare(longs[a], longs[b]);
+      return longs[flat];
     }
-    double x = doubles[a];
-    double y = doubles[b];
-    if (x == y) {
-      return 0;
+    double v = doubles[flat];
+    long bits = Double.doubleToLongBits(v == 0 ? 0.0 : v); // canonical NaN, -0.0 folded into 0.0
+    return bits ^ ((bits >> 63) & Long.MAX_VALUE);
+  }
+
+  /**
+   * Returns the positions {@code 0 .. length-1} of lane {@code lane} in sorted order (descending
+   * if asked); equal elements keep their input order. Elements of at most 32 bits sort as one
+   * {@code long} each (key in the high half, position in the low half, so ties fall to the
+   * position) with {@link Arrays#sort(long[])}; 64-bit elements by a merge sort of key and position.
+   */
+  int[] sortedLane(int lane, boolean descending) {
+    int n = length;
+    int[] order = new int[n];
+    if (narrow) {
+      long[] packed = new long[n];
+      for (int j = 0; j < n; j++) {
+        int k = narrowKey(at(lane, j));
+        packed[j] = ((long) (descending ? ~k : k) << 32) | j; // ~ reverses the order
+      }
+      Arrays.sort(packed);
+      for (int j = 0; j < n; j++) {
+        order[j] = (int) packed[j];
+      }
+      return order;
     }
-    boolean nx = Double.isNaN(x);
-    boolean ny = Double.isNaN(y);
-    if (nx || ny) {
-      return nx && ny ? 0 : nx ? 1 : -1;
+    long[] keys = new long[n];
+    for (int j = 0; j < n; j++) {
+      long k = sortKey(at(lane, j));
+      keys[j] = descending ? ~k : k;
+      order[j] = j;
     }
-    return x < y ? -1 : 1;
+    mergeSort(keys, order);
+    return order;
+  }
+
+  /** The 32-bit form of {@link #sortKey} for elements of at most 32 bits. */
+  private int narrowKey(int flat) {
+    if (integral) {
+      return (int) longs[flat];
+    }
+    float v = (float) doubles[flat];
+    int bits = Float.floatToIntBits(v == 0 ? 0f : v);
+    return bits ^ ((bits >> 31) & Integer.MAX_VALUE);
+  }
+
+  /** Sorts {@code keys} ascending, stably, moving {@code positions} along (bottom-up merge sort). */
+  private static void mergeSort(long[] keys, int[] positions) {
+    int n = keys.length;
+    long[] k1 = keys;
+    int[] p1 = positions;
+    long[] k2 = new long[n];
+    int[] p2 = new int[n];
+    for (int width = 1; width < n; width <<= 1) {
+      for (int lo = 0; lo < n; lo += 2 * width) {
+        int mid = Math.min(lo + width, n);
+        int hi = Math.min(lo + 2 * width, n);
+        int i = lo;
+        int j = mid;
+        int o = lo;
+        while (i < mid && j < hi) {
+          if (k1[j] < k1[i]) {
+            k2[o] = k1[j];
+            p2[o++] = p1[j++];
+          } else {
+            k2[o] = k1[i];
+            p2[o++] = p1[i++];
+          }
+        }
+        System.arraycopy(k1, i, k2, o, mid - i);
+        System.arraycopy(p1, i, p2, o, mid - i);
+        o += mid - i;
+        System.arraycopy(k1, j, k2, o, hi - j);
+        System.arraycopy(p1, j, p2, o, hi - j);
+      }
+      long[] kt = k1;
+      k1 = k2;
+      k2 = kt;
+      int[] pt = p1;
+      p1 = p2;
+      p2 = pt;
+    }
+    if (k1 != keys) {
+      System.arraycopy(k1, 0, keys, 0, n);
+      System.arraycopy(p1, 0, positions, 0, n);
+    }
   }
 
   /** Returns a row-major int64 tensor of {@code values} with {@code shape} on {@code device}. */

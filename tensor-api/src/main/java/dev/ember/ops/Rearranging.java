@@ -321,6 +321,23 @@ public final class Rearranging {
     });
   }
 
+  /** Returns the view with all dims reversed ({@code x.T}). */
+  public static Tensor reverseDims(Tensor x) {
+    int[] perm = new int[x.dim()];
+    for (int i = 0; i < perm.length; i++) {
+      perm[i] = perm.length - 1 - i;
+    }
+    return x.permute(perm);
+  }
+
+  /** Returns the view with the last two dims swapped ({@code x.mT}); needs at least 2 dims. */
+  public static Tensor matrixTranspose(Tensor x) {
+    if (x.dim() < 2) {
+      throw new IllegalArgumentException("mT: tensor of shape " + x.shape() + " must have at least 2 dims");
+    }
+    return x.transpose(-2, -1);
+  }
+
   /** Returns the dims normalized, refusing repeats. */
   private static int[] distinctDims(String op, Tensor x, int[] dims) {
     int[] d = new int[dims.length];

@@ -69,6 +69,7 @@ public final class Sampling {
       throw new IllegalArgumentException("multinomial: cannot sample n_sample (" + numSamples + ") > "
           + "prob_dist.size(-1) (" + categories + ") samples without replacement (shape " + probs.shape() + ")");
     }
+    HostLanes.checkHostSize(probs);
     double[] w = probs.toDoubleArray();
     for (int r = 0; r < rows; r++) {
       double sum = 0;

@@ -107,6 +107,7 @@ public final class Scattering {
    * order ({@code torch.nonzero}).
    */
   public static Tensor nonzero(Tensor x) {
+    HostLanes.checkHostSize(x);
     boolean[] m = x.toBooleanArray();
     int rank = x.dim();
     int[] shape = x.shapeArray();
@@ -199,6 +200,8 @@ public final class Scattering {
     if (index.numel() == 0) {
       return null;
     }
+    HostLanes.checkHostSize(x);
+    HostLanes.checkHostSize(index);
     int[] xs = x.dim() == 0 ? new int[] {1} : x.shapeArray();
     int[] is = index.dim() == 0 ? new int[] {1} : index.shapeArray();
     int[] ss = srcShape.length == 0 ? new int[] {1} : srcShape;

@@ -72,20 +72,17 @@ public final class Sorting {
    * return_counts=True)}). Not differentiable, as in PyTorch.
    */
   public static Unique unique(Tensor x) {
+    HostLanes.checkHostSize(x);
     Tensor flat = x.reshape(-1);
     HostLanes h = HostLanes.of(flat, 0);
     int n = h.length;
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, h::compare);
+    int[] order = h.sortedLane(0, false);
     long[] inverse = new long[n];
     long[] counts = new long[n];
     long[] firsts = new long[n];
     int distinct = 0;
     for (int i = 0; i < n; i++) {
-      if (i == 0 || h.compare(order[i - 1], order[i]) != 0) {
+      if (i == 0 || h.sortKey(order[i - 1]) != h.sortKey(order[i])) {
         firsts[distinct++] = order[i];
       }
       inverse[order[i]] = distinct - 1;
@@ -119,6 +116,7 @@ public final class Sorting {
       throw new IllegalArgumentException("bucketize: input on " + input.device() + " and boundaries on "
           + boundaries.device() + " must be on the same device");
     }
+    HostLanes.checkHostSize(input);
     double[] b = boundaries.toDoubleArray();
     double[] v = input.toDoubleArray();
     long[] out = new long[v.length];
@@ -150,16 +148,8 @@ public final class Sorting {
     HostLanes h = HostLanes.of(x, d);
     int n = h.length;
     long[] out = new long[h.outer * k * h.inner];
-    Integer[] lane = new Integer[n];
     for (int l = 0; l < h.lanes(); l++) {
-      for (int j = 0; j < n; j++) {
-        lane[j] = j;
-      }
-      final int which = l;
-      Arrays.sort(lane, (a, b) -> {
-        int c = h.compare(h.at(which, a), h.at(which, b));
-        return descending ? -c : c;
-      });
+      int[] lane = h.sortedLane(l, descending);
       int o = l / h.inner;
       int i = l % h.inner;
       for (int j = 0; j < k; j++) {

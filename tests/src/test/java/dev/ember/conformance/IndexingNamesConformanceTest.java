@@ -50,6 +50,14 @@ class IndexingNamesConformanceTest {
     assertArrayEquals(new double[] {-1, -0.0, 0.0, 0.5, 2, Double.NaN}, up.values().toDoubleArray(), 0);
     assertArrayEquals(new long[] {1, 0, 3, 4, 5, 2}, x.sort(0, true).indices().toLongArray());
     assertArrayEquals(new long[] {1, 0, 3, 4, 5, 2}, x.argsort(0, true, true).toLongArray());
+    // float32 and int32 sort as packed 32-bit keys, float64 and int64 by a merge sort: the same order
+    assertArrayEquals(new long[] {2, 4, 5, 3, 0, 1}, x.to(DType.FLOAT32).argsort().toLongArray());
+    assertArrayEquals(new long[] {1, 0, 3, 4, 5, 2}, x.to(DType.FLOAT32).argsort(0, true).toLongArray());
+    Tensor i32 = Tensor.of(new int[] {3, -7, 3, Integer.MAX_VALUE, Integer.MIN_VALUE}).to(device);
+    assertArrayEquals(new long[] {4, 1, 0, 2, 3}, i32.argsort().toLongArray());
+    assertArrayEquals(new long[] {3, 0, 2, 1, 4}, i32.argsort(0, true).toLongArray());
+    assertArrayEquals(new long[] {1, 2, 0}, Tensor.of(new boolean[] {true, false, false}).to(device).argsort()
+        .toLongArray());
     Tensor ints = longs(new long[] {3, 1, 3, Long.MAX_VALUE, Long.MAX_VALUE - 1}, 5);
     assertArrayEquals(new long[] {1, 3, 3, Long.MAX_VALUE - 1, Long.MAX_VALUE}, ints.sort().values().toLongArray());
     assertEquals(DType.INT64, ints.sort().values().dtype());
@@ -277,5 +285,10 @@ class IndexingNamesConformanceTest {
     assertMessage(() -> x.unfold(1, 4, 1), "unfold", "size 4", "[2, 3]");
     assertMessage(() -> x.unfold(0, 1, 0), "unfold", "step", "[2, 3]");
     assertMessage(() -> x.randomInPlace(5, 5, null), "random_", "[2, 3]");
+    Tensor huge = Tensor.zeros(Shape.of(1, 1), DType.FLOAT32, device).expand(50_000, 50_000); // a view, no memory
+    for (Executable call : List.<Executable>of(() -> huge.sort(), () -> huge.unique(), () -> huge.nonzero(),
+        () -> huge.topk(1), () -> Tensor.bucketize(huge, doubles(0), false))) {
+      assertMessage(call, "at most 2^31 - 9 elements", "[50000, 50000]");
+    }
   }
 }
