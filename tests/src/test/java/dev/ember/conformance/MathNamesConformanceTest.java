@@ -50,6 +50,9 @@ class MathNamesConformanceTest {
     registerGoldenRows();
   }
 
+  /** The PyTorch cases of this test, every one required to pass. */
+  static final String RESOURCE = "/golden/math.json";
+
   private static List<Golden.Case> cases;
 
   @Parameter
@@ -58,7 +61,7 @@ class MathNamesConformanceTest {
   @BeforeAll
   static void load() {
     if (cases == null) {
-      cases = Golden.loadResource("/golden/math.json");
+      cases = Golden.loadResource(RESOURCE);
     }
   }
 

@@ -202,8 +202,11 @@ class PytorchCoverageTest {
     Set<String> required = new HashSet<>(GoldenOps.OWNED);
     required.addAll(dev.ember.nn.NnGoldenRows.OPS);
     required.addAll(IndexingGoldenConformanceTest.OPS);
+    // MathNamesConformanceTest requires every case of its file to pass
+    Golden.loadResource(MathNamesConformanceTest.RESOURCE).forEach(c -> required.add(c.op()));
     Set<String> present = new HashSet<>();
-    for (String resource : List.of("/golden-cases.json", IndexingGoldenConformanceTest.RESOURCE)) {
+    for (String resource : List.of("/golden-cases.json", IndexingGoldenConformanceTest.RESOURCE,
+        MathNamesConformanceTest.RESOURCE)) {
       Golden.loadResource(resource).forEach(c -> present.add(c.op()));
     }
     required.retainAll(present);
