@@ -22,17 +22,20 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p>Collectives work in place on tensors of every dtype (float32, float64, int64, int32, bool),
- * any shape (0-d and empty included), any strides and device: elements are staged through a
- * direct host buffer, so CUDA tensors go through host memory ({@link #info()} says so). Every rank
- * must call the same collectives in the same order with tensors of the same shape and dtype, as in
- * PyTorch. The {@code *Async} forms return a {@link Work}; the tensors must not be touched until its
- * {@link Work#waitFor()} returned.
+ * any shape (0-d and empty included), any strides and device. MPI reads and writes a contiguous CPU
+ * tensor's own memory (no copy); other tensors (strided views, CUDA tensors: NCCL is not bound) are
+ * staged through a direct host buffer ({@link #info()} says so). Every rank must call the same
+ * collectives in the same order with tensors of the same shape and dtype, as in PyTorch; each
+ * collective checks that first and raises a {@link DistributedException} naming every rank's call
+ * on a mismatch ({@link #setCheckCalls}). The {@code *Async} forms return a {@link Work}; the
+ * tensors must not be touched until its {@link Work#waitFor()} returned.
  *
  * <p><b>Failures never hang.</b> A collective that does not complete within the timeout (default
- * 1800 s as PyTorch; {@code -Dember.distributed.timeout=SECONDS} or {@code EMBER_DIST_TIMEOUT})
- * prints which rank and operation waited and aborts the job. An exception no thread catches on any
- * rank prints the rank and the exception and calls {@code MPI_Abort}, so the other ranks end at once
- * instead of waiting for it.
+ * 1800 s as PyTorch; {@link #init(String, Duration)}, {@code -Dember.distributed.timeout=SECONDS}
+ * or {@code EMBER_DIST_TIMEOUT}) prints which rank and operation waited and aborts the job. An
+ * exception no thread catches on any rank prints the rank and the exception and calls {@code
+ * MPI_Abort}, so the other ranks end at once instead of waiting for it; a rank that is killed is
+ * seen by the launcher, which ends the job and names the rank.
  *
  * <p>Not thread-safe: call collectives from one thread per rank.
  */
@@ -136,8 +139,9 @@ public final class Distributed {
   }
 
   /**
-   * Returns one line describing the process group: backend, library, rank, size, thread level and
-   * how tensors move ("host-staged": CPU and CUDA tensors are copied through a direct host buffer).
+   * Returns one line describing the process group: backend, library, rank, size, thread level, how
+   * tensors move (contiguous CPU tensors in place; the others, CUDA tensors included, staged through
+   * a host buffer, since NCCL is not bound), the timeout and whether calls are checked.
    */
   public static String info() {
     MpiProcessGroup g = group;
