@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * of 0.5; operands it does not take (non-contiguous, half) fall back to the composition.
  */
 class FusedAdamStepTest {
-  private static final int[][] SHAPES = {{7, 13}, {1}, {3, 4, 5}, {1031}};
+  private static final int[][] SHAPES = {{7, 13}, {1}, {3, 4, 5}, {1031}, {2, 2100}};
 
   private static long[] bits(Tensor t) {
     double[] v = t.toDoubleArray();

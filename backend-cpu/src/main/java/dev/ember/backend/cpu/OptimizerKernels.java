@@ -62,7 +62,11 @@ final class OptimizerKernels {
     float scale = (float) s.paramScale();
     float negStep = (float) -s.stepSize();
     if (!s.maximize() && !hasL2 && lerpLow && vmax == 0) {
-      // The usual case without branches, an int-counted loop over unit strides: C2 vectorizes it.
+      if (VectorSupport.ready()) {
+        VectorMath.adamF32(p, gr, m, v, n, w, b2, oneMinusB2, bc2, eps, scale, negStep);
+        return;
+      }
+      // The usual case without branches, an int-counted loop over unit strides.
       for (int k = 0; k < n; k++) {
         float g = U.getFloat(gr + 4L * k);
         float mk = U.getFloat(m + 4L * k);
