@@ -117,16 +117,7 @@ final class VectorMath {
       U.copyMemory(null, m + 4L * start, mb, FLOAT_BASE, bytes);
       U.copyMemory(null, v + 4L * start, vb, FLOAT_BASE, bytes);
       int full = len - len % LANES;
-      for (int i = 0; i < full; i += LANES) {
-        FloatVector gv = FloatVector.fromArray(S, gb, i);
-        FloatVector mv = FloatVector.fromArray(S, mb, i);
-        mv = mv.add(gv.sub(mv).mul(w));
-        mv.intoArray(mb, i);
-        FloatVector vv = FloatVector.fromArray(S, vb, i).mul(b2).add(gv.mul(gv).mul(ob2));
-        vv.intoArray(vb, i);
-        FloatVector denom = vv.lanewise(VectorOperators.SQRT).div(bc2).add(eps);
-        FloatVector.fromArray(S, pb, i).mul(scale).add(mv.div(denom).mul(negStep)).intoArray(pb, i);
-      }
+      adamLoop(pb, gb, mb, vb, full, bc(w), bc(b2), bc(ob2), bc(bc2), bc(eps), bc(scale), bc(negStep));
       for (int i = full; i < len; i++) {
         float gi = gb[i];
         float mi = mb[i] + w * (gi - mb[i]);
@@ -138,6 +129,21 @@ final class VectorMath {
       U.copyMemory(pb, FLOAT_BASE, null, p + 4L * start, bytes);
       U.copyMemory(mb, FLOAT_BASE, null, m + 4L * start, bytes);
       U.copyMemory(vb, FLOAT_BASE, null, v + 4L * start, bytes);
+    }
+  }
+
+  /** {@link #adamF32}'s vector loop over {@code [0, full)} of heap blocks, alone so C2 inlines all of it. */
+  private static void adamLoop(float[] pb, float[] gb, float[] mb, float[] vb, int full, FloatVector w,
+      FloatVector b2, FloatVector ob2, FloatVector bc2, FloatVector eps, FloatVector scale, FloatVector negStep) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector gv = FloatVector.fromArray(S, gb, i);
+      FloatVector mv = FloatVector.fromArray(S, mb, i);
+      mv = mv.add(gv.sub(mv).mul(w));
+      mv.intoArray(mb, i);
+      FloatVector vv = FloatVector.fromArray(S, vb, i).mul(b2).add(gv.mul(gv).mul(ob2));
+      vv.intoArray(vb, i);
+      FloatVector denom = vv.lanewise(VectorOperators.SQRT).div(bc2).add(eps);
+      FloatVector.fromArray(S, pb, i).mul(scale).add(mv.div(denom).mul(negStep)).intoArray(pb, i);
     }
   }
 
