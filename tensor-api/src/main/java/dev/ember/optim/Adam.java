@@ -17,6 +17,10 @@ import java.util.Map;
  * p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  * </pre>
  *
+ * <p>Where the backend has it ({@link dev.ember.spi.Backend#adamStep}, the CPU for contiguous
+ * float32/float64) the whole update is one fused pass per parameter with the same roundings; else it
+ * is composed from tensor ops. {@code -Dember.fused=false} forces the composition.
+ *
  * <p>State: {@code step} (Double), {@code exp_avg}, {@code exp_avg_sq}, and {@code max_exp_avg_sq}
  * with amsgrad.
  */
@@ -125,7 +129,7 @@ public class Adam extends Optimizer {
     double eps = group.getDouble("eps");
     double wd = group.getDouble("weight_decay");
     boolean amsgrad = group.getBoolean("amsgrad");
-    Tensor g = group.getBoolean("maximize") ? grad.neg() : grad;
+    boolean maximize = group.getBoolean("maximize");
     if (state.isEmpty()) {
       state.put("step", 0.0);
       state.put("exp_avg", Tensor.zerosLike(param));
@@ -138,19 +142,25 @@ public class Adam extends Optimizer {
     state.put("step", step);
     // AdamW's decay p *= 1 - lr wd joins the final update below (one pass, the same roundings).
     double decay = wd != 0 && decoupled ? 1 - lr * wd : 1;
-    if (wd != 0 && !decoupled) {
-      g = g.add(param, wd);
-    }
     Tensor expAvg = (Tensor) state.get("exp_avg");
     Tensor expAvgSq = (Tensor) state.get("exp_avg_sq");
-    InPlace.lerp(expAvg, g, 1 - betas[0]);
-    Arithmetic.scaleAndAddInPlace(expAvgSq, betas[1], g.mul(g), 1 - betas[1]);
+    Tensor max = amsgrad ? (Tensor) state.get("max_exp_avg_sq") : null;
     double biasCorrection1 = 1 - Math.pow(betas[0], step);
     double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(betas[1], step));
     double stepSize = lr / biasCorrection1;
+    dev.ember.spi.AdamStep fused = new dev.ember.spi.AdamStep(1 - betas[0], betas[1], eps, decoupled ? 0 : wd,
+        decay, stepSize, biasCorrection2Sqrt, maximize);
+    if (FusedAdam.tryStep(param, grad, expAvg, expAvgSq, max, fused)) {
+      return;
+    }
+    Tensor g = maximize ? grad.neg() : grad;
+    if (wd != 0 && !decoupled) {
+      g = g.add(param, wd);
+    }
+    InPlace.lerp(expAvg, g, 1 - betas[0]);
+    Arithmetic.scaleAndAddInPlace(expAvgSq, betas[1], g.mul(g), 1 - betas[1]);
     Tensor second = expAvgSq;
     if (amsgrad) {
-      Tensor max = (Tensor) state.get("max_exp_avg_sq");
       max.copyInPlace(max.maximum(expAvgSq));
       second = max;
     }

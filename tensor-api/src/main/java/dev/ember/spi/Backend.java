@@ -208,6 +208,17 @@ public interface Backend {
     return false;
   }
 
+  /**
+   * Applies one Adam/AdamW update in place, one pass per element (see {@link AdamStep} for the
+   * formula): reads {@code grad} and updates {@code param}, {@code expAvg}, {@code expAvgSq} and, if
+   * non-null (amsgrad), {@code maxExpAvgSq}. All are contiguous, of one shape and one floating dtype.
+   * Returns false to let tensor-api compose the update from the primitives above.
+   */
+  default boolean adamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided maxExpAvgSq,
+      AdamStep step) {
+    return false;
+  }
+
   // ================================================================ optional fused primitives:
   // convolution and pooling. Each returns false ("not here": tensor-api composes the op from the
   // primitives above) unless the backend computed the result. Every operand is contiguous NCHW

@@ -487,6 +487,13 @@ public final class HalfWidening implements Backend {
   // the recurrence from ops that this class widens; otherwise the wrapped backend's kernels run.
 
   @Override
+  public boolean adamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided maxExpAvgSq,
+      AdamStep step) {
+    return !anyHalf(param, grad, expAvg, expAvgSq, maxExpAvgSq)
+        && inner.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, step);
+  }
+
+  @Override
   public boolean lstmCell(Strided gx, Strided hh, Strided cPrev, Strided acts, Strided hOut, Strided cOut) {
     return !anyHalf(gx, hh, cPrev, acts, hOut, cOut) && inner.lstmCell(gx, hh, cPrev, acts, hOut, cOut);
   }

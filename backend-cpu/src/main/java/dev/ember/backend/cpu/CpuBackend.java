@@ -338,6 +338,15 @@ public final class CpuBackend implements Backend {
   // ---------------------------------------------------------------- the fused LSTM cell
 
   @Override
+  public boolean adamStep(Strided param, Strided grad, Strided expAvg, Strided expAvgSq, Strided maxExpAvgSq,
+      dev.ember.spi.AdamStep step) {
+    try (Pinned p = Pinned.of("adam_step", param, grad, expAvg, expAvgSq);
+        Pinned q = maxExpAvgSq == null ? null : Pinned.of("adam_step", maxExpAvgSq)) {
+      return OptimizerKernels.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, step);
+    }
+  }
+
+  @Override
   public boolean lstmCell(Strided gx, Strided hh, Strided cPrev, Strided acts, Strided hOut, Strided cOut) {
     try (Pinned p = Pinned.of("lstm_cell", gx, hh, cPrev); Pinned q = Pinned.of("lstm_cell", acts, hOut, cOut)) {
       return RecurrentKernels.lstmCell(gx, hh, cPrev, acts, hOut, cOut);

@@ -93,6 +93,60 @@ final class VectorMath {
     }
   }
 
+  private static final ThreadLocal<float[][]> ADAM = ThreadLocal.withInitial(() -> new float[4][BLOCK]);
+
+  /**
+   * Adam's usual update (no L2 decay, amsgrad or maximize; lerp weight {@code w < 0.5}) over {@code n}
+   * contiguous floats at p, g, m, v, in place, with the roundings of {@code OptimizerKernels}' scalar
+   * loop: {@code m += w (g - m)}, {@code v = b2 v + ob2 (g g)}, {@code p = scale p + negStep (m / (sqrt(v) /
+   * bc2 + eps))}, each operation rounded (no fused multiply-add). Blocks are copied to heap arrays so the
+   * vector loop sees operands C2 can tell apart.
+   */
+  static void adamF32(long p, long g, long m, long v, int n, float w, float b2, float ob2, float bc2, float eps,
+      float scale, float negStep) {
+    float[][] b = ADAM.get();
+    float[] pb = b[0];
+    float[] gb = b[1];
+    float[] mb = b[2];
+    float[] vb = b[3];
+    for (int start = 0; start < n; start += BLOCK) {
+      int len = Math.min(BLOCK, n - start);
+      long bytes = 4L * len;
+      U.copyMemory(null, p + 4L * start, pb, FLOAT_BASE, bytes);
+      U.copyMemory(null, g + 4L * start, gb, FLOAT_BASE, bytes);
+      U.copyMemory(null, m + 4L * start, mb, FLOAT_BASE, bytes);
+      U.copyMemory(null, v + 4L * start, vb, FLOAT_BASE, bytes);
+      int full = len - len % LANES;
+      adamLoop(pb, gb, mb, vb, full, bc(w), bc(b2), bc(ob2), bc(bc2), bc(eps), bc(scale), bc(negStep));
+      for (int i = full; i < len; i++) {
+        float gi = gb[i];
+        float mi = mb[i] + w * (gi - mb[i]);
+        mb[i] = mi;
+        float vi = b2 * vb[i] + ob2 * (gi * gi);
+        vb[i] = vi;
+        pb[i] = scale * pb[i] + negStep * (mi / ((float) Math.sqrt(vi) / bc2 + eps));
+      }
+      U.copyMemory(pb, FLOAT_BASE, null, p + 4L * start, bytes);
+      U.copyMemory(mb, FLOAT_BASE, null, m + 4L * start, bytes);
+      U.copyMemory(vb, FLOAT_BASE, null, v + 4L * start, bytes);
+    }
+  }
+
+  /** {@link #adamF32}'s vector loop over {@code [0, full)} of heap blocks, alone so C2 inlines all of it. */
+  private static void adamLoop(float[] pb, float[] gb, float[] mb, float[] vb, int full, FloatVector w,
+      FloatVector b2, FloatVector ob2, FloatVector bc2, FloatVector eps, FloatVector scale, FloatVector negStep) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector gv = FloatVector.fromArray(S, gb, i);
+      FloatVector mv = FloatVector.fromArray(S, mb, i);
+      mv = mv.add(gv.sub(mv).mul(w));
+      mv.intoArray(mb, i);
+      FloatVector vv = FloatVector.fromArray(S, vb, i).mul(b2).add(gv.mul(gv).mul(ob2));
+      vv.intoArray(vb, i);
+      FloatVector denom = vv.lanewise(VectorOperators.SQRT).div(bc2).add(eps);
+      FloatVector.fromArray(S, pb, i).mul(scale).add(mv.div(denom).mul(negStep)).intoArray(pb, i);
+    }
+  }
+
   /**
    * Applies {@code op} in place to {@code a[0, len)}: full vectors, then the tail element by element.
    * Each op has its own loop method, so C2 inlines one function's vector code per loop (a shared loop
