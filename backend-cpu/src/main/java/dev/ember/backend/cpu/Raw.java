@@ -11,7 +11,7 @@ import sun.misc.Unsafe;
  *
  * <p>This is the Java 17-21 version, on {@code sun.misc.Unsafe}. The multi-release jar carries a
  * Java 22+ version of this class with the same static methods ({@code src/main/java22}, in {@code
- * META-INF/versions/22}) on the foreign-memory API, so JDK 23+ prints no Unsafe warning and runs
+ * META-INF/versions/22}) on the foreign-memory API, so JDK 24+ prints no Unsafe warning and runs
  * under {@code --sun-misc-unsafe-memory-access=deny} (docs/platforms.md). Every method is a
  * one-line static delegation that the JIT inlines.
  */
@@ -29,6 +29,11 @@ final class Raw {
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
+  }
+
+  /** Whether accesses go through the foreign-memory API: never in this Java 17 version. */
+  static boolean usesForeignMemory() {
+    return false;
   }
 
   /** The float at {@code address}. */
