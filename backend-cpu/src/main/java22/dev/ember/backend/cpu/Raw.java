@@ -26,7 +26,7 @@ import java.lang.foreign.ValueLayout;
  * --sun-misc-unsafe-memory-access=allow}, as Ember's launchers and tests do for JavaCPP, or the JDK
  * is 22 or 23 with no such option) and takes the foreign path everywhere else (JDK 24+ defaults,
  * {@code warn}, {@code deny}). On JDK 25 the foreign path is slower in some kernels (JMH in
- * docs/platforms.md: add_bias 2.4x, relu 1.4x; in small loops it is within 10-25%), hence not the
+ * docs/platforms.md: a dense two-input loop, add_bias, 1.4-2.4x; most kernels within noise), hence not the
  * default where Unsafe is allowed. The unused path's class is never initialized.
  */
 final class Raw {
