@@ -4,7 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,6 +82,52 @@ class RawTest {
       assertFalse(Raw.usesForeignMemory(), "Java 17 classes, or Unsafe forced");
     } else if (mode.equals("foreign")) {
       assertTrue(Raw.usesForeignMemory(), "foreign memory forced on Java " + Runtime.version().feature());
+    }
+  }
+
+  @Test
+  void aJvmWithoutUnsafeOptionsGetsNoUnsafeWarningFromEmberAndRunsUnderDeny() throws Exception {
+    assumeTrue(Boolean.getBoolean("ember.expectJava22Classes") && Runtime.version().feature() >= 24,
+        "needs the Java 22 classes on a JDK 24+ (Unsafe memory access warns from 24)");
+    String warned = child(List.of());
+    assertTrue(warned.startsWith("foreign=true"), warned);
+    assertFalse(warned.contains("called by dev.ember"), "an Unsafe warning names Ember's code:\n" + warned);
+    String denied = child(List.of("--sun-misc-unsafe-memory-access=deny"));
+    assertTrue(denied.startsWith("foreign=true"), denied);
+  }
+
+  /** Runs {@link Child} in a new JVM with native access and {@code options}; its output, checked exit. */
+  private static String child(List<String> options) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.addAll(options);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), "child JVM " + options + " failed:\n" + out);
+    return out;
+  }
+
+  /** A JVM's first off-heap accesses through {@link Raw}; prints which path ran. */
+  static final class Child {
+    private Child() {}
+
+    /** Writes, copies and reads back a few floats; prints {@code foreign=<path>}. */
+    public static void main(String[] args) {
+      Pointer block = Pointer.malloc(64);
+      long a = block.address();
+      Raw.setMemory(a, 64, (byte) 0);
+      Raw.copyFromArray(new float[] {1, 2, 3}, 0, a, 12);
+      Raw.copyMemory(a, a + 32, 12);
+      float[] back = new float[3];
+      Raw.copyToArray(a + 32, back, 0, 12);
+      Raw.putDouble(a + 16, Raw.getFloat(a + 4) + back[2]);
+      if (Raw.getDouble(a + 16) != 5) {
+        throw new AssertionError("read back " + Raw.getDouble(a + 16));
+      }
+      Pointer.free(block);
+      System.out.println("foreign=" + Raw.usesForeignMemory());
     }
   }
 }
