@@ -11,7 +11,6 @@ import dev.ember.spi.Strided;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
@@ -89,53 +88,15 @@ final class TensorStreams {
     long numel = out.numel();
     for (long at = 0; at < numel; at += perChunk) {
       int n = (int) Math.min(perChunk, numel - at);
-      MappedByteBuffer piece = ch.map(FileChannel.MapMode.READ_ONLY, position + at * size, (long) n * size);
-      try {
-        piece.order(ByteOrder.LITTLE_ENDIAN);
+      try (FileMapping mapping = FileMapping.map(ch, position + at * size, (long) n * size)) {
+        ByteBuffer piece = mapping.buffer().order(ByteOrder.LITTLE_ENDIAN);
         check.check(piece, at);
         cpu.copyFromHost(piece, storage, at, n);
       } catch (InternalError e) {
         // A fault in the mapped pages: the file shrank after its header was checked.
         throw new SafetensorsException(file, "the file changed while it was being read", e);
-      } finally {
-        Unmapper.unmap(piece);
       }
     }
     return out;
-  }
-
-  /**
-   * Unmaps a mapped buffer at once rather than at some later garbage collection, so a loaded file
-   * that is then replaced (an atomic re-save) frees its disk space and, on Windows, can be
-   * replaced at all. Uses {@code sun.misc.Unsafe.invokeCleaner} (module jdk.unsupported) where
-   * present; otherwise the collector unmaps it. Only for buffers nothing else references.
-   */
-  private static final class Unmapper {
-    private static final java.lang.invoke.MethodHandle INVOKE_CLEANER = find();
-
-    private static java.lang.invoke.MethodHandle find() {
-      try {
-        Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-        java.lang.reflect.Field f = unsafeClass.getDeclaredField("theUnsafe");
-        f.setAccessible(true);
-        Object unsafe = f.get(null);
-        return java.lang.invoke.MethodHandles.lookup()
-            .findVirtual(unsafeClass, "invokeCleaner",
-                java.lang.invoke.MethodType.methodType(void.class, ByteBuffer.class))
-            .bindTo(unsafe);
-      } catch (ReflectiveOperationException | RuntimeException e) {
-        return null;
-      }
-    }
-
-    static void unmap(MappedByteBuffer b) {
-      if (INVOKE_CLEANER != null) {
-        try {
-          INVOKE_CLEANER.invokeExact((ByteBuffer) b);
-        } catch (Throwable e) {
-          // leave it to the collector
-        }
-      }
-    }
   }
 }

@@ -1,6 +1,5 @@
 package dev.ember.backend.cpu;
 
-import static dev.ember.backend.cpu.Raw.U;
 
 import dev.ember.spi.BinaryOp;
 import dev.ember.spi.UnaryOp;
@@ -21,11 +20,11 @@ final class FastLoops {
       // Unit stride: constant-stride loops that the JIT vectorizes.
       if (op == UnaryOp.RELU) {
         for (int k = 0; k < n; k++) {
-          U.putFloat(y + 4L * k, Math.max(U.getFloat(x + 4L * k), 0f));
+          Raw.putFloat(y + 4L * k, Math.max(Raw.getFloat(x + 4L * k), 0f));
         }
       } else {
         for (int k = 0; k < n; k++) {
-          U.putFloat(y + 4L * k, -U.getFloat(x + 4L * k));
+          Raw.putFloat(y + 4L * k, -Raw.getFloat(x + 4L * k));
         }
       }
       return;
@@ -33,23 +32,23 @@ final class FastLoops {
     switch (op) {
       case NEG -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putFloat(y, -U.getFloat(x));
+          Raw.putFloat(y, -Raw.getFloat(x));
         }
       }
       case RELU -> {
         // Math.max is branch-free (maxss) and keeps NaN; a ternary mispredicts on random signs.
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putFloat(y, Math.max(U.getFloat(x), 0f));
+          Raw.putFloat(y, Math.max(Raw.getFloat(x), 0f));
         }
       }
       case ABS -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putFloat(y, Math.abs(U.getFloat(x)));
+          Raw.putFloat(y, Math.abs(Raw.getFloat(x)));
         }
       }
       default -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putFloat(y, (float) Elementwise.unaryDouble(op, U.getFloat(x)));
+          Raw.putFloat(y, (float) Elementwise.unaryDouble(op, Raw.getFloat(x)));
         }
       }
     }
@@ -59,17 +58,17 @@ final class FastLoops {
     switch (op) {
       case NEG -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putDouble(y, -U.getDouble(x));
+          Raw.putDouble(y, -Raw.getDouble(x));
         }
       }
       case RELU -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putDouble(y, Math.max(U.getDouble(x), 0.0));
+          Raw.putDouble(y, Math.max(Raw.getDouble(x), 0.0));
         }
       }
       default -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putDouble(y, Elementwise.unaryDouble(op, U.getDouble(x)));
+          Raw.putDouble(y, Elementwise.unaryDouble(op, Raw.getDouble(x)));
         }
       }
     }
@@ -87,14 +86,14 @@ final class FastLoops {
     }
     if (sa == 0 && sb == 4 && sy == 4 && (op == BinaryOp.SUB || op == BinaryOp.DIV)) {
       // A scalar on the left of a non-commuting op (rsub, rdiv: sigmoid's and tanh's 1 - s).
-      float v = U.getFloat(a);
+      float v = Raw.getFloat(a);
       if (op == BinaryOp.SUB) {
         for (int k = 0; k < n; k++) {
-          U.putFloat(y + 4L * k, v - U.getFloat(b + 4L * k));
+          Raw.putFloat(y + 4L * k, v - Raw.getFloat(b + 4L * k));
         }
       } else {
         for (int k = 0; k < n; k++) {
-          U.putFloat(y + 4L * k, v / U.getFloat(b + 4L * k));
+          Raw.putFloat(y + 4L * k, v / Raw.getFloat(b + 4L * k));
         }
       }
       return;
@@ -105,57 +104,57 @@ final class FastLoops {
     switch (op) {
       case ADD -> {
         for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-          U.putFloat(y, U.getFloat(a) + U.getFloat(b));
+          Raw.putFloat(y, Raw.getFloat(a) + Raw.getFloat(b));
         }
       }
       case SUB -> {
         for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-          U.putFloat(y, U.getFloat(a) - U.getFloat(b));
+          Raw.putFloat(y, Raw.getFloat(a) - Raw.getFloat(b));
         }
       }
       case MUL -> {
         for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-          U.putFloat(y, U.getFloat(a) * U.getFloat(b));
+          Raw.putFloat(y, Raw.getFloat(a) * Raw.getFloat(b));
         }
       }
       case DIV -> {
         for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-          U.putFloat(y, U.getFloat(a) / U.getFloat(b));
+          Raw.putFloat(y, Raw.getFloat(a) / Raw.getFloat(b));
         }
       }
       case GT -> {
         for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-          U.putByte(y, (byte) (U.getFloat(a) > U.getFloat(b) ? 1 : 0));
+          Raw.putByte(y, (byte) (Raw.getFloat(a) > Raw.getFloat(b) ? 1 : 0));
         }
       }
       case POW -> {
         // A constant small integer exponent (x^2, x^3 in GELU and variance) is a product; Math.pow
         // costs 20-50 ns per element here.
-        float e = U.getFloat(b);
+        float e = Raw.getFloat(b);
         if (sb == 0 && (e == 1f || e == 2f || e == 3f)) {
           for (int k = 0; k < n; k++, a += sa, y += sy) {
-            float v = U.getFloat(a);
-            U.putFloat(y, e == 1f ? v : e == 2f ? v * v : v * v * v);
+            float v = Raw.getFloat(a);
+            Raw.putFloat(y, e == 1f ? v : e == 2f ? v * v : v * v * v);
           }
         } else {
           for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-            U.putFloat(y, (float) Math.pow(U.getFloat(a), U.getFloat(b)));
+            Raw.putFloat(y, (float) Math.pow(Raw.getFloat(a), Raw.getFloat(b)));
           }
         }
       }
       case EQ -> {
         for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-          U.putByte(y, (byte) (U.getFloat(a) == U.getFloat(b) ? 1 : 0));
+          Raw.putByte(y, (byte) (Raw.getFloat(a) == Raw.getFloat(b) ? 1 : 0));
         }
       }
       default -> {
         if (op.isPredicate()) {
           for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-            U.putByte(y, (byte) Elementwise.binaryDouble(op, U.getFloat(a), U.getFloat(b)));
+            Raw.putByte(y, (byte) Elementwise.binaryDouble(op, Raw.getFloat(a), Raw.getFloat(b)));
           }
         } else {
           for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-            U.putFloat(y, (float) Elementwise.binaryDouble(op, U.getFloat(a), U.getFloat(b)));
+            Raw.putFloat(y, (float) Elementwise.binaryDouble(op, Raw.getFloat(a), Raw.getFloat(b)));
           }
         }
       }
@@ -170,9 +169,9 @@ final class FastLoops {
   private static boolean denseF32(BinaryOp op, long a, long b, boolean scalarB, long y, int n) {
     if (scalarB && op == BinaryOp.GT) {
       // The ReLU mask: y is bool, one byte per element.
-      float v = U.getFloat(b);
+      float v = Raw.getFloat(b);
       for (int k = 0; k < n; k++) {
-        U.putByte(y + k, (byte) (U.getFloat(a + 4L * k) > v ? 1 : 0));
+        Raw.putByte(y + k, (byte) (Raw.getFloat(a + 4L * k) > v ? 1 : 0));
       }
       return true;
     }
@@ -180,26 +179,26 @@ final class FastLoops {
       return false;
     }
     if (scalarB) {
-      float v = U.getFloat(b);
+      float v = Raw.getFloat(b);
       switch (op) {
         case ADD -> {
           for (int k = 0; k < n; k++) {
-            U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) + v);
+            Raw.putFloat(y + 4L * k, Raw.getFloat(a + 4L * k) + v);
           }
         }
         case SUB -> {
           for (int k = 0; k < n; k++) {
-            U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) - v);
+            Raw.putFloat(y + 4L * k, Raw.getFloat(a + 4L * k) - v);
           }
         }
         case MUL -> {
           for (int k = 0; k < n; k++) {
-            U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) * v);
+            Raw.putFloat(y + 4L * k, Raw.getFloat(a + 4L * k) * v);
           }
         }
         case DIV -> {
           for (int k = 0; k < n; k++) {
-            U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) / v);
+            Raw.putFloat(y + 4L * k, Raw.getFloat(a + 4L * k) / v);
           }
         }
         default -> {
@@ -211,22 +210,22 @@ final class FastLoops {
     switch (op) {
       case ADD -> {
         for (int k = 0; k < n; k++) {
-          U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) + U.getFloat(b + 4L * k));
+          Raw.putFloat(y + 4L * k, Raw.getFloat(a + 4L * k) + Raw.getFloat(b + 4L * k));
         }
       }
       case SUB -> {
         for (int k = 0; k < n; k++) {
-          U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) - U.getFloat(b + 4L * k));
+          Raw.putFloat(y + 4L * k, Raw.getFloat(a + 4L * k) - Raw.getFloat(b + 4L * k));
         }
       }
       case MUL -> {
         for (int k = 0; k < n; k++) {
-          U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) * U.getFloat(b + 4L * k));
+          Raw.putFloat(y + 4L * k, Raw.getFloat(a + 4L * k) * Raw.getFloat(b + 4L * k));
         }
       }
       case DIV -> {
         for (int k = 0; k < n; k++) {
-          U.putFloat(y + 4L * k, U.getFloat(a + 4L * k) / U.getFloat(b + 4L * k));
+          Raw.putFloat(y + 4L * k, Raw.getFloat(a + 4L * k) / Raw.getFloat(b + 4L * k));
         }
       }
       default -> {
@@ -240,22 +239,22 @@ final class FastLoops {
     switch (op) {
       case ADD -> {
         for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-          U.putDouble(y, U.getDouble(a) + U.getDouble(b));
+          Raw.putDouble(y, Raw.getDouble(a) + Raw.getDouble(b));
         }
       }
       case MUL -> {
         for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-          U.putDouble(y, U.getDouble(a) * U.getDouble(b));
+          Raw.putDouble(y, Raw.getDouble(a) * Raw.getDouble(b));
         }
       }
       default -> {
         if (op.isPredicate()) {
           for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-            U.putByte(y, (byte) Elementwise.binaryDouble(op, U.getDouble(a), U.getDouble(b)));
+            Raw.putByte(y, (byte) Elementwise.binaryDouble(op, Raw.getDouble(a), Raw.getDouble(b)));
           }
         } else {
           for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-            U.putDouble(y, Elementwise.binaryDouble(op, U.getDouble(a), U.getDouble(b)));
+            Raw.putDouble(y, Elementwise.binaryDouble(op, Raw.getDouble(a), Raw.getDouble(b)));
           }
         }
       }
@@ -266,28 +265,28 @@ final class FastLoops {
   static void copySame(int size, long x, long sx, long y, long sy, int n) {
     if (sx == size && sy == size) {
       // A unit-stride run (im2col's rows, slices): one block copy.
-      U.copyMemory(x, y, (long) n * size);
+      Raw.copyMemory(x, y, (long) n * size);
       return;
     }
     switch (size) {
       case 8 -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putLong(y, U.getLong(x));
+          Raw.putLong(y, Raw.getLong(x));
         }
       }
       case 4 -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putInt(y, U.getInt(x));
+          Raw.putInt(y, Raw.getInt(x));
         }
       }
       case 2 -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putShort(y, U.getShort(x));
+          Raw.putShort(y, Raw.getShort(x));
         }
       }
       default -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {
-          U.putByte(y, U.getByte(x));
+          Raw.putByte(y, Raw.getByte(x));
         }
       }
     }
@@ -297,12 +296,12 @@ final class FastLoops {
   static void axpbyF32(float alpha, long a, long sa, float beta, long b, long sb, long y, long sy, int n) {
     if (sa == 4 && sb == 4 && sy == 4) {
       for (int k = 0; k < n; k++) {
-        U.putFloat(y + 4L * k, alpha * U.getFloat(a + 4L * k) + beta * U.getFloat(b + 4L * k));
+        Raw.putFloat(y + 4L * k, alpha * Raw.getFloat(a + 4L * k) + beta * Raw.getFloat(b + 4L * k));
       }
       return;
     }
     for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-      U.putFloat(y, alpha * U.getFloat(a) + beta * U.getFloat(b));
+      Raw.putFloat(y, alpha * Raw.getFloat(a) + beta * Raw.getFloat(b));
     }
   }
 
@@ -310,12 +309,12 @@ final class FastLoops {
   static void boolToF32(long x, long sx, long y, long sy, int n) {
     if (sx == 1 && sy == 4) {
       for (int k = 0; k < n; k++) {
-        U.putFloat(y + 4L * k, U.getByte(x + k) != 0 ? 1f : 0f);
+        Raw.putFloat(y + 4L * k, Raw.getByte(x + k) != 0 ? 1f : 0f);
       }
       return;
     }
     for (int k = 0; k < n; k++, x += sx, y += sy) {
-      U.putFloat(y, U.getByte(x) != 0 ? 1f : 0f);
+      Raw.putFloat(y, Raw.getByte(x) != 0 ? 1f : 0f);
     }
   }
 
@@ -325,28 +324,28 @@ final class FastLoops {
     if (sc == 1 && sy == 4 && (sa == 4 || sa == 0) && (sb == 4 || sb == 0)) {
       if (sa == 0) {
         // A broadcast value taken where true (ReLU's gradient of a sum arrives as an expanded view).
-        int av = U.getInt(a);
+        int av = Raw.getInt(a);
         for (int k = 0; k < n; k++) {
-          int m = -(U.getByte(c + k) != 0 ? 1 : 0);
-          U.putInt(y + 4L * k, (av & m) | (U.getInt(b + sb * k) & ~m));
+          int m = -(Raw.getByte(c + k) != 0 ? 1 : 0);
+          Raw.putInt(y + 4L * k, (av & m) | (Raw.getInt(b + sb * k) & ~m));
         }
         return;
       }
       for (int k = 0; k < n; k++) {
-        int m = -(U.getByte(c + k) != 0 ? 1 : 0);
-        U.putInt(y + 4L * k, (U.getInt(a + 4L * k) & m) | (U.getInt(b + sb * k) & ~m));
+        int m = -(Raw.getByte(c + k) != 0 ? 1 : 0);
+        Raw.putInt(y + 4L * k, (Raw.getInt(a + 4L * k) & m) | (Raw.getInt(b + sb * k) & ~m));
       }
       return;
     }
     for (int k = 0; k < n; k++, c += sc, a += sa, b += sb, y += sy) {
-      int m = -(U.getByte(c) != 0 ? 1 : 0);
-      U.putInt(y, (U.getInt(a) & m) | (U.getInt(b) & ~m));
+      int m = -(Raw.getByte(c) != 0 ? 1 : 0);
+      Raw.putInt(y, (Raw.getInt(a) & m) | (Raw.getInt(b) & ~m));
     }
   }
 
   static void fillF32(long y, long sy, int n, float v) {
     for (int k = 0; k < n; k++, y += sy) {
-      U.putFloat(y, v);
+      Raw.putFloat(y, v);
     }
   }
 }

@@ -1,6 +1,5 @@
 package dev.ember.backend.cpu;
 
-import static dev.ember.backend.cpu.Raw.U;
 
 import dev.ember.DType;
 import dev.ember.spi.Strided;
@@ -37,16 +36,16 @@ final class GeluKernels {
     int n = (int) x.numel();
     // Pass 1: the argument of tanh (or erf).
     for (int i = 0; i < n; i++) {
-      double v = U.getFloat(xa + 4L * i);
-      U.putFloat(ya + 4L * i, (float) (tanh ? K0 * (v + K1 * v * v * v) : v * SQRT_HALF));
+      double v = Raw.getFloat(xa + 4L * i);
+      Raw.putFloat(ya + 4L * i, (float) (tanh ? K0 * (v + K1 * v * v * v) : v * SQRT_HALF));
     }
     // Pass 2: the transcendental, natively, in place.
     Nd4jKernels.unary(tanh ? UnaryOp.TANH : UnaryOp.ERF, out, out);
     // Pass 3: combine.
     boolean grad = op == UnaryOp.GELU_TANH_GRAD || op == UnaryOp.GELU_GRAD;
     for (int i = 0; i < n; i++) {
-      double v = U.getFloat(xa + 4L * i);
-      double t = U.getFloat(ya + 4L * i);
+      double v = Raw.getFloat(xa + 4L * i);
+      double t = Raw.getFloat(ya + 4L * i);
       double r;
       if (!grad) {
         r = 0.5 * v * (1 + t);
@@ -55,7 +54,7 @@ final class GeluKernels {
       } else {
         r = 0.5 * (1 + t) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI;
       }
-      U.putFloat(ya + 4L * i, (float) r);
+      Raw.putFloat(ya + 4L * i, (float) r);
     }
     return true;
   }

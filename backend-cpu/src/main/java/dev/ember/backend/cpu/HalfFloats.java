@@ -74,8 +74,8 @@ final class HalfFloats {
    */
   static void toFloat32(boolean bfloat, long src, long srcStep, long dst, long dstStep, int n) {
     for (int k = 0; k < n; k++, src += srcStep, dst += dstStep) {
-      short h = Raw.U.getShort(src);
-      Raw.U.putFloat(dst, bfloat ? bfloat16ToFloat(h) : halfToFloat(h));
+      short h = Raw.getShort(src);
+      Raw.putFloat(dst, bfloat ? bfloat16ToFloat(h) : halfToFloat(h));
     }
   }
 
@@ -85,8 +85,8 @@ final class HalfFloats {
    */
   static void fromFloat32(boolean bfloat, long src, long srcStep, long dst, long dstStep, int n) {
     for (int k = 0; k < n; k++, src += srcStep, dst += dstStep) {
-      float f = Raw.U.getFloat(src);
-      Raw.U.putShort(dst, bfloat ? floatToBfloat16(f) : floatToHalf(f));
+      float f = Raw.getFloat(src);
+      Raw.putShort(dst, bfloat ? floatToBfloat16(f) : floatToHalf(f));
     }
   }
 }

@@ -1,6 +1,5 @@
 package dev.ember.backend.cpu;
 
-import static dev.ember.backend.cpu.Raw.U;
 
 import dev.ember.DType;
 import dev.ember.spi.PoolParams;
@@ -79,18 +78,18 @@ final class MaxPool {
         int ws = Math.max(w0, 0);
         int we = Math.min(w0 + p.kernelW(), w);
         int bestAt = hs * w + ws;
-        float best = U.getFloat(xp + 4L * bestAt);
+        float best = Raw.getFloat(xp + 4L * bestAt);
         for (int r = hs; r < he; r++) {
           for (int c = ws; c < we; c++) {
             int at = r * w + c;
-            float v = U.getFloat(xp + 4L * at);
+            float v = Raw.getFloat(xp + 4L * at);
             boolean take = v > best || (v != v && best == best);   // first maximum; NaN wins, then stays
             best = take ? v : best;
             bestAt = take ? at : bestAt;
           }
         }
-        U.putFloat(op + 4L * o, best);
-        U.putLong(ip + 8L * o, bestAt);
+        Raw.putFloat(op + 4L * o, best);
+        Raw.putLong(ip + 8L * o, bestAt);
       }
     }
   }
@@ -103,22 +102,22 @@ final class MaxPool {
       long r1 = r0 + 4L * w;
       long o = (long) i * ow;
       for (int j = 0; j < ow; j++) {
-        float best = U.getFloat(r0 + 8L * j);
+        float best = Raw.getFloat(r0 + 8L * j);
         int bestAt = row + 2 * j;
-        float v = U.getFloat(r0 + 8L * j + 4);
+        float v = Raw.getFloat(r0 + 8L * j + 4);
         boolean take = v > best || (v != v && best == best);
         best = take ? v : best;
         bestAt = take ? row + 2 * j + 1 : bestAt;
-        v = U.getFloat(r1 + 8L * j);
+        v = Raw.getFloat(r1 + 8L * j);
         take = v > best || (v != v && best == best);
         best = take ? v : best;
         bestAt = take ? row + w + 2 * j : bestAt;
-        v = U.getFloat(r1 + 8L * j + 4);
+        v = Raw.getFloat(r1 + 8L * j + 4);
         take = v > best || (v != v && best == best);
         best = take ? v : best;
         bestAt = take ? row + w + 2 * j + 1 : bestAt;
-        U.putFloat(op + 4L * (o + j), best);
-        U.putLong(ip + 8L * (o + j), bestAt);
+        Raw.putFloat(op + 4L * (o + j), best);
+        Raw.putLong(ip + 8L * (o + j), bestAt);
       }
     }
   }
@@ -133,18 +132,18 @@ final class MaxPool {
         int ws = Math.max(w0, 0);
         int we = Math.min(w0 + p.kernelW(), w);
         int bestAt = hs * w + ws;
-        double best = U.getDouble(xp + 8L * bestAt);
+        double best = Raw.getDouble(xp + 8L * bestAt);
         for (int r = hs; r < he; r++) {
           for (int c = ws; c < we; c++) {
             int at = r * w + c;
-            double v = U.getDouble(xp + 8L * at);
+            double v = Raw.getDouble(xp + 8L * at);
             boolean take = v > best || (v != v && best == best);
             best = take ? v : best;
             bestAt = take ? at : bestAt;
           }
         }
-        U.putDouble(op + 8L * o, best);
-        U.putLong(ip + 8L * o, bestAt);
+        Raw.putDouble(op + 8L * o, best);
+        Raw.putLong(ip + 8L * o, bestAt);
       }
     }
   }
@@ -163,17 +162,17 @@ final class MaxPool {
     long xa = ((CpuStorage) gradX.storage()).at(gradX.offset());
     long ia = ((CpuStorage) indices.storage()).at(indices.offset());
     StridedLoop.forRange(planes, (long) planes * hw, (from, to) -> {
-      U.setMemory(xa + (long) from * hw * es, (long) (to - from) * hw * es, (byte) 0);
+      Raw.setMemory(xa + (long) from * hw * es, (long) (to - from) * hw * es, (byte) 0);
       for (int plane = from; plane < to; plane++) {
         long xp = xa + (long) plane * hw * es;
         for (long o = (long) plane * ohw, end = o + ohw; o < end; o++) {
-          long at = U.getLong(ia + 8 * o);
+          long at = Raw.getLong(ia + 8 * o);
           if (f32) {
             long a = xp + 4 * at;
-            U.putFloat(a, U.getFloat(a) + U.getFloat(ga + 4 * o));
+            Raw.putFloat(a, Raw.getFloat(a) + Raw.getFloat(ga + 4 * o));
           } else {
             long a = xp + 8 * at;
-            U.putDouble(a, U.getDouble(a) + U.getDouble(ga + 8 * o));
+            Raw.putDouble(a, Raw.getDouble(a) + Raw.getDouble(ga + 8 * o));
           }
         }
       }

@@ -1,6 +1,5 @@
 package dev.ember.backend.cpu;
 
-import static dev.ember.backend.cpu.Raw.U;
 
 import dev.ember.DType;
 import dev.ember.spi.Strided;
@@ -15,7 +14,6 @@ import dev.ember.spi.UnaryOp;
  * PyTorch's order i, f, g, o.
  */
 final class RecurrentKernels {
-  private static final long FLOAT_BASE = U.arrayBaseOffset(float[].class);
   private static final ThreadLocal<float[][]> F32 = ThreadLocal.withInitial(() -> new float[4][0]);
 
   private RecurrentKernels() {}
@@ -86,8 +84,8 @@ final class RecurrentKernels {
     float[] add = buffer(1, 4 * nh);
     float[] gates = buffer(2, 4 * nh);
     float[] c = buffer(3, 2 * nh);
-    U.copyMemory(null, gx, pre, FLOAT_BASE, 16L * nh);
-    U.copyMemory(null, hh, add, FLOAT_BASE, 16L * nh);
+    Raw.copyToArray(gx, pre, 0, 16L * nh);
+    Raw.copyToArray(hh, add, 0, 16L * nh);
     for (int r = 0; r < n; r++) {
       for (int q = 0; q < 4; q++) {
         int src = (4 * r + q) * h;
@@ -102,20 +100,20 @@ final class RecurrentKernels {
     System.arraycopy(gates, 3 * nh, pre, 0, nh);
     apply(UnaryOp.TANH, pre, nh);
     System.arraycopy(pre, 0, gates, 3 * nh, nh);
-    U.copyMemory(null, cPrev, c, FLOAT_BASE, 4L * nh);
+    Raw.copyToArray(cPrev, c, 0, 4L * nh);
     for (int k = 0; k < nh; k++) {
       c[k] = gates[nh + k] * c[k] + gates[k] * gates[3 * nh + k];
     }
-    U.copyMemory(c, FLOAT_BASE, null, cOut, 4L * nh);
+    Raw.copyFromArray(c, 0, cOut, 4L * nh);
     System.arraycopy(c, 0, pre, 0, nh);
     apply(UnaryOp.TANH, pre, nh);
     for (int k = 0; k < nh; k++) {
       pre[k] *= gates[2 * nh + k];
     }
-    U.copyMemory(pre, FLOAT_BASE, null, hOut, 4L * nh);
+    Raw.copyFromArray(pre, 0, hOut, 4L * nh);
     for (int r = 0; r < n; r++) {
       for (int q = 0; q < 4; q++) {
-        U.copyMemory(gates, FLOAT_BASE + 4L * (slot(q) * nh + r * h), null, acts + 4L * (4 * r + q) * h, 4L * h);
+        Raw.copyFromArray(gates, 4L * (slot(q) * nh + r * h), acts + 4L * (4 * r + q) * h, 4L * h);
       }
     }
   }
@@ -136,18 +134,18 @@ final class RecurrentKernels {
         long gf = gi + 8L * h;
         long gg = gf + 8L * h;
         long go = gg + 8L * h;
-        double i = sigmoid(U.getDouble(gx + gi) + U.getDouble(hh + gi));
-        double f = sigmoid(U.getDouble(gx + gf) + U.getDouble(hh + gf));
-        double g = tanh(U.getDouble(gx + gg) + U.getDouble(hh + gg));
-        double o = sigmoid(U.getDouble(gx + go) + U.getDouble(hh + go));
+        double i = sigmoid(Raw.getDouble(gx + gi) + Raw.getDouble(hh + gi));
+        double f = sigmoid(Raw.getDouble(gx + gf) + Raw.getDouble(hh + gf));
+        double g = tanh(Raw.getDouble(gx + gg) + Raw.getDouble(hh + gg));
+        double o = sigmoid(Raw.getDouble(gx + go) + Raw.getDouble(hh + go));
         long k = 8L * (r * h + j);
-        double c = f * U.getDouble(cPrev + k) + i * g;
-        U.putDouble(acts + gi, i);
-        U.putDouble(acts + gf, f);
-        U.putDouble(acts + gg, g);
-        U.putDouble(acts + go, o);
-        U.putDouble(cOut + k, c);
-        U.putDouble(hOut + k, o * tanh(c));
+        double c = f * Raw.getDouble(cPrev + k) + i * g;
+        Raw.putDouble(acts + gi, i);
+        Raw.putDouble(acts + gf, f);
+        Raw.putDouble(acts + gg, g);
+        Raw.putDouble(acts + go, o);
+        Raw.putDouble(cOut + k, c);
+        Raw.putDouble(hOut + k, o * tanh(c));
       }
     }
   }
@@ -180,12 +178,12 @@ final class RecurrentKernels {
     float[] tc = buffer(1, 4 * nh); // tanh(c), then dh, dc, cPrev
     float[] out = buffer(2, 4 * nh);
     float[] dcPrev = buffer(3, 2 * nh);
-    U.copyMemory(null, acts, a, FLOAT_BASE, 16L * nh);
-    U.copyMemory(null, cNow, tc, FLOAT_BASE, 4L * nh);
+    Raw.copyToArray(acts, a, 0, 16L * nh);
+    Raw.copyToArray(cNow, tc, 0, 4L * nh);
     apply(UnaryOp.TANH, tc, nh);
-    U.copyMemory(null, gradH, tc, FLOAT_BASE + 4L * nh, 4L * nh);
-    U.copyMemory(null, gradC, tc, FLOAT_BASE + 8L * nh, 4L * nh);
-    U.copyMemory(null, cPrev, tc, FLOAT_BASE + 12L * nh, 4L * nh);
+    Raw.copyToArray(gradH, tc, 4L * nh, 4L * nh);
+    Raw.copyToArray(gradC, tc, 8L * nh, 4L * nh);
+    Raw.copyToArray(cPrev, tc, 12L * nh, 4L * nh);
     for (int r = 0; r < n; r++) {
       int row = 4 * h * r;
       int k0 = r * h;
@@ -205,8 +203,8 @@ final class RecurrentKernels {
         dcPrev[k] = dc * f;
       }
     }
-    U.copyMemory(out, FLOAT_BASE, null, gradGates, 16L * nh);
-    U.copyMemory(dcPrev, FLOAT_BASE, null, gradCPrev, 4L * nh);
+    Raw.copyFromArray(out, 0, gradGates, 16L * nh);
+    Raw.copyFromArray(dcPrev, 0, gradCPrev, 4L * nh);
   }
 
   private static void backwardF64(long acts, long cPrev, long cNow, long gradH, long gradC, long gradGates,
@@ -219,18 +217,18 @@ final class RecurrentKernels {
         long gg = gf + 8L * h;
         long go = gg + 8L * h;
         long k = 8L * (r * h + j);
-        double i = U.getDouble(acts + gi);
-        double f = U.getDouble(acts + gf);
-        double g = U.getDouble(acts + gg);
-        double o = U.getDouble(acts + go);
-        double t = tanh(U.getDouble(cNow + k));
-        double dh = U.getDouble(gradH + k);
-        double dc = U.getDouble(gradC + k) + dh * o * (1 - t * t);
-        U.putDouble(gradGates + gi, dc * g * (i * (1 - i)));
-        U.putDouble(gradGates + gf, dc * U.getDouble(cPrev + k) * (f * (1 - f)));
-        U.putDouble(gradGates + gg, dc * i * (1 - g * g));
-        U.putDouble(gradGates + go, dh * t * (o * (1 - o)));
-        U.putDouble(gradCPrev + k, dc * f);
+        double i = Raw.getDouble(acts + gi);
+        double f = Raw.getDouble(acts + gf);
+        double g = Raw.getDouble(acts + gg);
+        double o = Raw.getDouble(acts + go);
+        double t = tanh(Raw.getDouble(cNow + k));
+        double dh = Raw.getDouble(gradH + k);
+        double dc = Raw.getDouble(gradC + k) + dh * o * (1 - t * t);
+        Raw.putDouble(gradGates + gi, dc * g * (i * (1 - i)));
+        Raw.putDouble(gradGates + gf, dc * Raw.getDouble(cPrev + k) * (f * (1 - f)));
+        Raw.putDouble(gradGates + gg, dc * i * (1 - g * g));
+        Raw.putDouble(gradGates + go, dh * t * (o * (1 - o)));
+        Raw.putDouble(gradCPrev + k, dc * f);
       }
     }
   }

@@ -97,26 +97,26 @@ final class Reductions {
                   double r2 = 0;
                   double r3 = 0;
                   for (; k + 3 < n; k += 4, a += 16) {
-                    r += Raw.U.getFloat(a);
-                    r1 += Raw.U.getFloat(a + 4);
-                    r2 += Raw.U.getFloat(a + 8);
-                    r3 += Raw.U.getFloat(a + 12);
+                    r += Raw.getFloat(a);
+                    r1 += Raw.getFloat(a + 4);
+                    r2 += Raw.getFloat(a + 8);
+                    r3 += Raw.getFloat(a + 12);
                   }
                   r += (r1 + r2) + r3;
                 }
                 for (; k < n; k++, a += step) {
-                  r += single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+                  r += single ? Raw.getFloat(a) : Raw.getDouble(a);
                 }
               }
               case PROD -> {
                 for (int k = 0; k < n; k++, a += step) {
-                  r *= single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+                  r *= single ? Raw.getFloat(a) : Raw.getDouble(a);
                 }
               }
               default -> {
                 // Math.max/min propagate NaN, as PyTorch's amax/amin do, without branches.
                 for (int k = 0; k < n; k++, a += step) {
-                  double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+                  double v = single ? Raw.getFloat(a) : Raw.getDouble(a);
                   r = max ? Math.max(r, v) : Math.min(r, v);
                 }
               }
@@ -126,11 +126,11 @@ final class Reductions {
             // A row added into a row of sums (a bias gradient: the sum over the batch): unit
             // strides, no switch in the loop, so C2 vectorizes it; the same order of additions.
             for (int k = 0; k < n; k++) {
-              acc[o + k] += Raw.U.getFloat(a + 4L * k);
+              acc[o + k] += Raw.getFloat(a + 4L * k);
             }
           } else {
             for (int k = 0, q = o; k < n; k++, a += step, q += so) {
-              double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+              double v = single ? Raw.getFloat(a) : Raw.getDouble(a);
               switch (op) {
                 case SUM -> acc[q] += v;
                 case PROD -> acc[q] *= v;
@@ -170,7 +170,7 @@ final class Reductions {
         int len = (int) Math.min(block, inner - c0);
         long row = base + ((o * k) * inner + c0) * size;
         for (int j = 0; j < len; j++) {
-          bv[j] = single ? Raw.U.getFloat(row + 4L * j) : Raw.U.getDouble(row + 8L * j);
+          bv[j] = single ? Raw.getFloat(row + 4L * j) : Raw.getDouble(row + 8L * j);
           bi[j] = 0;
         }
         for (int s = 1; s < k; s++) {
@@ -179,7 +179,7 @@ final class Reductions {
             // Non-short-circuit logic keeps the loop free of data-dependent branches, which random
             // data would mispredict half the time.
             for (int j = 0; j < len; j++) {
-              double v = Raw.U.getFloat(slice + 4L * j);
+              double v = Raw.getFloat(slice + 4L * j);
               double r = bv[j];
               int better = -(((v > r) | ((v != v) & (r == r))) ? 1 : 0);
               bv[j] = Math.max(v, r);
@@ -188,7 +188,7 @@ final class Reductions {
             continue;
           }
           for (int j = 0; j < len; j++) {
-            double v = single ? Raw.U.getFloat(slice + 4L * j) : Raw.U.getDouble(slice + 8L * j);
+            double v = single ? Raw.getFloat(slice + 4L * j) : Raw.getDouble(slice + 8L * j);
             double r = bv[j];
             boolean better = (max ? v > r : v < r) | ((v != v) & (r == r));
             bv[j] = better ? v : r;
@@ -219,11 +219,11 @@ final class Reductions {
           long step = (long) si * size;
           if (so == 0) {
             // The run lies along the reduced dim: find its extreme locally, then merge once.
-            double r = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+            double r = single ? Raw.getFloat(a) : Raw.getDouble(a);
             int at = 0;
             a += step;
             for (int k = 1; k < n && r == r; k++, a += step) {
-              double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+              double v = single ? Raw.getFloat(a) : Raw.getDouble(a);
               if (v != v || (max ? v > r : v < r)) {
                 r = v;
                 at = k;
@@ -242,14 +242,14 @@ final class Reductions {
             // outputs, later ones update it with branch-free selects.
             if (!seen[o]) {
               for (int k = 0; k < n; k++, a += step) {
-                best[o + k] = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+                best[o + k] = single ? Raw.getFloat(a) : Raw.getDouble(a);
                 position[o + k] = c;
                 seen[o + k] = true;
               }
               return;
             }
             for (int k = 0; k < n; k++, a += step) {
-              double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+              double v = single ? Raw.getFloat(a) : Raw.getDouble(a);
               double r = best[o + k];
               boolean better = (max ? v > r : v < r) || (v != v && r == r);
               best[o + k] = better ? v : r;
@@ -258,7 +258,7 @@ final class Reductions {
             return;
           }
           for (int k = 0, q = o, idx = c; k < n; k++, a += step, q += so, idx += sc) {
-            double v = single ? Raw.U.getFloat(a) : Raw.U.getDouble(a);
+            double v = single ? Raw.getFloat(a) : Raw.getDouble(a);
             double r = best[q];
             if (!seen[q] || (r == r && (v != v || (max ? v > r : v < r)))) {
               best[q] = v;
@@ -349,11 +349,11 @@ final class Reductions {
       long at = y.at(out.offset());
       if (position != null) {
         for (int lin = 0; lin < m; lin++) {
-          Raw.U.putLong(at + 8L * lin, position[lin]);
+          Raw.putLong(at + 8L * lin, position[lin]);
         }
       } else {
         for (int lin = 0; lin < m; lin++) {
-          Raw.U.putFloat(at + 4L * lin, (float) acc[lin]);
+          Raw.putFloat(at + 4L * lin, (float) acc[lin]);
         }
       }
       return;

@@ -1,6 +1,5 @@
 package dev.ember.backend.cpu;
 
-import static dev.ember.backend.cpu.Raw.U;
 
 import dev.ember.DType;
 import dev.ember.spi.Strided;
@@ -17,7 +16,6 @@ import dev.ember.spi.UnaryOp;
  */
 final class RowKernels {
   private static final int BLOCK = 4096;
-  private static final long FLOAT_BASE = U.arrayBaseOffset(float[].class);
   private static final ThreadLocal<float[][]> F32 = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
 
   private RowKernels() {}
@@ -83,7 +81,7 @@ final class RowKernels {
       int n = r * c;
       float[] s = buffer(0, n);
       float[] e = buffer(1, n);
-      U.copyMemory(null, xa + 4L * row * c, s, FLOAT_BASE, 4L * n);
+      Raw.copyToArray(xa + 4L * row * c, s, 0, 4L * n);
       boolean vector = VectorSupport.ready();
       for (int i = 0; i < r; i++) {
         int base = i * c;
@@ -135,7 +133,7 @@ final class RowKernels {
           }
         }
       }
-      U.copyMemory(e, FLOAT_BASE, null, ya + 4L * row * c, 4L * n);
+      Raw.copyFromArray(e, 0, ya + 4L * row * c, 4L * n);
       row += r;
     }
   }
@@ -146,25 +144,25 @@ final class RowKernels {
       long yr = ya + 8L * row * c;
       double max = Double.NEGATIVE_INFINITY;
       for (int j = 0; j < c; j++) {
-        max = Math.max(max, U.getDouble(xr + 8L * j));
+        max = Math.max(max, Raw.getDouble(xr + 8L * j));
       }
       if (max == Double.NEGATIVE_INFINITY) {
         max = 0;
       }
       double sum = 0;
       for (int j = 0; j < c; j++) {
-        double v = Math.exp(U.getDouble(xr + 8L * j) - max);
-        U.putDouble(yr + 8L * j, v);
+        double v = Math.exp(Raw.getDouble(xr + 8L * j) - max);
+        Raw.putDouble(yr + 8L * j, v);
         sum += v;
       }
       if (log) {
         double ls = Math.log(sum);
         for (int j = 0; j < c; j++) {
-          U.putDouble(yr + 8L * j, U.getDouble(xr + 8L * j) - max - ls);
+          Raw.putDouble(yr + 8L * j, Raw.getDouble(xr + 8L * j) - max - ls);
         }
       } else {
         for (int j = 0; j < c; j++) {
-          U.putDouble(yr + 8L * j, U.getDouble(yr + 8L * j) / sum);
+          Raw.putDouble(yr + 8L * j, Raw.getDouble(yr + 8L * j) / sum);
         }
       }
     }
@@ -196,17 +194,17 @@ final class RowKernels {
         long or = oa + (long) size * row * c;
         double dot = 0;
         for (int j = 0; j < c; j++) {
-          double gj = single ? U.getFloat(gr + 4L * j) : U.getDouble(gr + 8L * j);
-          dot += log ? gj : gj * (single ? U.getFloat(yr + 4L * j) : U.getDouble(yr + 8L * j));
+          double gj = single ? Raw.getFloat(gr + 4L * j) : Raw.getDouble(gr + 8L * j);
+          dot += log ? gj : gj * (single ? Raw.getFloat(yr + 4L * j) : Raw.getDouble(yr + 8L * j));
         }
         for (int j = 0; j < c; j++) {
           if (single) {
-            float yj = U.getFloat(yr + 4L * j);
-            U.putFloat(or + 4L * j, (float) (yj * (U.getFloat(gr + 4L * j) - dot)));
+            float yj = Raw.getFloat(yr + 4L * j);
+            Raw.putFloat(or + 4L * j, (float) (yj * (Raw.getFloat(gr + 4L * j) - dot)));
           } else {
-            double yj = U.getDouble(yr + 8L * j);
-            double gj = U.getDouble(gr + 8L * j);
-            U.putDouble(or + 8L * j, log ? gj - Math.exp(yj) * dot : yj * (gj - dot));
+            double yj = Raw.getDouble(yr + 8L * j);
+            double gj = Raw.getDouble(gr + 8L * j);
+            Raw.putDouble(or + 8L * j, log ? gj - Math.exp(yj) * dot : yj * (gj - dot));
           }
         }
       }
@@ -220,8 +218,8 @@ final class RowKernels {
       int n = r * c;
       float[] e = buffer(0, n);
       float[] g = buffer(1, n);
-      U.copyMemory(null, ya + 4L * row * c, e, FLOAT_BASE, 4L * n);
-      U.copyMemory(null, ga + 4L * row * c, g, FLOAT_BASE, 4L * n);
+      Raw.copyToArray(ya + 4L * row * c, e, 0, 4L * n);
+      Raw.copyToArray(ga + 4L * row * c, g, 0, 4L * n);
       expInPlace(e, n);
       for (int i = 0; i < r; i++) {
         int base = i * c;
@@ -234,7 +232,7 @@ final class RowKernels {
           g[base + j] -= e[base + j] * s;
         }
       }
-      U.copyMemory(g, FLOAT_BASE, null, oa + 4L * row * c, 4L * n);
+      Raw.copyFromArray(g, 0, oa + 4L * row * c, 4L * n);
       row += r;
     }
   }
@@ -299,7 +297,7 @@ final class RowKernels {
 
   private static float[] toArray(long address, int n) {
     float[] a = new float[n];
-    U.copyMemory(null, address, a, FLOAT_BASE, 4L * n);
+    Raw.copyToArray(address, a, 0, 4L * n);
     return a;
   }
 
@@ -310,16 +308,16 @@ final class RowKernels {
       int r = blockRows(d, row, to);
       int n = r * d;
       float[] a = buffer(0, n);
-      U.copyMemory(null, xa + 4L * row * d, a, FLOAT_BASE, 4L * n);
+      Raw.copyToArray(xa + 4L * row * d, a, 0, 4L * n);
       for (int i = 0; i < r; i++) {
         int base = i * d;
         float mean = VectorMath.sum(a, base, d) / d;
         float rstd = (float) (1 / Math.sqrt(VectorMath.sumSquaresAbout(a, base, d, mean) / d + (double) eps));
-        U.putFloat(ma + 4L * (row + i), mean);
-        U.putFloat(ra + 4L * (row + i), rstd);
+        Raw.putFloat(ma + 4L * (row + i), mean);
+        Raw.putFloat(ra + 4L * (row + i), rstd);
         VectorMath.normalize(a, base, d, mean, rstd, w, b);
       }
-      U.copyMemory(a, FLOAT_BASE, null, oa + 4L * row * d, 4L * n);
+      Raw.copyFromArray(a, 0, oa + 4L * row * d, 4L * n);
       row += r;
     }
   }
@@ -394,14 +392,14 @@ final class RowKernels {
   }
 
   private static double load(boolean single, long base, long i) {
-    return single ? U.getFloat(base + 4 * i) : U.getDouble(base + 8 * i);
+    return single ? Raw.getFloat(base + 4 * i) : Raw.getDouble(base + 8 * i);
   }
 
   private static void store(boolean single, long base, long i, double v) {
     if (single) {
-      U.putFloat(base + 4 * i, (float) v);
+      Raw.putFloat(base + 4 * i, (float) v);
     } else {
-      U.putDouble(base + 8 * i, v);
+      Raw.putDouble(base + 8 * i, v);
     }
   }
 
@@ -414,7 +412,7 @@ final class RowKernels {
     int c = x.shape()[1];
     long ta = addr(target);
     for (int i = 0; i < n; i++) {
-      long t = U.getLong(ta + 8L * i);
+      long t = Raw.getLong(ta + 8L * i);
       if (t != ignoreIndex && (t < 0 || t >= c)) {
         return false;
       }
@@ -425,7 +423,7 @@ final class RowKernels {
     double sum = 0;
     long count = 0;
     for (int i = 0; i < n; i++) {
-      long t = U.getLong(ta + 8L * i);
+      long t = Raw.getLong(ta + 8L * i);
       if (t != ignoreIndex) {
         sum -= load(single, la, (long) i * c + t);
         count++;
@@ -452,7 +450,7 @@ final class RowKernels {
     long ta = addr(target);
     StridedLoop.forRows(rows, c, (from, to) -> {
       for (long i = from; i < to; i++) {
-        long t = U.getLong(ta + 8L * i);
+        long t = Raw.getLong(ta + 8L * i);
         long base = i * c;
         if (t == ignoreIndex) {
           for (int j = 0; j < c; j++) {
@@ -462,17 +460,17 @@ final class RowKernels {
         }
         if (single) {
           float[] e = buffer(0, c);
-          U.copyMemory(null, la + 4L * base, e, FLOAT_BASE, 4L * c);
+          Raw.copyToArray(la + 4L * base, e, 0, 4L * c);
           expInPlace(e, c);
           float sc = (float) scale;
           for (int j = 0; j < c; j++) {
             e[j] *= sc;
           }
           e[(int) t] -= sc;
-          U.copyMemory(e, FLOAT_BASE, null, oa + 4L * base, 4L * c);
+          Raw.copyFromArray(e, 0, oa + 4L * base, 4L * c);
         } else {
           for (int j = 0; j < c; j++) {
-            U.putDouble(oa + 8L * (base + j), scale * (Math.exp(U.getDouble(la + 8L * (base + j))) - (j == t ? 1 : 0)));
+            Raw.putDouble(oa + 8L * (base + j), scale * (Math.exp(Raw.getDouble(la + 8L * (base + j))) - (j == t ? 1 : 0)));
           }
         }
       }

@@ -24,7 +24,7 @@ final class Scatter {
           withoutDim(xs.strides(), dim)}, new long[] {out.offset(), index.offset(), xs.offset()},
           (o, so, i, si, b, sb, n) -> {
             for (int k = 0; k < n; k++, o += so, i += si, b += sb) {
-              Raw.U.putFloat(y.at(o), Raw.U.getFloat(x.at(b + Raw.U.getLong(idx.at(i)) * step)));
+              Raw.putFloat(y.at(o), Raw.getFloat(x.at(b + Raw.getLong(idx.at(i)) * step)));
             }
           });
       return;
@@ -52,8 +52,8 @@ final class Scatter {
       StridedLoop.forEach(index.shape(), new int[][] {src.strides(), index.strides(), withoutDim(out.strides(), dim)},
           new long[] {src.offset(), index.offset(), out.offset()}, (q, sq, i, si, b, sb, n) -> {
             for (int k = 0; k < n; k++, q += sq, i += si, b += sb) {
-              long at = y.at(b + Raw.U.getLong(idx.at(i)) * step);
-              Raw.U.putFloat(at, Raw.U.getFloat(at) + Raw.U.getFloat(s.at(q)));
+              long at = y.at(b + Raw.getLong(idx.at(i)) * step);
+              Raw.putFloat(at, Raw.getFloat(at) + Raw.getFloat(s.at(q)));
             }
           });
       return;

@@ -1,6 +1,5 @@
 package dev.ember.backend.cpu;
 
-import static dev.ember.backend.cpu.Raw.U;
 
 import dev.ember.spi.UnaryOp;
 import jdk.incubator.vector.FloatVector;
@@ -29,7 +28,6 @@ final class VectorMath {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = S.length();
   private static final int BLOCK = 2048;
-  private static final long FLOAT_BASE = U.arrayBaseOffset(float[].class);
   private static final ThreadLocal<float[]> BUFFER = ThreadLocal.withInitial(() -> new float[BLOCK]);
   private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
@@ -87,9 +85,9 @@ final class VectorMath {
     float[] buf = BUFFER.get();
     for (int start = 0; start < n; start += BLOCK) {
       int len = Math.min(BLOCK, n - start);
-      U.copyMemory(null, x + 4L * start, buf, FLOAT_BASE, 4L * len);
+      Raw.copyToArray(x + 4L * start, buf, 0, 4L * len);
       apply(op, buf, len);
-      U.copyMemory(buf, FLOAT_BASE, null, y + 4L * start, 4L * len);
+      Raw.copyFromArray(buf, 0, y + 4L * start, 4L * len);
     }
   }
 

@@ -1,10 +1,12 @@
 package dev.ember.backend.cpu;
 
-import static dev.ember.backend.cpu.Raw.U;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ember.spi.BinaryOp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,29 +22,35 @@ class FastLoopsTest {
   private long a;
   private long b;
   private long y;
+  private final List<Pointer> blocks = new ArrayList<>();
   private final Random random = new Random(7);
   private final float[] specials = {Float.NaN, Float.intBitsToFloat(0x7fc01234), -0f, 0f,
       Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -3.5f};
 
+  /** Native memory of {@code bytes} bytes (JavaCPP's malloc), freed after each test; its address. */
+  private long allocate(long bytes) {
+    Pointer p = Pointer.malloc(bytes);
+    blocks.add(p);
+    return p.address();
+  }
+
   @BeforeEach
-  void allocate() {
-    cond = U.allocateMemory(2L * N);
-    a = U.allocateMemory(8L * N);
-    b = U.allocateMemory(8L * N);
-    y = U.allocateMemory(8L * N);
+  void allocateOperands() {
+    cond = allocate(2L * N);
+    a = allocate(8L * N);
+    b = allocate(8L * N);
+    y = allocate(8L * N);
     for (int k = 0; k < 2 * N; k++) {
-      U.putByte(cond + k, (byte) (random.nextBoolean() ? random.nextInt(3) + 1 : 0));
-      U.putFloat(a + 4L * k, k < specials.length ? specials[k] : (float) random.nextGaussian());
-      U.putFloat(b + 4L * k, k % 7 < specials.length ? specials[k % 7] : (float) random.nextGaussian());
+      Raw.putByte(cond + k, (byte) (random.nextBoolean() ? random.nextInt(3) + 1 : 0));
+      Raw.putFloat(a + 4L * k, k < specials.length ? specials[k] : (float) random.nextGaussian());
+      Raw.putFloat(b + 4L * k, k % 7 < specials.length ? specials[k % 7] : (float) random.nextGaussian());
     }
   }
 
   @AfterEach
   void free() {
-    U.freeMemory(cond);
-    U.freeMemory(a);
-    U.freeMemory(b);
-    U.freeMemory(y);
+    blocks.forEach(Pointer::free);
+    blocks.clear();
   }
 
   @Test
@@ -56,8 +64,8 @@ class FastLoopsTest {
       long sy = l[3];
       FastLoops.whereF32(cond, sc, a, sa, b, sb, y, sy, N);
       for (int k = 0; k < N; k++) {
-        int want = U.getByte(cond + sc * k) != 0 ? U.getInt(a + sa * k) : U.getInt(b + sb * k);
-        assertEquals(want, U.getInt(y + sy * k), "where, strides c/a/b/y " + java.util.Arrays.toString(l)
+        int want = Raw.getByte(cond + sc * k) != 0 ? Raw.getInt(a + sa * k) : Raw.getInt(b + sb * k);
+        assertEquals(want, Raw.getInt(y + sy * k), "where, strides c/a/b/y " + java.util.Arrays.toString(l)
             + ", element " + k);
       }
     }
@@ -70,15 +78,15 @@ class FastLoopsTest {
         long scalar = a + 4L * (first * 4 + 3); // -0.0, Infinity, a Gaussian value
         FastLoops.binaryF32(op, scalar, 0, b, 4, y, 4, N);
         for (int k = 0; k < N; k++) {
-          float s = U.getFloat(scalar);
-          float v = U.getFloat(b + 4L * k);
+          float s = Raw.getFloat(scalar);
+          float v = Raw.getFloat(b + 4L * k);
           float want = switch (op) {
             case ADD -> s + v;
             case MUL -> s * v;
             case SUB -> s - v;
             default -> s / v;
           };
-          assertEquals(want, U.getFloat(y + 4L * k), op + " of " + s + " and " + v);
+          assertEquals(want, Raw.getFloat(y + 4L * k), op + " of " + s + " and " + v);
         }
       }
     }
