@@ -1,7 +1,5 @@
 package dev.ember.backend.cpu;
 
-import static dev.ember.backend.cpu.Raw.U;
-
 import dev.ember.DType;
 import dev.ember.spi.AdamStep;
 import dev.ember.spi.Strided;
@@ -68,37 +66,37 @@ final class OptimizerKernels {
       }
       // The usual case without branches, an int-counted loop over unit strides.
       for (int k = 0; k < n; k++) {
-        float g = U.getFloat(gr + 4L * k);
-        float mk = U.getFloat(m + 4L * k);
+        float g = Raw.getFloat(gr + 4L * k);
+        float mk = Raw.getFloat(m + 4L * k);
         mk = mk + w * (g - mk);
-        U.putFloat(m + 4L * k, mk);
-        float vk = b2 * U.getFloat(v + 4L * k) + oneMinusB2 * (g * g);
-        U.putFloat(v + 4L * k, vk);
-        U.putFloat(p + 4L * k, scale * U.getFloat(p + 4L * k) + negStep * (mk / ((float) Math.sqrt(vk) / bc2 + eps)));
+        Raw.putFloat(m + 4L * k, mk);
+        float vk = b2 * Raw.getFloat(v + 4L * k) + oneMinusB2 * (g * g);
+        Raw.putFloat(v + 4L * k, vk);
+        Raw.putFloat(p + 4L * k, scale * Raw.getFloat(p + 4L * k) + negStep * (mk / ((float) Math.sqrt(vk) / bc2 + eps)));
       }
       return;
     }
     for (int k = 0; k < n; k++) {
       long o = 4L * k;
-      float pk = U.getFloat(p + o);
+      float pk = Raw.getFloat(p + o);
       // -g is exact, as grad.neg(); lerp's 1 * m in axpby is exact too.
-      float g = s.maximize() ? -U.getFloat(gr + o) : U.getFloat(gr + o);
+      float g = s.maximize() ? -Raw.getFloat(gr + o) : Raw.getFloat(gr + o);
       if (hasL2) {
         g = g + pk * l2;
       }
-      float mk = U.getFloat(m + o);
+      float mk = Raw.getFloat(m + o);
       float diff = g - mk;
       mk = lerpLow ? mk + w * diff : g - diff * oneMinusW;
-      U.putFloat(m + o, mk);
-      float vk = b2 * U.getFloat(v + o) + oneMinusB2 * (g * g);
-      U.putFloat(v + o, vk);
+      Raw.putFloat(m + o, mk);
+      float vk = b2 * Raw.getFloat(v + o) + oneMinusB2 * (g * g);
+      Raw.putFloat(v + o, vk);
       if (vmax != 0) {
-        float old = U.getFloat(vmax + o);
+        float old = Raw.getFloat(vmax + o);
         vk = Float.isNaN(old) || Float.isNaN(vk) ? Float.NaN : Math.max(old, vk);
-        U.putFloat(vmax + o, vk);
+        Raw.putFloat(vmax + o, vk);
       }
       float denom = (float) Math.sqrt(vk) / bc2 + eps;
-      U.putFloat(p + o, scale * pk + negStep * (mk / denom));
+      Raw.putFloat(p + o, scale * pk + negStep * (mk / denom));
     }
   }
 
@@ -115,36 +113,36 @@ final class OptimizerKernels {
     double negStep = -s.stepSize();
     if (!s.maximize() && l2 == 0 && lerpLow && vmax == 0) {
       for (int k = 0; k < n; k++) {
-        double g = U.getDouble(gr + 8L * k);
-        double mk = U.getDouble(m + 8L * k);
+        double g = Raw.getDouble(gr + 8L * k);
+        double mk = Raw.getDouble(m + 8L * k);
         mk = mk + w * (g - mk);
-        U.putDouble(m + 8L * k, mk);
-        double vk = b2 * U.getDouble(v + 8L * k) + oneMinusB2 * (g * g);
-        U.putDouble(v + 8L * k, vk);
-        U.putDouble(p + 8L * k, scale * U.getDouble(p + 8L * k) + negStep * (mk / (Math.sqrt(vk) / bc2 + eps)));
+        Raw.putDouble(m + 8L * k, mk);
+        double vk = b2 * Raw.getDouble(v + 8L * k) + oneMinusB2 * (g * g);
+        Raw.putDouble(v + 8L * k, vk);
+        Raw.putDouble(p + 8L * k, scale * Raw.getDouble(p + 8L * k) + negStep * (mk / (Math.sqrt(vk) / bc2 + eps)));
       }
       return;
     }
     for (int k = 0; k < n; k++) {
       long o = 8L * k;
-      double pk = U.getDouble(p + o);
-      double g = s.maximize() ? -U.getDouble(gr + o) : U.getDouble(gr + o);
+      double pk = Raw.getDouble(p + o);
+      double g = s.maximize() ? -Raw.getDouble(gr + o) : Raw.getDouble(gr + o);
       if (l2 != 0) {
         g = g + pk * l2;
       }
-      double mk = U.getDouble(m + o);
+      double mk = Raw.getDouble(m + o);
       double diff = g - mk;
       mk = lerpLow ? mk + w * diff : g - diff * oneMinusW;
-      U.putDouble(m + o, mk);
-      double vk = b2 * U.getDouble(v + o) + oneMinusB2 * (g * g);
-      U.putDouble(v + o, vk);
+      Raw.putDouble(m + o, mk);
+      double vk = b2 * Raw.getDouble(v + o) + oneMinusB2 * (g * g);
+      Raw.putDouble(v + o, vk);
       if (vmax != 0) {
-        double old = U.getDouble(vmax + o);
+        double old = Raw.getDouble(vmax + o);
         vk = Double.isNaN(old) || Double.isNaN(vk) ? Double.NaN : Math.max(old, vk);
-        U.putDouble(vmax + o, vk);
+        Raw.putDouble(vmax + o, vk);
       }
       double denom = Math.sqrt(vk) / bc2 + eps;
-      U.putDouble(p + o, scale * pk + negStep * (mk / denom));
+      Raw.putDouble(p + o, scale * pk + negStep * (mk / denom));
     }
   }
 }

@@ -110,10 +110,10 @@ final class VectorMath {
     for (int start = 0; start < n; start += BLOCK) {
       int len = Math.min(BLOCK, n - start);
       long bytes = 4L * len;
-      U.copyMemory(null, p + 4L * start, pb, FLOAT_BASE, bytes);
-      U.copyMemory(null, g + 4L * start, gb, FLOAT_BASE, bytes);
-      U.copyMemory(null, m + 4L * start, mb, FLOAT_BASE, bytes);
-      U.copyMemory(null, v + 4L * start, vb, FLOAT_BASE, bytes);
+      Raw.copyToArray(p + 4L * start, pb, 0, bytes);
+      Raw.copyToArray(g + 4L * start, gb, 0, bytes);
+      Raw.copyToArray(m + 4L * start, mb, 0, bytes);
+      Raw.copyToArray(v + 4L * start, vb, 0, bytes);
       int full = len - len % LANES;
       adamLoop(pb, gb, mb, vb, full, bc(w), bc(b2), bc(ob2), bc(bc2), bc(eps), bc(scale), bc(negStep));
       for (int i = full; i < len; i++) {
@@ -124,9 +124,9 @@ final class VectorMath {
         vb[i] = vi;
         pb[i] = scale * pb[i] + negStep * (mi / ((float) Math.sqrt(vi) / bc2 + eps));
       }
-      U.copyMemory(pb, FLOAT_BASE, null, p + 4L * start, bytes);
-      U.copyMemory(mb, FLOAT_BASE, null, m + 4L * start, bytes);
-      U.copyMemory(vb, FLOAT_BASE, null, v + 4L * start, bytes);
+      Raw.copyFromArray(pb, 0, p + 4L * start, bytes);
+      Raw.copyFromArray(mb, 0, m + 4L * start, bytes);
+      Raw.copyFromArray(vb, 0, v + 4L * start, bytes);
     }
   }
 
