@@ -65,6 +65,13 @@ class DistributedLaunchTest {
     // Through env: mpirun rewrites the class path and library path of a program named java.
     cmd.addAll(List.of("env", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xss4m", "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+    // The JDK-version options this JVM got from surefire (native access on JDK 22+, JavaCPP's Unsafe
+    // on 23+), so the ranks print none of the JDK's restricted-method or Unsafe warnings either.
+    for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("--enable-native-access") || arg.startsWith("--sun-misc-unsafe-memory-access")) {
+        cmd.add(arg);
+      }
+    }
     String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
     if (cache != null) {
       cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
