@@ -51,7 +51,7 @@ final class VectorMath {
   /** Returns whether {@link #unaryF32} computes {@code op}. */
   static boolean supports(UnaryOp op) {
     return switch (op) {
-      case EXP, LOG, TANH, SIGMOID, GELU, GELU_GRAD, GELU_TANH, GELU_TANH_GRAD -> true;
+      case RELU, EXP, LOG, TANH, SIGMOID, GELU, GELU_GRAD, GELU_TANH, GELU_TANH_GRAD -> true;
       default -> false;
     };
   }
@@ -153,6 +153,7 @@ final class VectorMath {
   static void apply(UnaryOp op, float[] a, int len) {
     int full = len - len % LANES;
     switch (op) {
+      case RELU -> reluLoop(a, full);
       case EXP -> expLoop(a, full);
       case LOG -> logLoop(a, full);
       case TANH -> tanhLoop(a, full);
@@ -165,6 +166,13 @@ final class VectorMath {
     }
     for (int i = full; i < len; i++) {
       a[i] = (float) Elementwise.unaryDouble(op, a[i]);
+    }
+  }
+
+  /** {@code max(x, 0)} lane-wise with {@link Math#max}'s rules: NaN stays NaN, -0 becomes +0. */
+  private static void reluLoop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector.fromArray(S, a, i).lanewise(VectorOperators.MAX, 0f).intoArray(a, i);
     }
   }
 

@@ -82,4 +82,23 @@ class VectorMathTest {
       }
     }
   }
+
+  @Test
+  void reluKeepsMathMaxRulesBitForBit() {
+    assertTrue(VectorSupport.ENABLED, "the tests run with --add-modules=jdk.incubator.vector (surefire argLine)");
+    float[] special = {Float.NaN, -0f, 0f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.MIN_VALUE,
+        -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 1.5f, -1.5f};
+    int n = 1000 + 3; // several vectors and a tail
+    float[] a = new float[n];
+    java.util.Random r = new java.util.Random(7);
+    for (int i = 0; i < n; i++) {
+      a[i] = i < special.length * 4 ? special[i % special.length] : (float) r.nextGaussian();
+    }
+    float[] y = a.clone();
+    VectorMath.apply(UnaryOp.RELU, y, n);
+    for (int i = 0; i < n; i++) {
+      assertEquals(Float.floatToRawIntBits(Math.max(a[i], 0f)), Float.floatToRawIntBits(y[i]),
+          "relu(" + a[i] + ") at " + i);
+    }
+  }
 }
