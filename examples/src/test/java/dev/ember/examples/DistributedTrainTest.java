@@ -41,13 +41,20 @@ class DistributedTrainTest {
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     // Through env: mpirun rewrites the class path of a program named java.
     // By name: Open MPI derives its prefix from how it was called (/bin/mpirun would mean prefix /).
-    ProcessBuilder pb = new ProcessBuilder(List.of("mpirun", "--allow-run-as-root", "--oversubscribe",
+    List<String> cmd = new java.util.ArrayList<>(List.of("mpirun", "--allow-run-as-root", "--oversubscribe",
         "--bind-to", "none", "-np", "2", "env", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xss8m", "-Xmx512m", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
-        "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir", ".cache/javacpp"),
-        "-cp", classPath, Main.class.getName(), "train", "--distributed", "--epochs", "1",
-        "--train-size", "512", "--test-size", "128", "--batch-size", "32", "--out", out.toString()))
-        .redirectErrorStream(true);
+        "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir", ".cache/javacpp")));
+    // The JDK-version options this JVM got from surefire (native access on JDK 22+, JavaCPP's Unsafe
+    // on 23+), so the ranks print none of the JDK's restricted-method or Unsafe warnings either.
+    for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("--enable-native-access") || arg.startsWith("--sun-misc-unsafe-memory-access")) {
+        cmd.add(arg);
+      }
+    }
+    cmd.addAll(List.of("-cp", classPath, Main.class.getName(), "train", "--distributed", "--epochs", "1",
+        "--train-size", "512", "--test-size", "128", "--batch-size", "32", "--out", out.toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("OMPI_MCA_btl", "self,vader");
     pb.environment().put("OMPI_MCA_btl_vader_single_copy_mechanism", "none");
     pb.environment().put("OMP_NUM_THREADS", "1");
