@@ -10,10 +10,7 @@ import dev.ember.ops.Activations;
  * Philox stream of the module's generator (the global one unless given), so a seed reproduces them
  * on every backend. Any shape.
  */
-public final class Dropout extends Module {
-  private final double p;
-  private final Generator generator;
-
+public final class Dropout extends DropoutBase {
   /** Creates dropout with PyTorch's default probability 0.5. */
   public Dropout() {
     this(0.5);
@@ -26,26 +23,12 @@ public final class Dropout extends Module {
 
   /** Creates dropout drawing masks from {@code generator} (null: the global one). */
   public Dropout(double p, Generator generator) {
-    if (p < 0 || p > 1) {
-      throw new IllegalArgumentException("Dropout: probability has to be between 0 and 1, but got " + p);
-    }
-    this.p = p;
-    this.generator = generator;
-  }
-
-  /** Returns the drop probability. */
-  public double p() {
-    return p;
+    super("Dropout", p, generator);
   }
 
   /** Returns {@code input} with dropout applied if training, else {@code input} itself. */
   @Override
   public Tensor forward(Tensor input) {
-    return Activations.dropout(input, p, isTraining(), generator == null ? Generator.global() : generator);
-  }
-
-  @Override
-  protected String extraRepr() {
-    return "p=" + p;
+    return Activations.dropout(input, p(), isTraining(), generator());
   }
 }

@@ -10,10 +10,7 @@ import dev.ember.ops.Activations;
  * planes are scaled by {@code 1 / (1 - p)}; in eval mode the input passes unchanged. Draws come from
  * the module's generator (the global one unless given).
  */
-public final class Dropout2d extends Module {
-  private final double p;
-  private final Generator generator;
-
+public final class Dropout2d extends DropoutBase {
   /** Creates channel dropout with PyTorch's default probability 0.5. */
   public Dropout2d() {
     this(0.5);
@@ -26,26 +23,12 @@ public final class Dropout2d extends Module {
 
   /** Creates channel dropout drawing from {@code generator} (null: the global one). */
   public Dropout2d(double p, Generator generator) {
-    if (p < 0 || p > 1) {
-      throw new IllegalArgumentException("Dropout2d: probability has to be between 0 and 1, but got " + p);
-    }
-    this.p = p;
-    this.generator = generator;
-  }
-
-  /** Returns the drop probability. */
-  public double p() {
-    return p;
+    super("Dropout2d", p, generator);
   }
 
   /** Returns {@code input} [N, C, H, W] or [C, H, W] with channel dropout if training. */
   @Override
   public Tensor forward(Tensor input) {
-    return Activations.dropout2d(input, p, isTraining(), generator == null ? Generator.global() : generator);
-  }
-
-  @Override
-  protected String extraRepr() {
-    return "p=" + p;
+    return Activations.dropout2d(input, p(), isTraining(), generator());
   }
 }
