@@ -20,8 +20,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>The mode is {@link Mode#SingleShotTime}: every measurement iteration times exactly one step, so the
  * JSON result holds one time per step and the report takes the median, minimum and maximum over them, as
- * {@code WORKLOADS.md} asks (at least 20 steps). Warm-up iterations are untimed steps; W1, whose steps are
- * about a millisecond, gets many more of them so the JIT has compiled the dispatch path. The {@code
+ * {@code WORKLOADS.md} asks (at least 20 steps). Warm-up iterations are untimed steps, about three seconds
+ * of each workload (W1 300 steps, W2 300, W3 100, W4 30, W5 60): HotSpot's C2 compiler is still compiling
+ * the step's loops after the first hundred W2 steps (measured alternately in one session, load 8-10: W2's
+ * median step 18.8-20.7 ms after 15 warm-up steps, 8.1-8.9 ms after 300), and these benchmarks report the steady state of a training
+ * run. The cold start is reported apart, as the time from launch to the first step ({@link Startup}). The {@code
  * device} parameter takes {@code cpu} and {@code cuda}; on a machine without a CUDA backend the cuda
  * trial fails in its set-up with the reason, and {@code bench/run} only asks for cuda when it opens.
  */
@@ -115,7 +118,7 @@ public class TrainingBenchmarks {
 
   /** W2 MLP training step. */
   @Benchmark
-  @Warmup(iterations = 15)
+  @Warmup(iterations = 300)
   @Measurement(iterations = 50)
   public double w2(W2 s) {
     return s.step.run();
@@ -126,7 +129,7 @@ public class TrainingBenchmarks {
    * iterations than W2, so the measurement spans several of the allocator's collections.
    */
   @Benchmark
-  @Warmup(iterations = 15)
+  @Warmup(iterations = 300)
   @Measurement(iterations = 200)
   public double w2Unscoped(W2Unscoped s) {
     return s.step.run();
@@ -134,7 +137,7 @@ public class TrainingBenchmarks {
 
   /** W4 written without {@code TensorScope}. */
   @Benchmark
-  @Warmup(iterations = 5)
+  @Warmup(iterations = 30)
   @Measurement(iterations = 40)
   public double w4Unscoped(W4Unscoped s) {
     return s.step.run();
@@ -142,7 +145,7 @@ public class TrainingBenchmarks {
 
   /** W3 CNN training step. */
   @Benchmark
-  @Warmup(iterations = 10)
+  @Warmup(iterations = 100)
   @Measurement(iterations = 40)
   public double w3(W3 s) {
     return s.step.run();
@@ -150,7 +153,7 @@ public class TrainingBenchmarks {
 
   /** W4 tiny GPT training step. */
   @Benchmark
-  @Warmup(iterations = 5)
+  @Warmup(iterations = 30)
   @Measurement(iterations = 25)
   public double w4(W4 s) {
     return s.step.run();
@@ -158,7 +161,7 @@ public class TrainingBenchmarks {
 
   /** W5 LSTM language-model training step with nn.LSTM. */
   @Benchmark
-  @Warmup(iterations = 10)
+  @Warmup(iterations = 60)
   @Measurement(iterations = 30)
   public double w5(W5 s) {
     return s.step.run();
