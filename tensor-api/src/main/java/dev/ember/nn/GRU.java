@@ -2,6 +2,8 @@ package dev.ember.nn;
 
 import dev.ember.Generator;
 import dev.ember.Tensor;
+import dev.ember.ops.FusedGru;
+import dev.ember.ops.Linalg;
 
 /**
  * A gated recurrent unit network, PyTorch's {@code nn.GRU}. Per step, with gates in PyTorch's
@@ -58,6 +60,31 @@ public final class GRU extends Recurrent {
     Tensor n = gx.narrow(1, 2 * h, h).add(r.mul(gh.narrow(1, 2 * h, h))).tanh();
     // h' = (1 - z) * n + z * h = n + z * (h - n)
     return new Tensor[] {n.add(z.mul(state[0].sub(n)))};
+  }
+
+  /**
+   * The whole sequence as one op while the fused primitives are on: the backend's GRU layer kernel
+   * where it has one ({@link FusedGru#gruLayer}, oneDNN on the CPU for float32), else {@link
+   * FusedGru#gru} (one GEMM for every step's input projection, then the recurrence as one node); null
+   * while they are off, and then {@link #cell} runs step by step.
+   */
+  @Override
+  Tensor[] sequence(Tensor x, String suffix, Tensor[] state, boolean reverse) {
+    Tensor whh = param("weight_hh" + suffix);
+    if (!FusedGru.applies(x, state[0], whh)) {
+      return null;
+    }
+    Tensor wih = param("weight_ih" + suffix);
+    Tensor bih = bias ? param("bias_ih" + suffix) : null;
+    Tensor bhh = bias ? param("bias_hh" + suffix) : null;
+    Tensor out = FusedGru.gruLayer(x, state[0], wih, whh, bih, bhh, reverse);
+    if (out == null) {
+      out = FusedGru.gru(Linalg.linear(x, wih, bih), state[0], whh, bhh, reverse);
+      if (out == null) {
+        return null;
+      }
+    }
+    return new Tensor[] {out, out.select(0, reverse ? 0 : x.size(0) - 1)};
   }
 
   @Override

@@ -341,4 +341,31 @@ public interface Backend {
       Strided gradH0, Strided gradC0, Strided gradWih, Strided gradWhh, Strided gradBias) {
     return false;
   }
+
+  /**
+   * Runs one GRU layer in one direction over a whole sequence, where a backend has a kernel for it,
+   * in PyTorch's formulation (gates r, z, n; {@code n = tanh(x W_in^T + b_in + r * (h W_hn^T +
+   * b_hn))}, {@code h' = (1 - z) * n + z * h}): {@code x} [T, N, in], {@code h0} [N, H], PyTorch's
+   * {@code wih} [3H, in], {@code whh} [3H, H], {@code bih} and {@code bhh} [3H] (zeros for a layer
+   * without biases); {@code reverse} runs t = T-1 down to 0. Writes every step's h to {@code out}
+   * [T, N, H] (the final h is its last step in the order run). Returns a storage holding what {@link
+   * #gruSequenceBackward} needs (contents private to this backend), or null to let tensor-api run the
+   * recurrence step by step.
+   */
+  default Storage gruSequence(Strided x, Strided h0, Strided wih, Strided whh, Strided bih, Strided bhh,
+      boolean reverse, Strided out) {
+    return null;
+  }
+
+  /**
+   * Computes the gradients of {@link #gruSequence} from its operands, result and {@code workspace},
+   * and the incoming gradient {@code gradOut} [T, N, H] (including the final h's): {@code gradX},
+   * {@code gradH0}, {@code gradWih}, {@code gradWhh}, {@code gradBih} and {@code gradBhh}, each in its
+   * operand's shape. Returns false to let tensor-api compute them.
+   */
+  default boolean gruSequenceBackward(Strided x, Strided h0, Strided wih, Strided whh, Strided bih, Strided bhh,
+      boolean reverse, Strided out, Storage workspace, Strided gradOut, Strided gradX, Strided gradH0,
+      Strided gradWih, Strided gradWhh, Strided gradBih, Strided gradBhh) {
+    return false;
+  }
 }

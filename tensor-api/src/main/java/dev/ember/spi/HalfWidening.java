@@ -483,7 +483,7 @@ public final class HalfWidening implements Backend {
     }
   }
 
-  // The fused LSTM primitives: with 2-byte operands they decline, so tensor-api composes the cell and
+  // The fused LSTM and GRU primitives: with 2-byte operands they decline, so tensor-api composes the cell and
   // the recurrence from ops that this class widens; otherwise the wrapped backend's kernels run.
 
   @Override
@@ -519,6 +519,21 @@ public final class HalfWidening implements Backend {
     return !anyHalf(x, h0, c0, wih, whh, bias, out, cN, gradOut, gradCN, gradX, gradH0, gradC0, gradWih, gradWhh,
         gradBias) && inner.lstmSequenceBackward(x, h0, c0, wih, whh, bias, reverse, out, cN, workspace, gradOut,
         gradCN, gradX, gradH0, gradC0, gradWih, gradWhh, gradBias);
+  }
+
+  @Override
+  public Storage gruSequence(Strided x, Strided h0, Strided wih, Strided whh, Strided bih, Strided bhh,
+      boolean reverse, Strided out) {
+    return anyHalf(x, h0, wih, whh, bih, bhh, out) ? null : inner.gruSequence(x, h0, wih, whh, bih, bhh, reverse, out);
+  }
+
+  @Override
+  public boolean gruSequenceBackward(Strided x, Strided h0, Strided wih, Strided whh, Strided bih, Strided bhh,
+      boolean reverse, Strided out, Storage workspace, Strided gradOut, Strided gradX, Strided gradH0,
+      Strided gradWih, Strided gradWhh, Strided gradBih, Strided gradBhh) {
+    return !anyHalf(x, h0, wih, whh, bih, bhh, out, gradOut, gradX, gradH0, gradWih, gradWhh, gradBih, gradBhh)
+        && inner.gruSequenceBackward(x, h0, wih, whh, bih, bhh, reverse, out, workspace, gradOut, gradX, gradH0,
+        gradWih, gradWhh, gradBih, gradBhh);
   }
 
   @Override

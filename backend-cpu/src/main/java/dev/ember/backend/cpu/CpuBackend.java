@@ -385,4 +385,27 @@ public final class CpuBackend implements Backend {
           gradWih, gradWhh, gradBias);
     }
   }
+
+  @Override
+  public Storage gruSequence(Strided x, Strided h0, Strided wih, Strided whh, Strided bih, Strided bhh,
+      boolean reverse, Strided out) {
+    try (Pinned p = Pinned.of("gru", x, h0, wih, whh); Pinned q = Pinned.of("gru", bih, bhh, out)) {
+      return Dnnl.gruForward(x, h0, wih, whh, bih, bhh, reverse, out);
+    }
+  }
+
+  @Override
+  public boolean gruSequenceBackward(Strided x, Strided h0, Strided wih, Strided whh, Strided bih, Strided bhh,
+      boolean reverse, Strided out, Storage workspace, Strided gradOut, Strided gradX, Strided gradH0,
+      Strided gradWih, Strided gradWhh, Strided gradBih, Strided gradBhh) {
+    if (!(workspace instanceof CpuStorage ws)) {
+      return false;
+    }
+    try (Pinned p = Pinned.of("gru_backward", x, h0, wih, whh); Pinned q = Pinned.of("gru_backward", bih, bhh, out);
+        Pinned r = Pinned.of("gru_backward", ws, gradOut.storage(), gradX.storage(), gradH0.storage());
+        Pinned s = Pinned.of("gru_backward", gradWih, gradWhh, gradBih, gradBhh)) {
+      return Dnnl.gruBackward(x, h0, wih, whh, bih, bhh, reverse, out, ws, gradOut, gradX, gradH0, gradWih, gradWhh,
+          gradBih, gradBhh);
+    }
+  }
 }

@@ -342,6 +342,207 @@ final class Dnnl {
         new int[] {s.strides()[1], s.strides()[0]}, s.offset());
   }
 
+  // ---------------------------------------------------------------- GRU
+
+  /**
+   * oneDNN's gate g of a GRU is PyTorch's gate {@code GRU_GATE[g]}: oneDNN orders u (update, PyTorch's
+   * z), r (reset), o (candidate, PyTorch's n); PyTorch orders r, z, n.
+   */
+  private static final int[] GRU_GATE = {1, 0, 2};
+
+  /**
+   * Runs a GRU layer direction on oneDNN's linear-before-reset GRU (forward training), which is
+   * PyTorch's formulation: r multiplies {@code h W_hn^T + b_hn}. Weights as permuted ldigo copies
+   * (gates u, r, o = PyTorch's z, r, n), four bias vectors {@code (b_iz + b_hz, b_ir + b_hr, b_in,
+   * b_hn)}. Returns the workspace backward needs, or null where oneDNN is off or declines.
+   */
+  static synchronized CpuStorage gruForward(Strided x, Strided h0, Strided wih, Strided whh, Strided bih,
+      Strided bhh, boolean reverse, Strided out) {
+    if (!usable(x, h0, wih, whh, bih, bhh, out)) {
+      return null;
+    }
+    int[] dims = lstmDims(x, whh);
+    Prim prim = prim("gru_fwd" + java.util.Arrays.toString(dims) + reverse, () -> {
+      GruDescs d = gruDescs(dims);
+      dnnl_primitive_desc pd = gruForwardPd(d, reverse);
+      dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
+      return new Prim(pd, null, new int[] {DNNL_ARG_SRC_LAYER, DNNL_ARG_SRC_ITER, DNNL_ARG_WEIGHTS_LAYER,
+          DNNL_ARG_WEIGHTS_ITER, DNNL_ARG_BIAS, DNNL_ARG_DST_LAYER, DNNL_ARG_DST_ITER, DNNL_ARG_WORKSPACE},
+          d.src, d.state, d.weightsLayer, d.weightsIter, d.bias, d.dst, d.state, ws);
+    });
+    if (prim == null) {
+      return null;
+    }
+    int h = dims[3];
+    CpuStorage wl = gruWeights(wih, h, true);
+    CpuStorage wi = gruWeights(whh, h, true);
+    CpuStorage b = gruBias(bih, bhh, h);
+    CpuStorage hN = new CpuStorage(DType.FLOAT32, h0.numel());
+    CpuStorage ws = new CpuStorage(DType.FLOAT32, (prim.workspaceBytes + 3) / 4);
+    try {
+      if (prim.run(x, h0, flat(wl), flat(wi), flat(b), out, flat(hN), flat(ws))) {
+        return ws;
+      }
+      ws.close();
+      return null;
+    } finally {
+      wl.close();
+      wi.close();
+      b.close();
+      hN.close();
+    }
+  }
+
+  /**
+   * The gradients of {@link #gruForward} on oneDNN's lbr GRU backward primitive: weights as permuted
+   * ldgoi copies (PyTorch's layout with gates z, r, n), weight gradients in ldigo and the four bias
+   * gradients, permuted back into PyTorch's layout ({@code b_ih}'s and {@code b_hh}'s r and z parts
+   * get the same gradient, n parts the third and fourth vector). oneDNN accumulates into its weight and
+   * bias gradients, so they start at zero. False where oneDNN is off or declines.
+   */
+  static synchronized boolean gruBackward(Strided x, Strided h0, Strided wih, Strided whh, Strided bih, Strided bhh,
+      boolean reverse, Strided out, CpuStorage workspace, Strided gradOut, Strided gradX, Strided gradH0,
+      Strided gradWih, Strided gradWhh, Strided gradBih, Strided gradBhh) {
+    if (!usable(x, h0, wih, whh, bih, bhh, out) || !usable(gradOut, gradX, gradH0, gradWih, gradWhh, gradBih, gradBhh)) {
+      return false;
+    }
+    int[] dims = lstmDims(x, whh);
+    Prim prim = prim("gru_bwd" + java.util.Arrays.toString(dims) + reverse, () -> {
+      GruDescs d = gruDescs(dims);
+      dnnl_primitive_desc hint = gruForwardPd(d, reverse);
+      dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(hint, dnnl_query_workspace_md, 0);
+      // Logical dims are always {l, d, i, g, o}; the tag orders them in memory as [g][o][i].
+      dnnl_memory_desc_t wlPlain = md(new long[] {1, 1, dims[2], 3, dims[3]}, dnnl_ldgoi);
+      dnnl_memory_desc_t wiPlain = md(new long[] {1, 1, dims[3], 3, dims[3]}, dnnl_ldgoi);
+      dnnl_rnn_desc_t rd = new dnnl_rnn_desc_t();
+      check(dnnl_lbr_gru_backward_desc_init(rd, dnnl_backward, direction(reverse), d.src, d.state, wlPlain, wiPlain,
+          d.bias, d.dst, d.state, d.src, d.state, d.weightsLayer, d.weightsIter, d.bias, d.dst, d.state,
+          dnnl_rnn_flags_undef), "gru backward");
+      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(rd), hint);
+      return new Prim(pd, hint, new int[] {DNNL_ARG_SRC_LAYER, DNNL_ARG_SRC_ITER, DNNL_ARG_WEIGHTS_LAYER,
+          DNNL_ARG_WEIGHTS_ITER, DNNL_ARG_BIAS, DNNL_ARG_DST_LAYER, DNNL_ARG_DST_ITER, DNNL_ARG_WORKSPACE,
+          DNNL_ARG_DIFF_SRC_LAYER, DNNL_ARG_DIFF_SRC_ITER, DNNL_ARG_DIFF_WEIGHTS_LAYER, DNNL_ARG_DIFF_WEIGHTS_ITER,
+          DNNL_ARG_DIFF_BIAS, DNNL_ARG_DIFF_DST_LAYER, DNNL_ARG_DIFF_DST_ITER}, d.src, d.state, wlPlain, wiPlain,
+          d.bias, d.dst, d.state, ws, d.src, d.state, d.weightsLayer, d.weightsIter, d.bias, d.dst, d.state);
+    });
+    if (prim == null) {
+      return false;
+    }
+    int steps = dims[0];
+    int h = dims[3];
+    Strided hN = new Strided(out.storage(), out.dtype(), h0.shape(), h0.strides(),
+        out.offset() + (long) (reverse ? 0 : steps - 1) * out.strides()[0]);
+    CpuStorage wl = gruWeights(wih, h, false);
+    CpuStorage wi = gruWeights(whh, h, false);
+    CpuStorage b = gruBias(bih, bhh, h);
+    CpuStorage dWl = new CpuStorage(DType.FLOAT32, wih.numel());
+    CpuStorage dWi = new CpuStorage(DType.FLOAT32, whh.numel());
+    CpuStorage dB = new CpuStorage(DType.FLOAT32, 4L * h);
+    CpuStorage zeros = new CpuStorage(DType.FLOAT32, h0.numel());
+    try {
+      for (CpuStorage z : new CpuStorage[] {dWl, dWi, dB, zeros}) {
+        Elementwise.fill(flat(z), 0);
+      }
+      if (!prim.run(x, h0, flat(wl), flat(wi), flat(b), out, hN, flat(workspace), gradX, gradH0, flat(dWl), flat(dWi),
+          flat(dB), gradOut, flat(zeros))) {
+        return false;
+      }
+      fromLdigo(dWl, gradWih, h);
+      fromLdigo(dWi, gradWhh, h);
+      long db = dB.at(0);
+      long dbi = ((CpuStorage) gradBih.storage()).at(gradBih.offset());
+      long dbh = ((CpuStorage) gradBhh.storage()).at(gradBhh.offset());
+      for (int g = 0; g < 3; g++) {
+        long to = 4L * GRU_GATE[g] * h;
+        Raw.copyMemory(db + 4L * g * h, dbi + to, 4L * h);
+        Raw.copyMemory(db + 4L * (g == 2 ? 3 : g) * h, dbh + to, 4L * h);
+      }
+      return true;
+    } finally {
+      wl.close();
+      wi.close();
+      b.close();
+      dWl.close();
+      dWi.close();
+      dB.close();
+      zeros.close();
+    }
+  }
+
+  /** The memory descriptors of a GRU layer direction with plain (ldigo) weights and four biases. */
+  private record GruDescs(dnnl_memory_desc_t src, dnnl_memory_desc_t state, dnnl_memory_desc_t weightsLayer,
+      dnnl_memory_desc_t weightsIter, dnnl_memory_desc_t bias, dnnl_memory_desc_t dst) {}
+
+  private static GruDescs gruDescs(int[] dims) {
+    long t = dims[0];
+    long n = dims[1];
+    long in = dims[2];
+    long h = dims[3];
+    return new GruDescs(md(new long[] {t, n, in}, dnnl_tnc), md(new long[] {1, 1, n, h}, dnnl_ldnc),
+        md(new long[] {1, 1, in, 3, h}, dnnl_ldigo), md(new long[] {1, 1, h, 3, h}, dnnl_ldigo),
+        md(new long[] {1, 1, 4, h}, dnnl_ldgo), md(new long[] {t, n, h}, dnnl_tnc));
+  }
+
+  private static dnnl_primitive_desc gruForwardPd(GruDescs d, boolean reverse) {
+    dnnl_rnn_desc_t rd = new dnnl_rnn_desc_t();
+    check(dnnl_lbr_gru_forward_desc_init(rd, dnnl_forward_training, direction(reverse), d.src, d.state,
+        d.weightsLayer, d.weightsIter, d.bias, d.dst, d.state, dnnl_rnn_flags_undef), "gru");
+    return createPd(new const_dnnl_op_desc_t(rd), null);
+  }
+
+  /**
+   * PyTorch's GRU weight {@code w} [3H, k] (gates r, z, n) in oneDNN's gate order u, r, o: as ldigo
+   * [k, 3, H] ({@code ldigo} true, what the forward takes) or ldgoi [3, H, k] (the backward's).
+   */
+  private static CpuStorage gruWeights(Strided w, int h, boolean ldigo) {
+    int k = w.shape()[1];
+    CpuStorage t = new CpuStorage(DType.FLOAT32, w.numel());
+    for (int g = 0; g < 3; g++) {
+      long from = w.offset() + (long) GRU_GATE[g] * h * w.strides()[0];
+      if (ldigo) {
+        Elementwise.copy(new Strided(w.storage(), w.dtype(), new int[] {k, h}, new int[] {w.strides()[1],
+            w.strides()[0]}, from), new Strided(t, DType.FLOAT32, new int[] {k, h}, new int[] {3 * h, 1}, (long) g * h));
+      } else {
+        Elementwise.copy(new Strided(w.storage(), w.dtype(), new int[] {h, k}, w.strides(), from),
+            new Strided(t, DType.FLOAT32, new int[] {h, k}, new int[] {k, 1}, (long) g * h * k));
+      }
+    }
+    return t;
+  }
+
+  /** An ldigo weight gradient [k, 3, H] (gates u, r, o) into PyTorch's layout {@code grad} [3H, k]. */
+  private static void fromLdigo(CpuStorage d, Strided grad, int h) {
+    int k = grad.shape()[1];
+    for (int g = 0; g < 3; g++) {
+      Elementwise.copy(new Strided(d, DType.FLOAT32, new int[] {h, k}, new int[] {1, 3 * h}, (long) g * h),
+          new Strided(grad.storage(), grad.dtype(), new int[] {h, k}, grad.strides(),
+              grad.offset() + (long) GRU_GATE[g] * h * grad.strides()[0]));
+    }
+  }
+
+  /** oneDNN's four lbr GRU biases [4, H] from PyTorch's: {@code (b_iz + b_hz, b_ir + b_hr, b_in, b_hn)}. */
+  private static CpuStorage gruBias(Strided bih, Strided bhh, int h) {
+    CpuStorage b = new CpuStorage(DType.FLOAT32, 4L * h);
+    long out = b.at(0);
+    long bi = ((CpuStorage) bih.storage()).at(bih.offset());
+    long bh = ((CpuStorage) bhh.storage()).at(bhh.offset());
+    for (int g = 0; g < 3; g++) {
+      long from = 4L * GRU_GATE[g] * h;
+      for (int j = 0; j < h; j++) {
+        long k = from + 4L * j;
+        float v = Raw.getFloat(bi + k);
+        float u = Raw.getFloat(bh + k);
+        if (g < 2) {
+          Raw.putFloat(out + 4L * (g * h + j), v + u);
+        } else {
+          Raw.putFloat(out + 4L * (2 * h + j), v);
+          Raw.putFloat(out + 4L * (3 * h + j), u);
+        }
+      }
+    }
+    return b;
+  }
+
   // ---------------------------------------------------------------- the primitive cache
 
   /** Creates a primitive for the cache; throws {@link Declined} where oneDNN rejects it. */
