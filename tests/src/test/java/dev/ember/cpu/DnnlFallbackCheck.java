@@ -50,4 +50,34 @@ class DnnlFallbackCheck {
     // only max pooling (forward, backward) is fused: its kernel is Java, the convolution is composed
     assertEquals(before + 2, FusedPrimitives.calls(), "the convolution may not reach oneDNN");
   }
+
+  @Test
+  void float32GruTakesTheJavaFusedNode() {
+    dev.ember.nn.GRU gru = new dev.ember.nn.GRU(3, 4, 1, true, false, 0, false, new dev.ember.Generator(1));
+    Tensor x = Tensor.randn(dev.ember.Shape.of(5, 2, 3), dev.ember.DType.FLOAT32, dev.ember.Device.CPU,
+        new dev.ember.Generator(2));
+    double[][] results = new double[2][];
+    long before = FusedPrimitives.calls();
+    for (int path = 0; path < 2; path++) {
+      boolean was = FusedPrimitives.setEnabled(path == 0);
+      try {
+        Tensor xl = x.detach().clone().requiresGrad(true);
+        Tensor y = gru.forward(xl);
+        y.square().sum().backward();
+        double[] out = y.toDoubleArray();
+        double[] grad = xl.grad().toDoubleArray();
+        results[path] = java.util.stream.DoubleStream.concat(java.util.Arrays.stream(out), java.util.Arrays.stream(grad))
+            .toArray();
+      } finally {
+        FusedPrimitives.setEnabled(was);
+      }
+      if (path == 0) {
+        // oneDNN is off: the layer kernel declines and the recurrence node runs forward and backward
+        assertEquals(before + 2, FusedPrimitives.calls(), "the GRU may not reach oneDNN");
+      }
+    }
+    for (int i = 0; i < results[0].length; i++) {
+      assertEquals(results[1][i], results[0][i], 1e-5, "element " + i);
+    }
+  }
 }
