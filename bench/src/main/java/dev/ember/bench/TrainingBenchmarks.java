@@ -106,6 +106,14 @@ public class TrainingBenchmarks {
     }
   }
 
+  /** W5 with a GRU's state. */
+  public static class W5Gru extends StepState {
+    @Override
+    String workload() {
+      return "W5-gru";
+    }
+  }
+
   /** W1 op overhead: one step of 100 ops, sum and backward; the score is per op, in microseconds. */
   @Benchmark
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -164,6 +172,14 @@ public class TrainingBenchmarks {
   @Warmup(iterations = 60)
   @Measurement(iterations = 30)
   public double w5(W5 s) {
+    return s.step.run();
+  }
+
+  /** W5 language-model training step with nn.GRU in place of the LSTM (same shapes). */
+  @Benchmark
+  @Warmup(iterations = 60)
+  @Measurement(iterations = 30)
+  public double w5Gru(W5Gru s) {
     return s.step.run();
   }
 }

@@ -8,6 +8,7 @@ import dev.ember.examples.TinyGpt;
 import dev.ember.nn.Conv2d;
 import dev.ember.nn.Embedding;
 import dev.ember.nn.Flatten;
+import dev.ember.nn.GRU;
 import dev.ember.nn.LSTM;
 import dev.ember.nn.Linear;
 import dev.ember.nn.MaxPool2d;
@@ -61,7 +62,8 @@ public final class Workloads {
   private Workloads() {}
 
   /**
-   * Builds the step of {@code workload} (W1-W5) on {@code device}, seeding the global generator first.
+   * Builds the step of {@code workload} (W1-W5, and {@code W5-gru}: W5 with a GRU) on {@code device},
+   * seeding the global generator first.
    * {@code W2-unscoped} and {@code W4-unscoped} are W2 and W4 written as a PyTorch user writes them,
    * without a {@link TensorScope}: their memory comes back through the garbage collector.
    *
@@ -79,6 +81,7 @@ public final class Workloads {
       case "W4" -> w4(device, true);
       case "W4-unscoped" -> w4(device, false);
       case "W5" -> w5(device);
+      case "W5-gru" -> w5Gru(device);
       default -> throw new IllegalArgumentException("bench: unknown workload '" + workload + "' (W1-W5)");
     };
   }
@@ -185,6 +188,38 @@ public final class Workloads {
         opt.step();
         state[0] = scope.keep(out.hN().detach());
         state[1] = scope.keep(out.cN().detach());
+        return loss.item();
+      }
+    };
+  }
+
+  /**
+   * W5 with {@link GRU} in place of the LSTM (the same shapes: vocab 1000, embedding 64, hidden 128,
+   * one layer, sequence 35, batch 32, SGD lr 1.0, the state carried over and detached); PyTorch's
+   * figure comes from {@code scripts/bench/w5_gru.py}.
+   */
+  static Step w5Gru(Device device) {
+    int vocab = 1000;
+    int seq = 35;
+    int batch = 32;
+    int hidden = 128;
+    Tensor data = Tensor.randint(0, vocab, batch, seq + 1);
+    Tensor x = data.narrow(1, 0, seq).contiguous().to(device);
+    Tensor y = data.narrow(1, 1, seq).contiguous().reshape(-1).to(device);
+    Embedding emb = new Embedding(vocab, 64);
+    GRU gru = new GRU(64, hidden, 1, true);
+    Linear dec = new Linear(hidden, vocab);
+    Module model = new Sequential(emb, gru, dec).to(device);
+    Optimizer opt = new SGD(model.parameters(), 1.0);
+    Tensor[] state = {Tensor.zeros(1, batch, hidden).to(device)};
+    return () -> {
+      try (TensorScope scope = TensorScope.open()) {
+        opt.zeroGrad();
+        dev.ember.nn.RNN.Output out = gru.forward(emb.call(x), state[0]);
+        Tensor loss = dec.call(out.output()).reshape(-1, vocab).crossEntropy(y);
+        loss.backward();
+        opt.step();
+        state[0] = scope.keep(out.hN().detach());
         return loss.item();
       }
     };
