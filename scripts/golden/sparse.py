@@ -13,6 +13,7 @@ Ops:
   Tensor.coalesce          (indices, values) -> sparse_coo_tensor(...).coalesce().values() / .indices()
   torch.sparse.mm          (indices, values, dense) -> torch.sparse.mm(sparse_coo_tensor(...), dense)
   sparse.add               (indices1, values1, indices2, values2) -> (s1 + s2).to_dense()
+  Tensor.to_sparse         (dense) -> dense.to_sparse().values() / .indices()  (attrs.output)
 """
 import json
 import os
@@ -93,6 +94,14 @@ for name, i1, i2, size, dense in (("2d_overlap", torch.tensor([[0, 2, 1], [3, 1,
                                   ("hybrid", torch.tensor([[1, 0]]), torch.tensor([[1]]), (3, 2), (2,))):
     case(f"sparse.add/{name}", "sparse.add", lambda a, u, b, w, s=size: (coo(a, u, s) + coo(b, w, s)).to_dense(),
          [i1, randn(i1.shape[1], *dense), i2, randn(i2.shape[1], *dense)], {"size": list(size)})
+
+# dense -> sparse (every dim sparse; zeros dropped)
+for name, x in (("2d", torch.tensor([[0.0, 2.5, 0.0], [-3.0, 0.0, 1.0]], dtype=torch.float64)),
+                ("3d", torch.where(randn(2, 3, 2) > 0.3, randn(2, 3, 2), torch.zeros(2, 3, 2, dtype=torch.float64))),
+                ("all_zero", torch.zeros(2, 2, dtype=torch.float64))):
+    case(f"to_sparse/values_{name}", "Tensor.to_sparse", lambda x: x.to_sparse().values(), [x], {"output": "values"})
+    case(f"to_sparse/indices_{name}", "Tensor.to_sparse", lambda x: x.to_sparse().indices(), [x],
+         {"output": "indices"})
 
 out = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "src", "test", "resources", "golden", "sparse.json")
 with open(out, "w") as f:

@@ -1976,6 +1976,11 @@ public final class Tensor implements AutoCloseable {
     return Resizing.resize(this, other.shapeArray());
   }
 
+  /** Returns the sparse COO form of this tensor ({@code to_sparse()}); see {@link dev.ember.sparse.SparseCooTensor#fromDense}. */
+  public dev.ember.sparse.SparseCooTensor toSparse() {
+    return dev.ember.sparse.SparseCooTensor.fromDense(this);
+  }
+
   // ---------------------------------------------------------------- losses
 
   /** Returns the cross-entropy of logits {@code this} [N, C, ...] against int64 class targets. */

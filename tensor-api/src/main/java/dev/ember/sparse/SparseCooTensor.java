@@ -119,6 +119,34 @@ public final class SparseCooTensor {
     return of(indices, values, size);
   }
 
+  /**
+   * Returns the coalesced sparse form of {@code dense}, PyTorch's {@code dense.to_sparse()}: every
+   * dim sparse, one entry per non-zero element (NaN counts as non-zero) in row-major order.
+   * Differentiable: the values are gathered from {@code dense}, so gradients reach it.
+   */
+  public static SparseCooTensor fromDense(Tensor dense) {
+    int rank = dense.dim();
+    if (rank == 0) {
+      int nnz = dense.item() != 0 ? 1 : 0;
+      Tensor values = dense.reshape(1).narrow(0, 0, nnz);
+      return new SparseCooTensor(new long[0], indexTensor(new long[0], 0, nnz, dense.device()), values, new int[0],
+          0, true);
+    }
+    long[] coords = dense.nonzero().to(Device.CPU).contiguous().toLongArray();
+    int nnz = coords.length / rank;
+    long[] host = new long[coords.length];
+    long[] lin = new long[nnz];
+    int[] size = dense.shapeArray();
+    for (int k = 0; k < nnz; k++) {
+      for (int d = 0; d < rank; d++) {
+        host[d * nnz + k] = coords[k * rank + d];
+        lin[k] = lin[k] * size[d] + coords[k * rank + d];
+      }
+    }
+    Tensor values = dense.reshape(-1).indexSelect(0, Tensor.of(lin).to(dense.device()));
+    return new SparseCooTensor(host, indexTensor(host, rank, nnz, dense.device()), values, size, rank, true);
+  }
+
   private static void checkParts(Tensor indices, Tensor values) {
     if (indices == null || values == null) {
       throw new IllegalArgumentException("sparse_coo_tensor: null indices or values");

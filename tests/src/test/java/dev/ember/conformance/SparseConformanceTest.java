@@ -111,6 +111,24 @@ class SparseConformanceTest {
   }
 
   @Test
+  void toSparseKeepsTheNonZerosInRowMajorOrder() {
+    Tensor x = Tensor.of(new double[] {0, 2, 0, 3, 0, -1}, 2, 3).to(device);
+    SparseCooTensor s = x.toSparse();
+    assertTrue(s.isCoalesced());
+    assertArrayEquals(new long[] {0, 1, 1, 1, 0, 2}, s.indices().toLongArray());
+    assertArrayEquals(new double[] {2, 3, -1}, s.values().toDoubleArray(), 0);
+    assertArrayEquals(x.toDoubleArray(), s.toDense().toDoubleArray(), 0);
+    assertArrayEquals(x.toDoubleArray(), x.t().toSparse().toDense().t().contiguous().toDoubleArray(), 0);
+    assertEquals(0, Tensor.zeros(3).to(device).toSparse().nnz());
+    SparseCooTensor scalar = Tensor.of(new double[] {4}).to(device).reshape().toSparse();
+    assertEquals(1, scalar.nnz());
+    assertEquals(0, scalar.sparseDim());
+    assertEquals(4.0, scalar.toDense().item(), 0);
+    Tensor mask = Tensor.of(new double[] {1, 0, 1, 1, 0, 1}, 2, 3).to(device);
+    GradCheck.check(in -> in[0].mul(mask).toSparse().values(), randn(17, 2, 3));
+  }
+
+  @Test
   void sparseMmAgreesWithTheDenseProductAndHasGradients() {
     SparseCooTensor s = SparseCooTensor.of(repeats(), randn(5, 5), 3, 4);
     Tensor d = randn(6, 4, 3);

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Replays PyTorch's vectors for sparse COO tensors ({@code golden/sparse.json}, written by
  * scripts/golden/sparse.py) on every device, in float64 and float32: {@code to_dense} of {@code
  * sparse_coo_tensor} (repeated and unsorted entries, hybrid tensors, no entries), {@code coalesce}
- * (values and indices), {@code torch.sparse.mm} and the sum of two sparse tensors, with the
+ * (values and indices), {@code torch.sparse.mm}, the sum of two sparse tensors and {@code to_sparse}, with the
  * gradients w.r.t. the values and the dense operand. Every case must pass. The rows are registered
  * with {@link GoldenOps#register} from this class's static initializer.
  */
@@ -31,7 +31,7 @@ class SparseGoldenConformanceTest {
 
   /** The op names of the cases; each has a row below. */
   static final List<String> OPS = List.of("torch.sparse_coo_tensor", "Tensor.coalesce", "torch.sparse.mm",
-      "sparse.add");
+      "sparse.add", "Tensor.to_sparse");
 
   static {
     GoldenOps.register("torch.sparse_coo_tensor", (in, a) -> SparseCooTensor.of(in.get(0), in.get(1), a.ints("size"))
@@ -44,6 +44,10 @@ class SparseGoldenConformanceTest {
         a.ints("size")), in.get(2)));
     GoldenOps.register("sparse.add", (in, a) -> SparseCooTensor.of(in.get(0), in.get(1), a.ints("size"))
         .add(SparseCooTensor.of(in.get(2), in.get(3), a.ints("size"))).toDense());
+    GoldenOps.register("Tensor.to_sparse", (in, a) -> {
+      SparseCooTensor s = in.get(0).toSparse();
+      return a.string("output", "values").equals("indices") ? s.indices() : s.values();
+    });
   }
 
   private static List<Golden.Case> cases;
