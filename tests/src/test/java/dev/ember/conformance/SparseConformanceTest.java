@@ -128,6 +128,26 @@ class SparseConformanceTest {
     GradCheck.check(in -> in[0].mul(mask).toSparse().values(), randn(17, 2, 3));
   }
 
+  /**
+   * pytorch/examples' GAT preprocessing, ported: {@code adj = torch.eye(V) + sparse_coo_tensor(edges.T,
+   * ones(E), (V, V), dtype=int64)} (a repeated edge counts twice) and {@code diag(scale).to_sparse() @
+   * features}.
+   */
+  @Test
+  void gatPreprocessingPortsLineByLine() {
+    Tensor edgesT = Tensor.of(new long[] {0, 1, 2, 0, 1, 0, 2, 1}, 2, 4).to(DType.INT32).to(device);
+    Tensor ones = Tensor.ones(4).to(DType.INT64).to(device);
+    SparseCooTensor adjSparse = SparseCooTensor.of(edgesT, ones, 3, 3);
+    Tensor adj = adjSparse.add(Tensor.eye(3).to(device));
+    assertEquals(DType.FLOAT32, adj.dtype(), "int64 sparse + float32 eye promotes as PyTorch");
+    // edges (0,1) twice, (1,0) and (2,2), plus the self-loops
+    assertArrayEquals(new double[] {1, 2, 0, 1, 1, 0, 0, 0, 2}, adj.toDoubleArray(), 0);
+    Tensor features = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 3, 2).to(device);
+    Tensor scale = Tensor.of(new double[] {0.5, 0, 2}).to(device);
+    Tensor scaled = scale.diag(0).toSparse().matmul(features);
+    assertArrayEquals(new double[] {0.5, 1, 0, 0, 10, 12}, scaled.toDoubleArray(), 0);
+  }
+
   @Test
   void sparseMmAgreesWithTheDenseProductAndHasGradients() {
     SparseCooTensor s = SparseCooTensor.of(repeats(), randn(5, 5), 3, 4);
