@@ -1976,7 +1976,7 @@ public final class Tensor implements AutoCloseable {
     return Resizing.resize(this, other.shapeArray());
   }
 
-  /** Returns the sparse COO form of this tensor ({@code to_sparse()}); see {@link dev.ember.sparse.SparseCooTensor#fromDense}. */
+  /** Returns the sparse COO form ({@code to_sparse()}); see {@link dev.ember.sparse.SparseCooTensor#fromDense}. */
   public dev.ember.sparse.SparseCooTensor toSparse() {
     return dev.ember.sparse.SparseCooTensor.fromDense(this);
   }

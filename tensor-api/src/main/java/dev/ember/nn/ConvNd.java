@@ -59,7 +59,10 @@ abstract class ConvNd extends Module {
     registerParameter("bias", bias ? Layers.fanInBias(generator, fanIn, outChannels) : null);
   }
 
-  /** Returns the weight: [outChannels, inChannels / groups, k...], transposed layers [inChannels, outChannels / groups, k...]. */
+  /**
+   * Returns the weight: [outChannels, inChannels / groups, k...]; a transposed layer's is
+   * [inChannels, outChannels / groups, k...].
+   */
   public Tensor weight() {
     return param("weight");
   }

@@ -48,7 +48,8 @@ class ConvLayersTest {
     assertEquals("Conv2d(4, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=2, bias=False)",
         new Conv2d(4, 8, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 2, false, null)
             .toString());
-    assertEquals("Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=same)", new Conv2d(1, 2, 3, "same").toString());
+    assertEquals("Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=same)",
+        new Conv2d(1, 2, 3, "same").toString());
     assertEquals("Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), bias=False)", new Conv3d(2, 4,
         new int[] {3, 3, 3}, new int[] {1, 1, 1}, new int[] {0, 0, 0}, new int[] {1, 1, 1}, 1, false, null).toString());
     assertEquals("ConvTranspose2d(8, 3, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))",
