@@ -67,7 +67,7 @@ public final class DataParallel extends Module {
    * {@code dim} (PyTorch's {@code DataParallel(module, device_ids, output_device, dim)}).
    *
    * @throws IllegalArgumentException if the module's parameters or buffers are not on the first
-   *     device, or an argument is null or out of range
+   *     device (checked again at every forward, as PyTorch), or an argument is null or out of range
    */
   public DataParallel(Module module, List<Device> devices, Device outputDevice, int dim) {
     if (module == null || devices == null) {
@@ -84,13 +84,25 @@ public final class DataParallel extends Module {
       if (outputDevice == null) {
         throw new IllegalArgumentException("DataParallel: null output device");
       }
-      Device first = devices.get(0);
-      for (Map.Entry<String, Tensor> e : module.stateDict().entrySet()) {
-        if (!e.getValue().device().equals(first)) {
-          throw new IllegalArgumentException("DataParallel: module must have its parameters and buffers on device "
-              + first + " (device_ids[0]) but found '" + e.getKey() + "' on device " + e.getValue().device());
-        }
-      }
+      checkModuleOnFirstDevice();
+    }
+  }
+
+  /** Checks, as PyTorch does at construction and at every forward, that the module lives on the first device. */
+  private void checkModuleOnFirstDevice() {
+    Device first = devices.get(0);
+    for (Map.Entry<String, Tensor> e : module.namedParameters().entrySet()) {
+      checkOn(first, e.getKey(), e.getValue());
+    }
+    for (Map.Entry<String, Tensor> e : module.namedBuffers().entrySet()) {
+      checkOn(first, e.getKey(), e.getValue());
+    }
+  }
+
+  private static void checkOn(Device first, String name, Tensor t) {
+    if (t != null && !t.device().equals(first)) {
+      throw new IllegalArgumentException("DataParallel: module must have its parameters and buffers on device "
+          + first + " (device_ids[0]) but found '" + name + "' on device " + t.device());
     }
   }
 
@@ -135,6 +147,7 @@ public final class DataParallel extends Module {
     if (devices.isEmpty()) {
       return module.call(inputs);
     }
+    checkModuleOnFirstDevice();
     if (devices.size() == 1) {
       return module.call(moved(inputs, devices.get(0)));
     }
