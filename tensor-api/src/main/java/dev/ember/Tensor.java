@@ -43,9 +43,9 @@ import java.util.function.UnaryOperator;
  * using the new ones.
  */
 public final class Tensor implements AutoCloseable {
-  /** The storage shared by a tensor and its views, with its version counter. */
+  /** The storage shared by a tensor and its views, with its version counter (resize_ may grow it). */
   private static final class Data {
-    final dev.ember.spi.Storage storage;
+    dev.ember.spi.Storage storage;
     final Backend backend;
     int version;
 
@@ -57,8 +57,9 @@ public final class Tensor implements AutoCloseable {
 
   private final Data data;
   private final DType dtype;
-  private final int[] shape;
-  private final int[] strides;
+  /** Replaced (never mutated) by resize_ only, as the storage in {@link Data} is. */
+  private int[] shape;
+  private int[] strides;
   private final long offset;
   private final Tensor base;
   private boolean requiresGrad;
@@ -96,9 +97,25 @@ public final class Tensor implements AutoCloseable {
     return t;
   }
 
-  /** Returns an object identifying this tensor's storage (shared by all its views). */
+  /** Returns an object identifying this tensor's storage (shared by all its views; kept when resize_ grows it). */
   Object storageIdentity() {
-    return data.storage;
+    return data;
+  }
+
+  /**
+   * Gives this tensor {@code newShape} with contiguous strides, keeping its offset; a non-null
+   * {@code grown} storage replaces the one shared with every view and alias (the old one is closed).
+   * For {@link Resizing}.
+   */
+  void resizeTo(int[] newShape, dev.ember.spi.Storage grown) {
+    if (grown != null) {
+      dev.ember.spi.Storage old = data.storage;
+      data.storage = grown;
+      old.close();
+    }
+    checkInBounds("resize_", newShape, Strided.contiguousStrides(newShape), offset, data.storage.numel());
+    shape = newShape.clone();
+    strides = Strided.contiguousStrides(newShape);
   }
 
   /** Frees the storage now, whatever views share it. For {@link TensorScope}. */
@@ -1941,6 +1958,27 @@ public final class Tensor implements AutoCloseable {
     gradFn = null;
     requiresGrad = false;
     return this;
+  }
+
+  /**
+   * Resizes this tensor in place to {@code sizes} ({@code resize_}): contiguous strides, the same
+   * storage offset, the storage's elements from there in row-major order; the storage grows (new
+   * elements zero) when too small and never shrinks. Returns {@code this}. See {@link Resizing}.
+   *
+   * @throws IllegalStateException if this tensor requires grad, as in PyTorch
+   */
+  public Tensor resizeInPlace(int... sizes) {
+    return Resizing.resize(this, sizes);
+  }
+
+  /** Resizes this tensor in place to {@code other}'s shape ({@code resize_as_}); returns {@code this}. */
+  public Tensor resizeAsInPlace(Tensor other) {
+    return Resizing.resize(this, other.shapeArray());
+  }
+
+  /** Returns the sparse COO form ({@code to_sparse()}); see {@link dev.ember.sparse.SparseCooTensor#fromDense}. */
+  public dev.ember.sparse.SparseCooTensor toSparse() {
+    return dev.ember.sparse.SparseCooTensor.fromDense(this);
   }
 
   // ---------------------------------------------------------------- losses

@@ -37,7 +37,11 @@ public final class Dispatch {
   /** Returns an uninitialized contiguous tensor on a backend. */
   public static Tensor empty(Backend backend, DType dtype, int[] shape) {
     long n = Shape.numel(shape);
-    return Tensor.wrap(backend, Strided.contiguous(backend.allocate(dtype, Math.max(n, 1)), shape.clone()));
+    dev.ember.spi.Storage storage = backend.allocate(dtype, Math.max(n, 1));
+    if (n == 0) { // the one element behind an empty tensor holds no data: zero it, so resize_ never shows old memory
+      backend.fill(Strided.contiguous(storage, 1), 0);
+    }
+    return Tensor.wrap(backend, Strided.contiguous(storage, shape.clone()));
   }
 
   /** Returns {@code x} converted to {@code dtype} (itself if it already has it); not recorded. */

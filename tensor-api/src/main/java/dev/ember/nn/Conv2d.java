@@ -11,15 +11,8 @@ import dev.ember.ops.Convolution;
  * bias} [outChannels], initialized as in PyTorch ({@code U(-1/sqrt(fan_in), 1/sqrt(fan_in))}, fan_in
  * = inChannels / groups * kh * kw).
  */
-public class Conv2d extends Module {
-  private final int inChannels;
-  private final int outChannels;
-  private final int[] kernel;
-  private final int[] stride;
-  private final int[] padding;
+public class Conv2d extends ConvNd {
   private final String paddingName;
-  private final int[] dilation;
-  private final int groups;
 
   /** Creates a square-kernel layer with stride 1, no padding, and a bias. */
   public Conv2d(int inChannels, int outChannels, int kernelSize) {
@@ -81,88 +74,27 @@ public class Conv2d extends Module {
 
   private Conv2d(int inChannels, int outChannels, int[] kernel, int[] stride, int[] padding, String paddingName,
       int[] dilation, int groups, boolean bias, Generator generator) {
-    if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
-      throw new IllegalArgumentException("Conv2d: in_channels " + inChannels + " and out_channels " + outChannels
-          + " must both be divisible by groups " + groups);
-    }
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.kernel = kernel.clone();
-    this.stride = stride.clone();
-    this.padding = padding == null ? new int[] {0, 0} : padding.clone();
+    super("Conv2d", 2, inChannels, outChannels, kernel, stride, padding == null ? new int[] {0, 0} : padding,
+        dilation, groups, false, bias, generator);
     this.paddingName = paddingName;
-    this.dilation = dilation.clone();
-    this.groups = groups;
-    registerParameter("weight", Layers.kaimingA5(generator, outChannels, inChannels / groups, kernel[0],
-        kernel[1]));
-    int fanIn = inChannels / groups * kernel[0] * kernel[1];
-    registerParameter("bias", bias ? Layers.fanInBias(generator, fanIn, outChannels) : null);
-  }
-
-  /** Returns the weight [outChannels, inChannels / groups, kh, kw]. */
-  public Tensor weight() {
-    return param("weight");
-  }
-
-  /** Returns the bias [outChannels], or null. */
-  public Tensor bias() {
-    return param("bias");
   }
 
   /** Convolves [N, C, H, W] (or [C, H, W]) into [N, outChannels, oh, ow]. */
   @Override
   public Tensor forward(Tensor input) {
     if (paddingName != null) {
-      return Convolution.conv2d(input, weight(), bias(), stride, paddingName, dilation, groups);
+      return Convolution.conv2d(input, weight(), bias(), stride(), paddingName, dilation(), groups());
     }
-    return Convolution.conv2d(input, weight(), bias(), stride, padding, dilation, groups);
+    return Convolution.conv2d(input, weight(), bias(), stride(), padding(), dilation(), groups());
   }
 
   @Override
-  protected String extraRepr() {
-    return inChannels + ", " + outChannels + ", kernel_size=" + Layers.tuple(kernel) + ", stride="
-        + Layers.tuple(stride) + (paddingName != null ? ", padding=" + paddingName
-            : padding[0] != 0 || padding[1] != 0 ? ", padding=" + Layers.tuple(padding) : "")
-        + (groups != 1 ? ", groups=" + groups : "") + (bias() == null ? ", bias=False" : "");
-  }
-
-  /** Returns the input channel count. */
-  public int inChannels() {
-    return inChannels;
-  }
-
-  /** Returns the output channel count. */
-  public int outChannels() {
-    return outChannels;
-  }
-
-  /** Returns the kernel (kh, kw). */
-  public int[] kernelSize() {
-    return kernel.clone();
-  }
-
-  /** Returns the stride (sh, sw). */
-  public int[] stride() {
-    return stride.clone();
-  }
-
-  /** Returns the zero padding (ph, pw) on both sides; (0, 0) when padding was given by name. */
-  public int[] padding() {
-    return padding.clone();
+  String paddingRepr() {
+    return paddingName != null ? ", padding=" + paddingName : super.paddingRepr();
   }
 
   /** Returns {@code "valid"} or {@code "same"} if padding was given by name, else null. */
   public String paddingName() {
     return paddingName;
-  }
-
-  /** Returns the dilation (dh, dw). */
-  public int[] dilation() {
-    return dilation.clone();
-  }
-
-  /** Returns the number of channel groups. */
-  public int groups() {
-    return groups;
   }
 }

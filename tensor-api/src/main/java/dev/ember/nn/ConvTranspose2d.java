@@ -11,15 +11,8 @@ import dev.ember.ops.Convolution;
  * the order, as in PyTorch) and {@code bias} [outChannels], initialized as PyTorch does (its fan_in
  * is computed from the weight's shape: {@code outChannels / groups * kh * kw}).
  */
-public class ConvTranspose2d extends Module {
-  private final int inChannels;
-  private final int outChannels;
-  private final int[] kernel;
-  private final int[] stride;
-  private final int[] padding;
+public class ConvTranspose2d extends ConvNd {
   private final int[] outputPadding;
-  private final int[] dilation;
-  private final int groups;
 
   /** Creates a square-kernel layer with a bias, no output padding, dilation 1 and one group. */
   public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
@@ -35,83 +28,26 @@ public class ConvTranspose2d extends Module {
    */
   public ConvTranspose2d(int inChannels, int outChannels, int[] kernel, int[] stride, int[] padding,
       int[] outputPadding, int groups, boolean bias, int[] dilation, Generator generator) {
-    if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
-      throw new IllegalArgumentException("ConvTranspose2d: in_channels " + inChannels + " and out_channels "
-          + outChannels + " must both be divisible by groups " + groups);
-    }
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.kernel = kernel.clone();
-    this.stride = stride.clone();
-    this.padding = padding.clone();
+    super("ConvTranspose2d", 2, inChannels, outChannels, kernel, stride, padding, dilation, groups, true, bias,
+        generator);
     this.outputPadding = outputPadding.clone();
-    this.dilation = dilation.clone();
-    this.groups = groups;
-    registerParameter("weight", Layers.kaimingA5(generator, inChannels, outChannels / groups, kernel[0],
-        kernel[1]));
-    int fanIn = outChannels / groups * kernel[0] * kernel[1];
-    registerParameter("bias", bias ? Layers.fanInBias(generator, fanIn, outChannels) : null);
-  }
-
-  /** Returns the weight [inChannels, outChannels / groups, kh, kw]. */
-  public Tensor weight() {
-    return param("weight");
-  }
-
-  /** Returns the bias [outChannels], or null. */
-  public Tensor bias() {
-    return param("bias");
   }
 
   /** Maps [N, inChannels, H, W] (or unbatched) to [N, outChannels, oh, ow]. */
   @Override
   public Tensor forward(Tensor input) {
-    return Convolution.convTranspose2d(input, weight(), bias(), stride, padding, outputPadding, groups, dilation);
+    return Convolution.convTranspose2d(input, weight(), bias(), stride(), padding(), outputPadding, groups(),
+        dilation());
   }
 
+  /** Channels, kernel, stride and padding when set (groups and bias are not shown, as before). */
   @Override
   protected String extraRepr() {
-    return inChannels + ", " + outChannels + ", kernel_size=" + Layers.tuple(kernel) + ", stride="
-        + Layers.tuple(stride) + (padding[0] != 0 || padding[1] != 0 ? ", padding=" + Layers.tuple(padding) : "");
-  }
-
-  /** Returns the input channel count. */
-  public int inChannels() {
-    return inChannels;
-  }
-
-  /** Returns the output channel count. */
-  public int outChannels() {
-    return outChannels;
-  }
-
-  /** Returns the kernel (kh, kw). */
-  public int[] kernelSize() {
-    return kernel.clone();
-  }
-
-  /** Returns the stride (sh, sw). */
-  public int[] stride() {
-    return stride.clone();
-  }
-
-  /** Returns the padding (ph, pw). */
-  public int[] padding() {
-    return padding.clone();
+    return reprHead();
   }
 
   /** Returns the output padding. */
   public int[] outputPadding() {
     return outputPadding.clone();
-  }
-
-  /** Returns the dilation (dh, dw). */
-  public int[] dilation() {
-    return dilation.clone();
-  }
-
-  /** Returns the number of channel groups. */
-  public int groups() {
-    return groups;
   }
 }

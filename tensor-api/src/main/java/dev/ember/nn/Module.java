@@ -506,6 +506,42 @@ public abstract class Module {
     return this;
   }
 
+  /**
+   * Runs {@code body} with every parameter of this module tree replaced by {@code parameter.apply(p)}
+   * and every buffer by {@code buffer.apply(b)} (a tensor shared by several modules is replaced
+   * once), then puts the originals back, also when {@code body} throws. For {@link DataParallel}'s
+   * replicas: the replacements need not be leaves.
+   */
+  <T> T withTensorsReplaced(java.util.function.UnaryOperator<Tensor> parameter,
+      java.util.function.UnaryOperator<Tensor> buffer, java.util.function.Supplier<T> body) {
+    Map<Tensor, Tensor> done = new IdentityHashMap<>();
+    List<Map.Entry<String, Tensor>> entries = new ArrayList<>();
+    List<Tensor> originals = new ArrayList<>();
+    try {
+      for (Module m : modules()) {
+        for (Map.Entry<String, Tensor> e : m.parameters.entrySet()) {
+          if (e.getValue() != null) {
+            entries.add(e);
+            originals.add(e.getValue());
+            e.setValue(done.computeIfAbsent(e.getValue(), parameter));
+          }
+        }
+        for (Map.Entry<String, Tensor> e : m.buffers.entrySet()) {
+          if (e.getValue() != null) {
+            entries.add(e);
+            originals.add(e.getValue());
+            e.setValue(done.computeIfAbsent(e.getValue(), buffer));
+          }
+        }
+      }
+      return body.get();
+    } finally {
+      for (int i = 0; i < entries.size(); i++) {
+        entries.get(i).setValue(originals.get(i));
+      }
+    }
+  }
+
   private static Tensor convertLeaf(Tensor p, java.util.function.UnaryOperator<Tensor> fn) {
     Tensor moved = fn.apply(p.detach());
     if (moved.strided().storage() == p.strided().storage() && moved.dtype() == p.dtype()) {
