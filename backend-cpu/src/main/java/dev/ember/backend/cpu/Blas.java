@@ -15,7 +15,8 @@ import org.bytedeco.openblas.global.openblas;
  * here (measured), more than a whole small GEMM. Transposed views map to BLAS's transpose flags,
  * so {@code a.transpose(1, 2)} costs no copy; other layouts are copied to contiguous first.
  *
- * <p>float32 products of at least {@link #DNNL_MIN_MACS} multiply-adds run on oneDNN's {@code
+ * <p>float32 products of at least {@link #DNNL_MIN_MACS} multiply-adds (or fewer than {@link
+ * #DNNL_SKINNY_ROWS} result rows) run on oneDNN's {@code
  * dnnl_sgemm} (its JIT AVX2/AVX-512 kernels) where oneDNN loads: at the shapes of a training step (M or K of 64-1024) it took 0.6-0.85x OpenBLAS 0.3.19's time
  * on one thread and kept its speed on two threads of a loaded machine, where OpenBLAS's threads
  * collapsed (docs/benchmarks.md). {@code -Dember.cpu.dnnlGemm=false} (or oneDNN off) keeps OpenBLAS;
@@ -38,6 +39,14 @@ final class Blas {
    * [64, 32] (though 0.5x on one thread).
    */
   static final long DNNL_MIN_MACS = 1L << 18;
+
+  /**
+   * Smaller products with fewer result rows than this run on oneDNN too: OpenBLAS 0.3.19's sgemm is slow
+   * on a skinny left operand (1 x 256 x 256: 47 us against oneDNN's 10; 4 x 128 x 128: 11 against 5;
+   * 10 x 128 x 64 transposed: 9 against 3; two threads), while from 16 rows up it matched or beat oneDNN
+   * (48 x 48 x 48: 6 against 10 us).
+   */
+  static final int DNNL_SKINNY_ROWS = 16;
 
   /** The system property that runs batches entry by entry ({@code -Dember.cpu.dnnlBatchedMatmul=false}). */
   static final String DNNL_BATCHED_PROPERTY = "ember.cpu.dnnlBatchedMatmul";
@@ -130,7 +139,7 @@ final class Blas {
       DNNL_GEMMS.add(batch);
       return;
     }
-    boolean dnnlGemm = DNNL_GEMM && (long) m * n * k >= DNNL_MIN_MACS;
+    boolean dnnlGemm = DNNL_GEMM && ((long) m * n * k >= DNNL_MIN_MACS || m < DNNL_SKINNY_ROWS);
     for (int i = 0; i < batch; i++) {
       long ao = a.offset + (long) i * a.batchStride;
       long bo = b.offset + (long) i * b.batchStride;
