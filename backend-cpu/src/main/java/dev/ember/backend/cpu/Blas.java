@@ -24,7 +24,7 @@ import org.bytedeco.openblas.global.openblas;
  *
  * <p>float32 batches of more than one product (attention's per-head products, {@code bmm}) run as
  * one call of oneDNN's matmul primitive over the whole batch, cached per shape and layout
- * ({@link Dnnl#matmul}): at 64 x [64, 64] x [64, 32] it took 0.55-0.65x OpenBLAS's time and 0.4x a
+ * ({@link Dnnl#matmul}): at 64 x [64, 64] x [64, 32] it took 0.5-0.65x OpenBLAS's time and 0.4x a
  * loop of {@code dnnl_sgemm} calls (each forks its OpenMP team); a layout it declines falls back to
  * the loop, per call ("GEMM per shape class" in docs/benchmarks.md), as does every batch with
  * {@code -Dember.cpu.dnnlBatchedMatmul=false}.
@@ -42,9 +42,9 @@ final class Blas {
 
   /**
    * Smaller products with fewer result rows than this run on oneDNN too: OpenBLAS 0.3.19's sgemm is slow
-   * on a skinny left operand (1 x 256 x 256: 47 us against oneDNN's 10; 4 x 128 x 128: 11 against 5;
+   * on a skinny left operand (1 x 256 x 256: 47 us against oneDNN's 10; 4 x 128 x 128: 11 against 4;
    * 10 x 128 x 64 transposed: 9 against 3; two threads), while from 16 rows up it matched or beat oneDNN
-   * (48 x 48 x 48: 6 against 10 us).
+   * (48 x 48 x 48: 6 against 9 us).
    */
   static final int DNNL_SKINNY_ROWS = 16;
 
