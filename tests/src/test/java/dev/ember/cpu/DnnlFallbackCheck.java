@@ -33,6 +33,17 @@ class DnnlFallbackCheck {
   }
 
   @Test
+  void float32BatchesRunEntryByEntryOnOpenBlas() {
+    long before = CpuBackend.dnnlBatchedMatmuls();
+    // [2, 2, 2] @ [2, 2]^T per entry: [[1,2],[3,4]] and [[5,6],[7,8]] times [[1,0],[1,1]]^T = [[1,1],[0,1]]
+    Tensor a = Tensor.of(new double[] {1, 2, 3, 4, 5, 6, 7, 8}, 2, 2, 2).to(dev.ember.DType.FLOAT32);
+    Tensor b = Tensor.of(new double[] {1, 0, 1, 1}, 2, 2).to(dev.ember.DType.FLOAT32).t().expand(2, 2, 2);
+    double[] got = a.matmul(b).toDoubleArray();
+    assertTrue(java.util.Arrays.equals(new double[] {1, 3, 3, 7, 5, 11, 7, 15}, got), java.util.Arrays.toString(got));
+    assertEquals(before, CpuBackend.dnnlBatchedMatmuls(), "a batch may not reach oneDNN");
+  }
+
+  @Test
   void convolutionUsesTheJavaPath() {
     long before = FusedPrimitives.calls();
     // x = 1..16 as [1, 1, 4, 4], a 2x2 kernel of ones: each output is the sum of a 2x2 window.

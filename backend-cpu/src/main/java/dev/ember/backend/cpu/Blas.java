@@ -15,11 +15,19 @@ import org.bytedeco.openblas.global.openblas;
  * here (measured), more than a whole small GEMM. Transposed views map to BLAS's transpose flags,
  * so {@code a.transpose(1, 2)} costs no copy; other layouts are copied to contiguous first.
  *
- * <p>float32 products of at least {@link #DNNL_MIN_MACS} multiply-adds run on oneDNN's {@code
+ * <p>float32 products of at least {@link #DNNL_MIN_MACS} multiply-adds (or fewer than {@link
+ * #DNNL_SKINNY_ROWS} result rows) run on oneDNN's {@code
  * dnnl_sgemm} (its JIT AVX2/AVX-512 kernels) where oneDNN loads: at the shapes of a training step (M or K of 64-1024) it took 0.6-0.85x OpenBLAS 0.3.19's time
  * on one thread and kept its speed on two threads of a loaded machine, where OpenBLAS's threads
  * collapsed (docs/benchmarks.md). {@code -Dember.cpu.dnnlGemm=false} (or oneDNN off) keeps OpenBLAS;
  * float64 always runs on OpenBLAS ({@code dgemm}; oneDNN has none).
+ *
+ * <p>float32 batches of more than one product (attention's per-head products, {@code bmm}) run as
+ * one call of oneDNN's matmul primitive over the whole batch, cached per shape and layout
+ * ({@link Dnnl#matmul}): at 64 x [64, 64] x [64, 32] it took 0.5-0.65x OpenBLAS's time and 0.4x a
+ * loop of {@code dnnl_sgemm} calls (each forks its OpenMP team); a layout it declines falls back to
+ * the loop, per call ("GEMM per shape class" in docs/benchmarks.md), as does every batch with
+ * {@code -Dember.cpu.dnnlBatchedMatmul=false}.
  */
 final class Blas {
   /** The system property that keeps float32 GEMMs on OpenBLAS ({@code -Dember.cpu.dnnlGemm=false}). */
@@ -32,16 +40,36 @@ final class Blas {
    */
   static final long DNNL_MIN_MACS = 1L << 18;
 
+  /**
+   * Smaller products with fewer result rows than this run on oneDNN too: OpenBLAS 0.3.19's sgemm is slow
+   * on a skinny left operand (1 x 256 x 256: 47 us against oneDNN's 10; 4 x 128 x 128: 11 against 4;
+   * 10 x 128 x 64 transposed: 9 against 3; two threads), while from 16 rows up it matched or beat oneDNN
+   * (48 x 48 x 48: 6 against 9 us).
+   */
+  static final int DNNL_SKINNY_ROWS = 16;
+
+  /** The system property that runs batches entry by entry ({@code -Dember.cpu.dnnlBatchedMatmul=false}). */
+  static final String DNNL_BATCHED_PROPERTY = "ember.cpu.dnnlBatchedMatmul";
+
   private static final boolean DNNL_GEMM =
       !"false".equalsIgnoreCase(System.getProperty(DNNL_GEMM_PROPERTY, "true")) && Dnnl.available();
 
+  private static final boolean DNNL_BATCHED =
+      DNNL_GEMM && !"false".equalsIgnoreCase(System.getProperty(DNNL_BATCHED_PROPERTY, "true"));
+
   private static final java.util.concurrent.atomic.LongAdder DNNL_GEMMS = new java.util.concurrent.atomic.LongAdder();
+  private static final java.util.concurrent.atomic.LongAdder DNNL_BATCHES = new java.util.concurrent.atomic.LongAdder();
 
   private Blas() {}
 
-  /** Returns how many float32 products (one per batch entry) have run on oneDNN's sgemm. */
+  /** Returns how many float32 products (one per batch entry) have run on oneDNN (sgemm or matmul). */
   static long dnnlGemms() {
     return DNNL_GEMMS.sum();
+  }
+
+  /** Returns how many float32 batches (of more than one product) have run as one oneDNN matmul call. */
+  static long dnnlBatchedMatmuls() {
+    return DNNL_BATCHES.sum();
   }
 
   /**
@@ -49,6 +77,17 @@ final class Blas {
    * whether the storage is a contiguous copy this product made (freed as soon as it ends).
    */
   private record Operand(CpuStorage storage, int trans, int ld, int batchStride, long offset, boolean copy) {
+    /**
+     * This operand as a [batch, rows, cols] view with the strides BLAS reads it with: a batch of
+     * one when every entry shares the matrix (batch stride 0).
+     */
+    Strided view(int batch, int rows, int cols) {
+      boolean shared = batchStride == 0 || batch == 1;
+      int[] shape = {shared ? 1 : batch, rows, cols};
+      int[] strides = {shared ? rows * cols : batchStride, trans == CblasTrans ? 1 : ld, trans == CblasTrans ? ld : 1};
+      return new Strided(storage, DType.FLOAT32, shape, strides, offset);
+    }
+
     void freeCopy() {
       if (copy) {
         storage.close();
@@ -94,7 +133,13 @@ final class Blas {
     CpuStorage c = (CpuStorage) out.storage();
     int cStride = out.strides()[0];
     boolean single = as.dtype() == DType.FLOAT32;
-    boolean dnnlGemm = DNNL_GEMM && (long) m * n * k >= DNNL_MIN_MACS;
+    if (single && DNNL_BATCHED && batch > 1
+        && Dnnl.matmul(a.view(batch, m, k), b.view(batch, k, n), out)) {
+      DNNL_BATCHES.increment();
+      DNNL_GEMMS.add(batch);
+      return;
+    }
+    boolean dnnlGemm = DNNL_GEMM && ((long) m * n * k >= DNNL_MIN_MACS || m < DNNL_SKINNY_ROWS);
     for (int i = 0; i < batch; i++) {
       long ao = a.offset + (long) i * a.batchStride;
       long bo = b.offset + (long) i * b.batchStride;

@@ -290,9 +290,14 @@ public final class CpuBackend implements Backend {
     return Dnnl.primitivesCreated();
   }
 
-  /** Returns how many float32 matrix products (one per batch entry) this JVM has run on oneDNN's sgemm. */
+  /** Returns how many float32 matrix products (one per batch entry) this JVM has run on oneDNN (sgemm or matmul). */
   public static long dnnlGemms() {
     return Blas.dnnlGemms();
+  }
+
+  /** Returns how many float32 batches of products this JVM has run as one call of oneDNN's matmul primitive. */
+  public static long dnnlBatchedMatmuls() {
+    return Blas.dnnlBatchedMatmuls();
   }
 
   @Override

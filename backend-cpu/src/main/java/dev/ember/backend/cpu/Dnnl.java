@@ -11,6 +11,7 @@ import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_matmul_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
@@ -184,6 +185,57 @@ final class Dnnl {
     check(dnnl_dilated_convolution_forward_desc_init(cd, dnnl_forward_training, dnnl_convolution_direct,
         d.src, d.weights, d.bias, d.dst, d.strides, d.dilates, d.padL, d.padR), "convolution");
     return createPd(new const_dnnl_op_desc_t(cd), null);
+  }
+
+  // ---------------------------------------------------------------- batched matrix products
+
+  /**
+   * Computes {@code out[i] = a[i] @ b[i]} for float32 {@code a} [B or 1, M, K], {@code b} [B or 1, K, N]
+   * (a batch of 1 is shared by every entry) and {@code out} [B, M, N] in one call of oneDNN's matmul
+   * primitive, which spreads the whole batch over its threads: one OpenMP fork per call instead of
+   * one per entry. Each matrix needs a unit stride in one of its last two dims (a transposed view
+   * is fine). False where oneDNN is off, or declines the layout or would run it on a reference
+   * (unvectorized) kernel; {@link Blas} then runs the entries one by one.
+   */
+  static synchronized boolean matmul(Strided a, Strided b, Strided out) {
+    if (UNAVAILABLE != null || a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32
+        || out.dtype() != DType.FLOAT32 || out.numel() == 0) {
+      return false;
+    }
+    String key = "matmul" + layout(a) + layout(b) + layout(out);
+    Prim prim = prim(key, () -> {
+      dnnl_memory_desc_t src = stridedMd(a);
+      dnnl_memory_desc_t weights = stridedMd(b);
+      dnnl_memory_desc_t dst = stridedMd(out);
+      dnnl_matmul_desc_t md = new dnnl_matmul_desc_t();
+      check(dnnl_matmul_desc_init(md, src, weights, null, dst), "matmul");
+      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(md), null);
+      PointerPointer<?> impl = new PointerPointer<>(1);
+      if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, impl) != dnnl_success
+          || new org.bytedeco.javacpp.BytePointer(impl.get(0)).getString().startsWith("ref")) {
+        dnnl_primitive_desc_destroy(pd);
+        throw new Declined("matmul: only a reference kernel");
+      }
+      return new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}, src, weights, dst);
+    });
+    return prim != null && prim.run(a, b, out);
+  }
+
+  /** A float32 memory descriptor with the operand's own dims and strides. */
+  private static dnnl_memory_desc_t stridedMd(Strided s) {
+    long[] dims = new long[s.shape().length];
+    long[] strides = new long[dims.length];
+    for (int i = 0; i < dims.length; i++) {
+      dims[i] = s.shape()[i];
+      strides[i] = s.strides()[i];
+    }
+    dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+    check(dnnl_memory_desc_init_by_strides(md, dims.length, dims, dnnl_f32, strides), "memory descriptor");
+    return md;
+  }
+
+  private static String layout(Strided s) {
+    return java.util.Arrays.toString(s.shape()) + java.util.Arrays.toString(s.strides());
   }
 
   // ---------------------------------------------------------------- LSTM
