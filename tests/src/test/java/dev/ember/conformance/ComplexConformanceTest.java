@@ -167,6 +167,38 @@ class ComplexConformanceTest {
     GradCheck.check(in -> Tensor.complex(in[0], in[1]).sub(in[1]).imag().mul(in[0]), randn(14, 4), randn(15, 4));
   }
 
+  /**
+   * LLaMA's rotary embedding as written for bfloat16 training: {@code xq.float()} before
+   * view_as_complex, {@code type_as(xq)} after view_as_real. The bfloat16 result and gradient are the
+   * float32 computation's, rounded once.
+   */
+  @Test
+  void rotaryEmbeddingPortsLineByLineInBfloat16() {
+    Tensor xq = randn(50, 2, 5, 3, 8).to(DType.BFLOAT16).requiresGrad(true);
+    Tensor freqs = randn(51, 5, 4).to(DType.FLOAT32).requiresGrad(true);
+    // freqs_cis = torch.polar(torch.ones_like(freqs), freqs)
+    Tensor freqsCis = Tensor.polar(Tensor.onesLike(freqs), freqs);
+    // xq_ = torch.view_as_complex(xq.float().reshape(*xq.shape[:-1], -1, 2))
+    Tensor xq_ = Tensor.viewAsComplex(xq.to(DType.FLOAT32).reshape(2, 5, 3, -1, 2));
+    // freqs_cis = reshape_for_broadcast(freqs_cis, xq_): freqs_cis.view(1, seqlen, 1, dim / 2)
+    freqsCis = freqsCis.view(1, xq_.size(1), 1, xq_.size(-1));
+    // xq_out = torch.view_as_real(xq_ * freqs_cis).flatten(3); return xq_out.type_as(xq)
+    Tensor out = Tensor.viewAsReal(xq_.mul(freqsCis)).flatten(3).to(xq.dtype());
+    assertEquals(DType.BFLOAT16, out.dtype());
+    assertArrayEquals(new int[] {2, 5, 3, 8}, out.shapeArray());
+
+    Tensor xq32 = xq.detach().to(DType.FLOAT32).requiresGrad(true);
+    Tensor freqs32 = freqs.detach().clone().requiresGrad(true);
+    Tensor reference = applyRotaryEmb(xq32, freqs32);
+    assertArrayEquals(reference.to(DType.BFLOAT16).toFloatArray(), out.toFloatArray());
+    Tensor go = randn(52, 2, 5, 3, 8).to(DType.BFLOAT16);
+    out.backward(go);
+    reference.backward(go.to(DType.FLOAT32));
+    assertEquals(DType.BFLOAT16, xq.grad().dtype());
+    assertArrayEquals(xq32.grad().to(DType.BFLOAT16).toFloatArray(), xq.grad().toFloatArray());
+    assertArrayEquals(freqs32.grad().toFloatArray(), freqs.grad().toFloatArray());
+  }
+
   @Test
   void gradientsOfGradientsFlowThroughComplexViews() {
     // L = sum |c[1:3] * w|^2 over a complex leaf c; dL/dc (createGraph) is itself differentiable.
