@@ -69,8 +69,8 @@ final class ViewHistory {
       return;
     }
     if (self.sharesStorageAcrossDtypes()) {
-      throw new IllegalStateException(name + ": in-place ops recorded by autograd are not supported on a " + self.dtype()
-          + " tensor (shape " + self.shape() + ") whose storage is also viewed as another dtype by"
+      throw new IllegalStateException(name + ": in-place ops recorded by autograd are not supported on a "
+          + self.dtype() + " tensor (shape " + self.shape() + ") whose storage is also viewed as another dtype by"
           + " viewAsReal/viewAsComplex; compute out of place, or write under GradMode.noGrad()");
     }
     if (base != null && self.viewMadeWithoutGrad()) {

@@ -223,13 +223,28 @@ public final class ComplexOps {
   }
 
   /**
-   * Returns {@code |x|} of a complex tensor, of its component type; the gradient is {@code g x / |x|},
-   * and 0 where {@code x} is 0, as PyTorch's.
+   * Returns {@code max(|re|, |im|)} of each element, 1 where both are 0, without history: dividing
+   * by it keeps squares of the parts from overflowing or underflowing (as {@code hypot} and Smith's
+   * division do), and as a constant it leaves every gradient exact.
+   */
+  private static Tensor scaleOf(Tensor c) {
+    try (GradMode off = GradMode.noGrad()) {
+      Tensor m = re(c).abs().maximum(im(c).abs());
+      return Tensor.where(m.eq(0), 1.0, m);
+    }
+  }
+
+  /**
+   * Returns {@code |x|} of a complex tensor, of its component type, computed as {@code hypot} (no
+   * overflow for large parts); the gradient is {@code g x / |x|}, and 0 where {@code x} is 0, as
+   * PyTorch's.
    */
   public static Tensor abs(Tensor x) {
     Tensor out;
     try (GradMode off = GradMode.noGrad()) {
-      out = re(x).square().add(im(x).square()).sqrt();
+      Tensor m = scaleOf(x);
+      Tensor hypot = re(x).div(m).square().add(im(x).div(m).square()).sqrt().mul(m);
+      out = Tensor.where(m.isinf(), m, hypot);
     }
     return record("abs", out, new Tensor[] {x}, new Tensor[] {x, out}, g -> {
       Tensor safe = Tensor.where(out.eq(0), 1.0, out);
@@ -263,9 +278,13 @@ public final class ComplexOps {
       out = Tensor.of(y, x.shapeArray()).to(x.dtype().toReal()).to(x.device());
     }
     return record("angle", out, new Tensor[] {x}, new Tensor[] {x}, g -> {
-      Tensor normSq = re(x).square().add(im(x).square());
-      Tensor scale = g.div(Tensor.where(normSq.eq(0), 1.0, normSq)).mul(normSq.ne(0).to(g.dtype()));
-      return new Tensor[] {fromParts(im(x).neg().mul(scale), re(x).mul(scale))};
+      // (-im + i re) / |x|^2, with x scaled by m: (-im/m + i re/m) / (m |x/m|^2).
+      Tensor m = scaleOf(x);
+      Tensor cr = re(x).div(m);
+      Tensor ci = im(x).div(m);
+      Tensor normSq = cr.square().add(ci.square());
+      Tensor scale = g.div(Tensor.where(normSq.eq(0), 1.0, normSq).mul(m)).mul(normSq.ne(0).to(g.dtype()));
+      return new Tensor[] {fromParts(ci.neg().mul(scale), cr.mul(scale))};
     });
   }
 
@@ -317,13 +336,32 @@ public final class ComplexOps {
       case "sub" -> complexView(viewAsReal(ca).sub(viewAsReal(cb)));
       case "mul" -> fromParts(re(ca).mul(re(cb)).sub(im(ca).mul(im(cb))),
           re(ca).mul(im(cb)).add(im(ca).mul(re(cb))));
-      case "div" -> {
-        Tensor denominator = re(cb).square().add(im(cb).square());
-        yield fromParts(re(ca).mul(re(cb)).add(im(ca).mul(im(cb))).div(denominator),
-            im(ca).mul(re(cb)).sub(re(ca).mul(im(cb))).div(denominator));
-      }
+      case "div" -> divide(ca, cb);
       default -> throw new IllegalArgumentException(name + ": not implemented for complex tensors; " + SUPPORTED);
     };
+  }
+
+  /**
+   * Returns {@code a / b} of complex tensors: {@code a conj(c) / (m |c|^2)} with {@code c = b / m},
+   * {@code m = max(|re b|, |im b|)}, so {@code |b|^2} neither overflows nor underflows (Smith's
+   * idea, as PyTorch's); where {@code b} is 0 each part of {@code a} is divided by 0 (inf or NaN),
+   * as in PyTorch.
+   */
+  private static Tensor divide(Tensor a, Tensor b) {
+    Tensor m = scaleOf(b);
+    Tensor cr = re(b).div(m);
+    Tensor ci = im(b).div(m);
+    Tensor zero;
+    try (GradMode off = GradMode.noGrad()) {
+      zero = re(b).eq(0).logicalAnd(im(b).eq(0));
+    }
+    Tensor denominator = Tensor.where(zero, 1.0, cr.square().add(ci.square()).mul(m));
+    Tensor real = re(a).mul(cr).add(im(a).mul(ci)).div(denominator);
+    Tensor imag = im(a).mul(cr).sub(re(a).mul(ci)).div(denominator);
+    // At b == 0: re(a) / |re b| and im(a) / |im b|, i.e. each part over +0 (a safe 1 elsewhere).
+    Tensor realByZero = re(a).div(Tensor.where(zero, re(b).abs(), Tensor.onesLike(m)));
+    Tensor imagByZero = im(a).div(Tensor.where(zero, im(b).abs(), Tensor.onesLike(m)));
+    return fromParts(Tensor.where(zero, realByZero, real), Tensor.where(zero, imagByZero, imag));
   }
 
   /** Returns {@code -x} of a complex tensor. */

@@ -301,6 +301,26 @@ class ComplexConformanceTest {
   }
 
   @Test
+  void divisionAndAbsNeitherOverflowNorUnderflowAsPyTorchs() {
+    // PyTorch 2.13, complex64: a / b and abs, with parts whose squares leave float32's range.
+    Tensor a = c64(1, 1, 1, 1, 3e30, 4e30, 1e-30, 1e-30, 1, 2);
+    Tensor b = c64(0, 0, 2e30, 1e30, 1, 1, 1e-30, 2e-30, 3, -4);
+    float inf = Float.POSITIVE_INFINITY;
+    float[] expected = {inf, inf, 6e-31f, 2e-31f, 3.5e30f, 5e29f, 0.6f, -0.2f, -0.2f, 0.4f};
+    assertRelative(expected, Tensor.viewAsReal(a.div(b)).toFloatArray());
+    assertRelative(new float[] {5e30f, inf, Float.NaN, 0, 5}, c64(3e30, 4e30, inf, 1, Float.NaN, 1, 0, 0, 3, -4)
+        .abs().toFloatArray());
+  }
+
+  private static void assertRelative(float[] expected, float[] actual) {
+    assertEquals(expected.length, actual.length);
+    for (int i = 0; i < expected.length; i++) {
+      float tolerance = Float.isFinite(expected[i]) ? Math.abs(expected[i]) * 1e-6f : 0;
+      assertEquals(expected[i], actual[i], tolerance, "element " + i);
+    }
+  }
+
+  @Test
   void printsLikePyTorch() {
     Tensor a = Tensor.complex(Tensor.of(new float[] {1, -2.5f, 0}), Tensor.of(new float[] {2, 3, -1}));
     assertEquals("tensor([ 1.0000+2.j, -2.5000+3.j,  0.0000-1.j])", a.toString());
