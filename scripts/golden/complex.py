@@ -102,6 +102,10 @@ case("unsqueeze/expand", "complex/Tensor.unsqueeze", lambda c: c.unsqueeze(1).ex
      {"complex_inputs": [0]})
 case("select_narrow/chain", "complex/select_narrow", lambda c: c.select(0, 1).narrow(1, 1, 2).contiguous(), [z234],
      {"complex_inputs": [0]})
+case("cat/complex_real", "complex/torch.cat", lambda a, b: torch.cat([a, b], dim=1), [crandn(2, 3), randn(2, 2)],
+     {"complex_inputs": [0], "dim": 1})
+case("stack/dim-1", "complex/torch.stack", lambda a, b: torch.stack([a, b], dim=-1), [crandn(2, 3), crandn(2, 3)],
+     {"complex_inputs": [0, 1], "dim": -1})
 
 
 # LLaMA's rotary embedding, line by line (precompute_freqs_cis, reshape_for_broadcast, apply_rotary_emb).

@@ -29,7 +29,7 @@ import java.util.function.BinaryOperator;
 public final class ComplexOps {
   /** What complex tensors support, for error messages. */
   static final String SUPPORTED = "complex tensors support viewAsReal/viewAsComplex, complex, polar, real,"
-      + " imag, conj, abs, angle, add, sub, mul, div, neg, sum, mean, views (view, reshape, flatten,"
+      + " imag, conj, abs, angle, add, sub, mul, div, neg, sum, mean, cat, stack, views (view, reshape, flatten,"
       + " unsqueeze, squeeze, permute, transpose, select, narrow, slice, expand), clone, contiguous and"
       + " to(dtype/device); apply other ops to Tensor.viewAsReal(x)";
 
@@ -362,6 +362,18 @@ public final class ComplexOps {
     Tensor realByZero = re(a).div(Tensor.where(zero, re(b).abs(), Tensor.onesLike(m)));
     Tensor imagByZero = im(a).div(Tensor.where(zero, im(b).abs(), Tensor.onesLike(m)));
     return fromParts(Tensor.where(zero, realByZero, real), Tensor.where(zero, imagByZero, imag));
+  }
+
+  /**
+   * Returns tensors (some complex, sizes already checked) joined along {@code dim} as {@code type}:
+   * the real views joined. {@code stack} comes through here too.
+   */
+  static Tensor cat(List<Tensor> tensors, int dim, DType type) {
+    Tensor[] reals = new Tensor[tensors.size()];
+    for (int i = 0; i < reals.length; i++) {
+      reals[i] = viewAsReal(asComplex(tensors.get(i), type));
+    }
+    return complexView(Shaping.cat(List.of(reals), dim));
   }
 
   /** Returns {@code -x} of a complex tensor. */

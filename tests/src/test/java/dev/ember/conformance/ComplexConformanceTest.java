@@ -61,6 +61,10 @@ class ComplexConformanceTest {
         : complexInputs(in, a).get(0).sum()));
     GoldenOps.register("complex/torch.mean", (in, a) ->
         real(complexInputs(in, a).get(0).mean(a.ints("dim"), a.bool("keepdim", false))));
+    GoldenOps.register("complex/torch.cat", (in, a) ->
+        real(dev.ember.ops.Shaping.cat(complexInputs(in, a), a.integer("dim", 0))));
+    GoldenOps.register("complex/torch.stack", (in, a) ->
+        real(dev.ember.ops.Shaping.stack(complexInputs(in, a), a.integer("dim", 0))));
     unary("complex/Tensor.reshape", c -> c.transpose(0, 2).reshape(4, 6));
     unary("complex/Tensor.flatten", c -> c.flatten(1));
     unary("complex/Tensor.unsqueeze", c -> c.unsqueeze(1).expand(2, 5, 3, 4).mul(1));
@@ -142,7 +146,7 @@ class ComplexConformanceTest {
         .map(o -> o.c().name() + " (" + o.status() + ": " + o.detail() + ")").collect(Collectors.toList());
     System.out.println("golden/complex[" + device + "," + dtype + "]: " + (outcomes.size() - failures.size())
         + " of " + outcomes.size() + " passed");
-    assertTrue(outcomes.size() >= 37, "golden/complex: " + outcomes.size() + " cases");
+    assertTrue(outcomes.size() >= 39, "golden/complex: " + outcomes.size() + " cases");
     assertTrue(failures.isEmpty(), "golden/complex[" + device + "," + dtype + "]:\n  "
         + String.join("\n  ", failures));
   }
