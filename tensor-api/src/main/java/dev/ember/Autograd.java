@@ -49,7 +49,7 @@ public final class Autograd {
     if (next == null) {
       return out;
     }
-    if (!out.dtype().isFloatingPoint()) {
+    if (!out.dtype().isFloatingPoint() && !out.dtype().isComplex()) {
       return out;
     }
     out.setGradFn(new Node(name, next, out, backward, saved.length == 0 ? null : saved));
@@ -189,6 +189,11 @@ public final class Autograd {
       }
       Tensor g = gradOutputs == null ? null : gradOutputs[i];
       if (g == null) {
+        if (out.dtype().isComplex()) {
+          throw new IllegalArgumentException("backward: grad can be implicitly created only for real scalar"
+              + " outputs but got " + out.dtype() + " (shape " + out.shape() + "); take real(), abs() or"
+              + " viewAsReal(...) of it first, or pass a gradient");
+        }
         if (out.numel() != 1) {
           throw new IllegalArgumentException("backward: grad can be implicitly created only for scalar"
               + " outputs, but the output has shape " + out.shape() + "; pass a gradient");

@@ -25,12 +25,21 @@ public enum DType {
    * Brain float ({@code torch.bfloat16}): float32's 8 exponent bits with 7 mantissa bits. Stored in 2
    * bytes; ops compute in float32 and round to nearest even.
    */
-  BFLOAT16(2, Kind.FLOATING, "bfloat16");
+  BFLOAT16(2, Kind.FLOATING, "bfloat16"),
+  /**
+   * Complex number of two float32 ({@code torch.complex64}, {@code torch.cfloat}). Stored as
+   * interleaved (real, imaginary) float32 pairs; ops lower to float32 ops on {@code
+   * Tensor.viewAsReal}, so backends never see this type (see docs/guide.md, "Complex numbers").
+   */
+  COMPLEX64(8, Kind.COMPLEX, "complex64"),
+  /** Complex number of two float64 ({@code torch.complex128}, {@code torch.cdouble}); see {@link #COMPLEX64}. */
+  COMPLEX128(16, Kind.COMPLEX, "complex128");
 
   private enum Kind {
     BOOLEAN,
     INTEGRAL,
-    FLOATING
+    FLOATING,
+    COMPLEX
   }
 
   private final int byteSize;
@@ -53,6 +62,34 @@ public enum DType {
     return kind == Kind.FLOATING;
   }
 
+  /** Returns whether this is {@link #COMPLEX64} or {@link #COMPLEX128} (not floating point, as in PyTorch). */
+  public boolean isComplex() {
+    return kind == Kind.COMPLEX;
+  }
+
+  /**
+   * Returns the type of one component of a complex type (complex64 to float32, complex128 to
+   * float64); any other type is returned as it is.
+   */
+  public DType toReal() {
+    return this == COMPLEX64 ? FLOAT32 : this == COMPLEX128 ? FLOAT64 : this;
+  }
+
+  /**
+   * Returns the complex type whose components are this type: float32 to complex64, float64 to
+   * complex128; a complex type is returned as it is.
+   *
+   * @throws IllegalArgumentException for other types (Ember has no complex32)
+   */
+  public DType toComplex() {
+    return switch (this) {
+      case FLOAT32, COMPLEX64 -> COMPLEX64;
+      case FLOAT64, COMPLEX128 -> COMPLEX128;
+      default -> throw new IllegalArgumentException("dtype: no complex type has " + this + " components"
+          + " (complex64 has float32, complex128 float64)");
+    };
+  }
+
   /** Returns whether this is a signed integer type. */
   public boolean isIntegral() {
     return kind == Kind.INTEGRAL;
@@ -71,11 +108,17 @@ public enum DType {
   /**
    * Returns the dtype PyTorch's type promotion gives for two operands of these types: the higher
    * category wins (bool &lt; integer &lt; floating); within a category the wider type wins, and
-   * float16 with bfloat16 gives float32 (neither holds the other's values).
+   * float16 with bfloat16 gives float32 (neither holds the other's values). With a complex operand
+   * the result is complex, with components of the promotion of both component types (complex64
+   * with float64 gives complex128, complex64 with int64 gives complex64).
    */
   public static DType promote(DType a, DType b) {
     if (a == b) {
       return a;
+    }
+    if (a.isComplex() || b.isComplex()) {
+      DType parts = promote(a.toReal(), b.toReal());
+      return (parts.isFloatingPoint() && !parts.isHalf() ? parts : FLOAT32).toComplex();
     }
     if (a.kind != b.kind) {
       return a.kind.ordinal() > b.kind.ordinal() ? a : b;
@@ -101,6 +144,8 @@ public enum DType {
       case "bool", "BOOL" -> BOOL;
       case "float16", "half", "F16" -> FLOAT16;
       case "bfloat16", "BF16" -> BFLOAT16;
+      case "complex64", "cfloat" -> COMPLEX64;
+      case "complex128", "cdouble" -> COMPLEX128;
       default -> throw new IllegalArgumentException("dtype: unknown dtype '" + name + "'");
     };
   }

@@ -6,6 +6,7 @@ import dev.ember.internal.Printing;
 import dev.ember.ops.Activations;
 import dev.ember.ops.Arithmetic;
 import dev.ember.ops.Comparison;
+import dev.ember.ops.ComplexOps;
 import dev.ember.ops.Creation;
 import dev.ember.ops.ElementwiseMath;
 import dev.ember.ops.Indexing;
@@ -48,6 +49,8 @@ public final class Tensor implements AutoCloseable {
     dev.ember.spi.Storage storage;
     final Backend backend;
     int version;
+    /** Whether tensors of two dtypes view this storage (viewAsReal / viewAsComplex). */
+    boolean reinterpreted;
 
     Data(dev.ember.spi.Storage storage, Backend backend) {
       this.storage = storage;
@@ -128,12 +131,37 @@ public final class Tensor implements AutoCloseable {
    * recorded (the caller records it). For op implementations.
    */
   public Tensor asStrided(int[] newShape, int[] newStrides, long newOffset) {
-    checkInBounds("as_strided", newShape, newStrides, newOffset, data.storage.numel());
+    checkInBounds("as_strided", newShape, newStrides, newOffset, elementsInStorage(dtype));
     Tensor view = new Tensor(data, dtype, newShape, newStrides, newOffset, base == null ? this : base);
     view.viewBase = viewBase != null ? viewBase : this;
     view.viewMadeWithoutGrad = viewMadeWithoutGrad || !GradMode.isEnabled();
     view.viewVersion = data.version;
     return view;
+  }
+
+  /**
+   * Returns a view of this tensor's storage as elements of another dtype, a complex type and its
+   * component type ({@code viewAsReal}, {@code viewAsComplex}): shape, strides and offset count
+   * elements of {@code newType}. Not an autograd view (the caller records the op), and in-place ops
+   * recorded on any tensor of a storage viewed this way raise. For op implementations.
+   */
+  public Tensor reinterpretAs(DType newType, int[] newShape, int[] newStrides, long newOffset) {
+    if (newType.toReal() != dtype.toReal()) {
+      throw new IllegalArgumentException("reinterpretAs: " + dtype + " storage can't be viewed as " + newType);
+    }
+    checkInBounds("reinterpretAs", newShape, newStrides, newOffset, elementsInStorage(newType));
+    data.reinterpreted = true;
+    return new Tensor(data, newType, newShape.clone(), newStrides.clone(), newOffset, base == null ? this : base);
+  }
+
+  /** Returns whether tensors of two dtypes view this tensor's storage. For in-place checks. */
+  boolean sharesStorageAcrossDtypes() {
+    return data.reinterpreted;
+  }
+
+  /** Returns how many elements of {@code type} the storage holds (a complex element takes two). */
+  private long elementsInStorage(DType type) {
+    return type.isComplex() ? data.storage.numel() / 2 : data.storage.numel();
   }
 
   /**
@@ -170,6 +198,9 @@ public final class Tensor implements AutoCloseable {
 
   /** Returns the strided view a backend sees. For op implementations and backend authors. */
   public Strided strided() {
+    if (dtype.isComplex()) {
+      throw ComplexOps.unsupported(dtype);
+    }
     if (data.storage.isClosed()) {
       throw new IllegalStateException("tensor: use after close (shape " + shape() + ", " + dtype + ", "
           + device() + ")");
@@ -264,7 +295,7 @@ public final class Tensor implements AutoCloseable {
 
   /** Returns whether this gradient may become a leaf's grad as it is; see {@link Autograd}. */
   boolean coversItsStorage() {
-    return offset == 0 && numel() == data.storage.numel() && isContiguous();
+    return offset == 0 && numel() == elementsInStorage(dtype) && isContiguous();
   }
 
   /** Takes {@code g} as this leaf's grad without a copy; the engine checked nothing else holds it. */
@@ -518,7 +549,7 @@ public final class Tensor implements AutoCloseable {
 
   /** Returns whether the elements are laid out row-major without gaps. */
   public boolean isContiguous() {
-    return strided().isContiguous();
+    return new Strided(data.storage, dtype, shape, strides, offset).isContiguous();
   }
 
   /**
@@ -641,12 +672,12 @@ public final class Tensor implements AutoCloseable {
   /**
    * Sets whether this leaf tensor requires grad; returns {@code this}.
    *
-   * @throws IllegalArgumentException if the dtype is not floating, or for a non-leaf tensor
+   * @throws IllegalArgumentException if the dtype is neither floating nor complex, or for a non-leaf tensor
    */
   public Tensor requiresGrad(boolean flag) {
-    if (flag && !dtype.isFloatingPoint()) {
-      throw new IllegalArgumentException("requiresGrad: only floating point tensors can require"
-          + " gradients, this one is " + dtype);
+    if (flag && !dtype.isFloatingPoint() && !dtype.isComplex()) {
+      throw new IllegalArgumentException("requiresGrad: only floating point and complex tensors can"
+          + " require gradients, this one is " + dtype);
     }
     if (gradFn != null && !flag) {
       throw new IllegalArgumentException("requiresGrad: cannot turn off requiresGrad of a non-leaf"
@@ -1979,6 +2010,54 @@ public final class Tensor implements AutoCloseable {
   /** Returns the sparse COO form ({@code to_sparse()}); see {@link dev.ember.sparse.SparseCooTensor#fromDense}. */
   public dev.ember.sparse.SparseCooTensor toSparse() {
     return dev.ember.sparse.SparseCooTensor.fromDense(this);
+  }
+
+  // ---------------------------------------------------------------- complex numbers (logic in
+  // ops.ComplexOps; docs/guide.md, "Complex numbers")
+
+  /** Returns whether the dtype is complex64 or complex128 ({@code is_complex}). */
+  public boolean isComplex() {
+    return dtype.isComplex();
+  }
+
+  /** Returns a complex tensor [...] viewed as real [..., 2], sharing storage ({@code torch.view_as_real}). */
+  public static Tensor viewAsReal(Tensor complex) {
+    return ComplexOps.viewAsReal(complex);
+  }
+
+  /** Returns a float32/float64 tensor [..., 2] viewed as complex [...] ({@code torch.view_as_complex}). */
+  public static Tensor viewAsComplex(Tensor real) {
+    return ComplexOps.viewAsComplex(real);
+  }
+
+  /** Returns {@code real + i imag} from two float32 or two float64 tensors, broadcasting ({@code torch.complex}). */
+  public static Tensor complex(Tensor real, Tensor imag) {
+    return ComplexOps.complex(real, imag);
+  }
+
+  /** Returns {@code abs * (cos(angle) + i sin(angle))}, broadcasting ({@code torch.polar}). */
+  public static Tensor polar(Tensor abs, Tensor angle) {
+    return ComplexOps.polar(abs, angle);
+  }
+
+  /** Returns the real part as a view ({@code x.real}); a real tensor returns itself. */
+  public Tensor real() {
+    return ComplexOps.real(this);
+  }
+
+  /** Returns the imaginary part of a complex tensor as a view ({@code x.imag}). */
+  public Tensor imag() {
+    return ComplexOps.imag(this);
+  }
+
+  /** Returns the complex conjugate ({@code conj}, a copy); a real tensor returns itself. */
+  public Tensor conj() {
+    return ComplexOps.conj(this);
+  }
+
+  /** Returns each element's angle in radians ({@code angle}): atan2(imag, real), or pi/0 for real. */
+  public Tensor angle() {
+    return ComplexOps.angle(this);
   }
 
   // ---------------------------------------------------------------- losses

@@ -68,6 +68,11 @@ final class ViewHistory {
     if (!GradMode.isEnabled() || !(inputsRequireGrad || self.requiresGrad() || baseTracked)) {
       return;
     }
+    if (self.sharesStorageAcrossDtypes()) {
+      throw new IllegalStateException(name + ": in-place ops recorded by autograd are not supported on a "
+          + self.dtype() + " tensor (shape " + self.shape() + ") whose storage is also viewed as another dtype by"
+          + " viewAsReal/viewAsComplex; compute out of place, or write under GradMode.noGrad()");
+    }
     if (base != null && self.viewMadeWithoutGrad()) {
       throw new IllegalStateException(name + ": A view was created in no_grad mode and is being modified inplace"
           + " with grad mode enabled (view of shape " + self.shape() + " of a base of shape " + base.shape()
@@ -178,6 +183,9 @@ final class ViewHistory {
 
   /** Returns an uninitialized tensor of the base's shape and strides, in storage of its own. */
   private static Tensor emptyInBaseLayout(Backend backend, DType dtype, Region r) {
+    if (dtype.isComplex()) {
+      throw dev.ember.ops.ComplexOps.unsupported(dtype);
+    }
     int[] shape = r.baseShape();
     int[] strides = r.baseStrides();
     long lo = 0;

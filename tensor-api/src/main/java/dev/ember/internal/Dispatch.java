@@ -36,6 +36,9 @@ public final class Dispatch {
 
   /** Returns an uninitialized contiguous tensor on a backend. */
   public static Tensor empty(Backend backend, DType dtype, int[] shape) {
+    if (dtype.isComplex()) {
+      return dev.ember.ops.ComplexOps.empty(backend, dtype, shape);
+    }
     long n = Shape.numel(shape);
     dev.ember.spi.Storage storage = backend.allocate(dtype, Math.max(n, 1));
     if (n == 0) { // the one element behind an empty tensor holds no data: zero it, so resize_ never shows old memory
@@ -90,14 +93,19 @@ public final class Dispatch {
     if (Arrays.equals(s.shape(), shape)) {
       return s;
     }
-    int[] strides = new int[shape.length];
-    int lead = shape.length - s.rank();
+    return new Strided(s.storage(), s.dtype(), shape, broadcastStrides(s.shape(), s.strides(), shape), s.offset());
+  }
+
+  /** Returns the strides of a {@code from}/{@code strides} layout broadcast to {@code shape} (0 on expanded dims). */
+  public static int[] broadcastStrides(int[] from, int[] strides, int[] shape) {
+    int[] out = new int[shape.length];
+    int lead = shape.length - from.length;
     for (int i = 0; i < shape.length; i++) {
-      if (i >= lead && s.shape()[i - lead] == shape[i]) {
-        strides[i] = s.strides()[i - lead];
+      if (i >= lead && from[i - lead] == shape[i]) {
+        out[i] = strides[i - lead];
       }
     }
-    return new Strided(s.storage(), s.dtype(), shape, strides, s.offset());
+    return out;
   }
 
   /** Returns the dtype of a binary op's operands by PyTorch's promotion (0-d tensors weigh less). */

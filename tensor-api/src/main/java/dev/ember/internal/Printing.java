@@ -84,9 +84,27 @@ public final class Printing {
     }
   }
 
+  /** Writes the element at a row-major index: one or (for complex tensors) two formatters. */
+  private interface Elements {
+    /** Returns element {@code i} formatted. */
+    String at(int i);
+
+    /** Returns the width PyTorch reserves for an element (its line breaks count on it). */
+    int width();
+  }
+
   /** Returns the PyTorch-style string for a tensor. */
   public static String format(Tensor t) {
-    double[] values = t.toDoubleArray();
+    double[] values;
+    double[] imag = null;
+    if (t.dtype().isComplex()) {
+      try (dev.ember.GradMode off = dev.ember.GradMode.noGrad()) {
+        values = t.real().toDoubleArray();
+        imag = t.imag().toDoubleArray();
+      }
+    } else {
+      values = t.toDoubleArray();
+    }
     int[] shape = t.shapeArray();
     boolean summarize = values.length > THRESHOLD;
     StringBuilder sb = new StringBuilder(PREFIX);
@@ -106,15 +124,15 @@ public final class Printing {
         sb.append(shape.length == 1 ? ",)" : ")");
       }
     } else {
-      Formatter f = new Formatter(t.dtype(), summarize ? summarized(values, shape, strides) : values, shape,
-          summarize);
+      Elements e = elements(t.dtype(), values, imag, shape, strides, summarize);
       if (shape.length == 0) {
-        sb.append(f.raw(values[0]));
+        sb.append(e.at(0).strip());
       } else {
-        appendLevel(sb, values, shape, strides, 0, 0, f, summarize, PREFIX.length());
+        appendLevel(sb, shape, strides, 0, 0, e, summarize, PREFIX.length());
       }
     }
-    if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.INT64 && t.dtype() != DType.BOOL) {
+    if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.INT64 && t.dtype() != DType.BOOL
+        && t.dtype() != DType.COMPLEX64) {
       sb.append(", dtype=torch.").append(t.dtype().pytorchName());
     }
     if (!t.device().isCpu()) {
@@ -126,6 +144,39 @@ public final class Printing {
       sb.append(", requires_grad=True");
     }
     return sb.append(")").toString();
+  }
+
+  /**
+   * Returns how elements are written: one formatter over the values, or for a complex tensor one over
+   * the real parts and one over the imaginary parts, as PyTorch's {@code real + imag j} (the
+   * imaginary part unpadded, with its sign).
+   */
+  private static Elements elements(DType type, double[] values, double[] imag, int[] shape, int[] strides,
+      boolean summarize) {
+    DType part = type.toReal();
+    Formatter f = new Formatter(part, summarize ? summarized(values, shape, strides) : values, shape, summarize);
+    if (imag == null) {
+      return new Elements() {
+        public String at(int i) {
+          return f.format(values[i]);
+        }
+
+        public int width() {
+          return f.width;
+        }
+      };
+    }
+    Formatter fi = new Formatter(part, summarize ? summarized(imag, shape, strides) : imag, shape, summarize);
+    return new Elements() {
+      public String at(int i) {
+        String im = (fi.format(imag[i]) + "j").strip();
+        return f.format(values[i]) + (im.startsWith("-") || im.startsWith("+") ? im : "+" + im);
+      }
+
+      public int width() {
+        return f.width + fi.width + 1;
+      }
+    };
   }
 
   /** Returns the values a summarized print shows, so the width is computed over those only. */
@@ -154,13 +205,13 @@ public final class Printing {
     }
   }
 
-  private static void appendLevel(StringBuilder sb, double[] v, int[] shape, int[] strides, int dim, int base,
-      Formatter f, boolean summarize, int indent) {
+  private static void appendLevel(StringBuilder sb, int[] shape, int[] strides, int dim, int base,
+      Elements f, boolean summarize, int indent) {
     sb.append('[');
     int n = shape[dim];
     boolean last = dim == shape.length - 1;
     // Elements per line in the innermost dim, as PyTorch wraps at its linewidth of 80.
-    int perLine = Math.max(1, (LINE_WIDTH - indent - dim) / (f.width + 2));
+    int perLine = Math.max(1, (LINE_WIDTH - indent - dim) / (f.width() + 2));
     int onLine = 0;
     for (int i = 0; i < n; i++) {
       if (summarize && n > 2 * EDGE && i == EDGE) {
@@ -176,10 +227,10 @@ public final class Printing {
           sb.append('\n').append(" ".repeat(indent + dim + 1));
           onLine = 0;
         }
-        sb.append(f.format(v[base + i * strides[dim]]));
+        sb.append(f.at(base + i * strides[dim]));
         onLine++;
       } else {
-        appendLevel(sb, v, shape, strides, dim + 1, base + i * strides[dim], f, summarize, indent);
+        appendLevel(sb, shape, strides, dim + 1, base + i * strides[dim], f, summarize, indent);
       }
       if (i < n - 1) {
         sb.append(last ? ", " : ",\n" + "\n".repeat(Math.max(0, shape.length - dim - 2))

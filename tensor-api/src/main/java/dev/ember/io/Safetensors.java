@@ -175,6 +175,8 @@ public final class Safetensors {
       case BOOL -> "BOOL";
       case FLOAT16 -> "F16";
       case BFLOAT16 -> "BF16";
+      case COMPLEX64, COMPLEX128 -> throw new IllegalArgumentException("safetensors: " + t + " tensors can't be"
+          + " stored; store Tensor.viewAsReal(t) instead");
     };
   }
 

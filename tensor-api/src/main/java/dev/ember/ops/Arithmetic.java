@@ -21,6 +21,9 @@ public final class Arithmetic {
 
   /** Returns {@code a + b}. */
   public static Tensor add(Tensor a, Tensor b) {
+    if (ComplexOps.any(a, b)) {
+      return ComplexOps.binary("add", a, b);
+    }
     Tensor out = Dispatch.binary("add", BinaryOp.ADD, a, b);
     return record("add", out, new Tensor[] {a, b}, g -> new Tensor[] {
         g.sumTo(a.shapeArray()), g.sumTo(b.shapeArray())});
@@ -29,6 +32,9 @@ public final class Arithmetic {
   /** Returns {@code a - b}; bool operands raise, as in PyTorch. */
   public static Tensor sub(Tensor a, Tensor b) {
     checkSubNotBool("sub", a, b);
+    if (ComplexOps.any(a, b)) {
+      return ComplexOps.binary("sub", a, b);
+    }
     Tensor out = Dispatch.binary("sub", BinaryOp.SUB, a, b);
     return record("sub", out, new Tensor[] {a, b}, g -> new Tensor[] {
         g.sumTo(a.shapeArray()), b.requiresGrad() ? g.neg().sumTo(b.shapeArray()) : null});
@@ -36,6 +42,9 @@ public final class Arithmetic {
 
   /** Returns {@code a * b}. */
   public static Tensor mul(Tensor a, Tensor b) {
+    if (ComplexOps.any(a, b)) {
+      return ComplexOps.binary("mul", a, b);
+    }
     Tensor out = Dispatch.binary("mul", BinaryOp.MUL, a, b);
     return record("mul", out, new Tensor[] {a, b}, new Tensor[] {a, b}, g -> new Tensor[] {
         a.requiresGrad() ? g.mul(b).sumTo(a.shapeArray()) : null,
@@ -44,6 +53,9 @@ public final class Arithmetic {
 
   /** Returns {@code a / b}; integer operands divide as floats. */
   public static Tensor div(Tensor a, Tensor b) {
+    if (ComplexOps.any(a, b)) {
+      return ComplexOps.binary("div", a, b);
+    }
     Tensor out = Dispatch.binary("div", BinaryOp.DIV, a, b);
     return record("div", out, new Tensor[] {a, b}, new Tensor[] {a, b}, g -> new Tensor[] {
         a.requiresGrad() ? g.div(b).sumTo(a.shapeArray()) : null,
@@ -74,6 +86,9 @@ public final class Arithmetic {
     if (x.dtype() == DType.BOOL) {
       throw new IllegalArgumentException("neg: Negation, the `-` operator, on a bool tensor is not supported"
           + " (shape " + x.shape() + "). If you are trying to invert a mask, use logicalNot() instead.");
+    }
+    if (x.dtype().isComplex()) {
+      return ComplexOps.neg(x);
     }
     Tensor out = Dispatch.unary(dev.ember.spi.UnaryOp.NEG, x);
     return record("neg", out, new Tensor[] {x}, g -> new Tensor[] {g.neg()});
@@ -189,6 +204,9 @@ public final class Arithmetic {
    */
   public static Tensor inPlace(String name, Tensor self, Tensor other, BinaryOp op,
       BinaryOperator<Tensor> outOfPlace) {
+    if (ComplexOps.any(self, other)) {
+      return ComplexOps.inPlace(name, self, other, outOfPlace);
+    }
     dev.ember.Autograd.checkInPlace(name, self, other.requiresGrad());
     if (op == BinaryOp.SUB) {
       checkSubNotBool(name, self, other);
@@ -264,6 +282,9 @@ public final class Arithmetic {
    * views, as in PyTorch: every element gets the same value.
    */
   public static Tensor fillInPlace(Tensor self, double value) {
+    if (self.dtype().isComplex()) {
+      return ComplexOps.fillInPlace(self, value);
+    }
     checkInPlaceAllowed("fill_", self);
     if (GradMode.isEnabled() && self.requiresGrad()) {
       // Recorded (a non-leaf, or a view whose base requires grad): the old values get a zero gradient.

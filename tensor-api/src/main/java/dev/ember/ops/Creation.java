@@ -153,6 +153,9 @@ public final class Creation {
 
   /** Returns a tensor filled with {@code value}. */
   public static Tensor full(Shape shape, double value, DType dtype, Device device) {
+    if (dtype.isComplex()) {
+      return ComplexOps.full(shape, value, dtype, device);
+    }
     Backend b = Backends.get(device);
     Tensor out = Dispatch.empty(b, dtype, shape.dims());
     b.fill(out.strided(), value);
@@ -165,6 +168,9 @@ public final class Creation {
    */
   public static Tensor scalarLike(Tensor like, double value) {
     DType t = like.dtype();
+    if (t.isComplex()) {
+      return ComplexOps.full(Shape.scalar(), value, t, like.device());
+    }
     if (!t.isFloatingPoint() && (value != Math.rint(value) || Double.isInfinite(value))) {
       t = DType.FLOAT32;
     } else if (t == DType.BOOL && value != 0 && value != 1) {

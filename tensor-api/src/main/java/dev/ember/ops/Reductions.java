@@ -81,6 +81,9 @@ public final class Reductions {
 
   /** Returns the sum over {@code dims}; bool and integer inputs sum to int64. */
   public static Tensor sum(Tensor x, int[] dims, boolean keepdim) {
+    if (x.dtype().isComplex()) {
+      return ComplexOps.sum(x, dims, keepdim);
+    }
     int[] d = normalizeDims("sum", x, dims);
     Tensor in = x.dtype().isFloatingPoint() ? x : castStored(x, DType.INT64);
     Tensor out = reduce("sum", ReduceOp.SUM, in, d, keepdim, in.dtype());
@@ -90,6 +93,9 @@ public final class Reductions {
 
   /** Returns the mean over {@code dims}. */
   public static Tensor mean(Tensor x, int[] dims, boolean keepdim) {
+    if (x.dtype().isComplex()) {
+      return ComplexOps.mean(x, dims, keepdim);
+    }
     if (!x.dtype().isFloatingPoint()) {
       throw new IllegalArgumentException("mean: could not infer output dtype; input dtype must be"
           + " floating point, got " + x.dtype());

@@ -45,6 +45,9 @@ public final class Shaping {
       total += s[d];
       type = DType.promote(type, t.dtype());
     }
+    if (type.isComplex()) {
+      return ComplexOps.cat(tensors, d, type);
+    }
     shape[d] = total;
     Tensor out = Dispatch.empty(backend, type, shape);
     Strided o = out.strided();

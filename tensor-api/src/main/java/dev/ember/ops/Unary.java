@@ -50,6 +50,9 @@ public final class Unary {
 
   /** Returns {@code |x|}; d/dx = sign(x), 0 at 0. */
   public static Tensor abs(Tensor x) {
+    if (x.dtype().isComplex()) {
+      return ComplexOps.abs(x);
+    }
     Tensor out = Dispatch.unary(UnaryOp.ABS, x);
     return record("abs", out, new Tensor[] {x}, new Tensor[] {x}, g -> new Tensor[] {g.mul(x.sign())});
   }

@@ -25,6 +25,9 @@ public final class Views {
     if (x.dtype() == type) {
       return x;
     }
+    if (x.dtype().isComplex() || type.isComplex()) {
+      return ComplexOps.toDType(x, type);
+    }
     Tensor out = Dispatch.cast(x, type);
     if (!type.isFloatingPoint()) {
       return out;
@@ -37,6 +40,9 @@ public final class Views {
   public static Tensor toDevice(Tensor x, Device device) {
     if (x.device().equals(device)) {
       return x;
+    }
+    if (x.dtype().isComplex()) {
+      return ComplexOps.toDevice(x, device);
     }
     Backend target;
     try {
@@ -53,6 +59,9 @@ public final class Views {
 
   /** Returns a copy with its own contiguous storage; the gradient passes through. */
   public static Tensor cloneTensor(Tensor x) {
+    if (x.dtype().isComplex()) {
+      return ComplexOps.cloneTensor(x);
+    }
     Tensor out = Dispatch.empty(x.backend(), x.dtype(), x.shapeArray());
     x.backend().copy(x.strided(), out.strided());
     return record("clone", out, new Tensor[] {x}, g -> new Tensor[] {g});
@@ -74,7 +83,7 @@ public final class Views {
 
   /** Returns {@code x} if contiguous, else a contiguous copy. */
   public static Tensor contiguous(Tensor x) {
-    return x.strided().isContiguous() ? x : cloneTensor(x);
+    return x.isContiguous() ? x : cloneTensor(x);
   }
 
   /** Returns a view of {@code x} with an identity node: {@code x}'s history before an in-place op. */
@@ -268,9 +277,8 @@ public final class Views {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("expand: " + e.getMessage() + " (shape " + x.shape() + ")", e);
     }
-    Strided s = Dispatch.broadcastTo(x, target);
     int[] from = x.shapeArray();
-    Tensor out = x.asStrided(target, s.strides(), x.storageOffset());
+    Tensor out = x.asStrided(target, Dispatch.broadcastStrides(from, x.stridesArray(), target), x.storageOffset());
     return record("expand", out, new Tensor[] {x}, g -> new Tensor[] {g.sumTo(from)});
   }
 
@@ -334,6 +342,9 @@ public final class Views {
    * {@code dim}: the gradient of a slice. Differentiable (its own gradient is the slice again).
    */
   public static Tensor sliceBackward(Tensor g, int[] shape, int dim, int start, int step) {
+    if (g.dtype().isComplex()) {
+      return ComplexOps.sliceBackward(g, shape, dim, start, step);
+    }
     Tensor out = Dispatch.empty(g.backend(), g.dtype(), shape);
     g.backend().fill(out.strided(), 0);
     Strided whole = out.strided();

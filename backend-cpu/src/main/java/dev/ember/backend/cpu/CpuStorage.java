@@ -183,6 +183,7 @@ final class CpuStorage implements Storage {
       case BOOL -> bytes.get(i);
       case FLOAT16 -> HalfFloats.halfToFloat(half.get(i));
       case BFLOAT16 -> HalfFloats.bfloat16ToFloat(half.get(i));
+      case COMPLEX64, COMPLEX128 -> throw complexNeverStored();
     };
   }
 
@@ -195,7 +196,14 @@ final class CpuStorage implements Storage {
       case INT32 -> i32.get(i);
       case BOOL -> bytes.get(i);
       case FLOAT16, BFLOAT16 -> (long) getDouble(i);
+      case COMPLEX64, COMPLEX128 -> throw complexNeverStored();
     };
+  }
+
+  /** Complex tensors live in float storage (tensor-api lowers their ops), so no storage has a complex dtype. */
+  private static IllegalStateException complexNeverStored() {
+    return new IllegalStateException("cpu: complex dtypes are lowered to float32/float64 views in tensor-api"
+        + " and never reach a backend");
   }
 
   /** Writes element {@code i} from a double, converting to this dtype. */

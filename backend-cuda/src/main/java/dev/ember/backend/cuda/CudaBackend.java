@@ -358,6 +358,8 @@ public final class CudaBackend implements Backend {
       case BOOL -> ElementType.B8;
       case FLOAT16 -> ElementType.F16;
       case BFLOAT16 -> ElementType.BF16;
+      case COMPLEX64, COMPLEX128 -> throw new IllegalArgumentException("cuda: complex dtypes are lowered to"
+          + " float32/float64 views in tensor-api and never reach a backend");
     };
   }
 
