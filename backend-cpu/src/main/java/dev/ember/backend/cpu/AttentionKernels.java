@@ -7,18 +7,19 @@ import java.util.Arrays;
 
 /**
  * Fused scaled dot-product attention (see {@code Backend.attention}), one (batch, head) entry at a
- * time, entries split across the threads. Per entry, q and v are copied to heap arrays row-major and
- * k transposed ([E, S]), so that each query row's scores are E scaled adds of k's columns (unit
- * stride along the keys, vectorizable); then the mask, a max-subtracted exp, the sum, and the
- * output row as a weighted sum of v's rows. Only one row of scores exists at a time. Each row's
- * log-sum-exp is saved; the backward recomputes the row's weights {@code p = exp(s - lse)}, then
- * {@code dp = g v^T}, {@code ds = p (dp - rowsum(g out)) scale}, {@code dq = ds k}, {@code dk += ds^T
- * q}, {@code dv += p^T g}, accumulating dk and dv for the entry. Causal rows stop at key {@code i}.
+ * time, entries split across the threads. Per entry, q, k (also transposed, [E, S]) and v are copied
+ * to heap arrays; queries then go in blocks of {@link #ROWS}: the block's scores ([rows, S], the only
+ * part of the weights that ever exists) are a small matrix product, then scale, the causal or explicit
+ * mask, a max-subtracted exp, row sums, and the output rows as a product with v. Each row's
+ * log-sum-exp is saved; the backward recomputes a block's weights {@code p = exp(s - lse)}, then
+ * {@code dp = g v^T}, {@code ds = p (dp - rowsum(g out)) scale}, {@code dq = ds k}, and accumulates
+ * {@code dk += ds^T q}, {@code dv += p^T g} over the entry's blocks. A causal block computes the keys
+ * its last query sees; its earlier queries' hidden keys get -inf.
  *
- * <p>Float32 computes in float (with float lanes for sums, as PyTorch's CPU kernel) on {@link
- * AttentionVectors} and {@link VectorMath} when the Vector API is ready, scalar Java otherwise;
- * float64 computes in double with {@code Math.exp}. Operands may be any strided views (stride-0
- * batch dims included); results are contiguous.
+ * <p>Float32 computes in float (products on {@link AttentionVectors}' register tiles, exp and row
+ * reductions on {@link VectorMath}, sums in float lanes as PyTorch's CPU kernel) when the Vector API
+ * is ready, scalar Java otherwise; float64 computes in double with {@code Math.exp}. Operands may be
+ * any strided views (stride-0 batch dims included); results are contiguous.
  */
 final class AttentionKernels {
   private AttentionKernels() {}
@@ -134,6 +135,9 @@ final class AttentionKernels {
     return true;
   }
 
+  /** Query rows per block: the scores of one block ([ROWS, S]) are all that exists of the weights. */
+  private static final int ROWS = 16;
+
   /** The float32 kernel for a range of entries, with its heap arrays. */
   private static final class F32 {
     private final Dims d;
@@ -142,8 +146,11 @@ final class AttentionKernels {
     private final float scale;
     private final boolean vec = VectorSupport.ready();
     private final float[] qa;
+    private final float[] ka;
     private final float[] kt;
-    private final float[] row;
+    private final float[] va;
+    private final float[] blk;
+    private final float[] rowMax = new float[ROWS];
 
     F32(Dims d, Operand[] ops, boolean causal, float scale) {
       this.d = d;
@@ -151,42 +158,48 @@ final class AttentionKernels {
       this.causal = causal;
       this.scale = scale;
       qa = new float[d.l() * d.e()];
+      ka = new float[d.s() * d.e()];
       kt = new float[d.e() * d.s()];
-      row = new float[d.s()];
+      va = new float[d.s() * d.ev()];
+      blk = new float[ROWS * d.s()];
+    }
+
+    /** Loads entry {@code b}'s q and k (and k transposed) and v, row-major. */
+    private void loadEntry(int b) {
+      load(ops[0], b, 0, d.l(), d.e(), qa);
+      load(ops[1], b, 0, d.s(), d.e(), ka);
+      transpose(ka, d.s(), d.e(), kt);
+      load(ops[2], b, 0, d.s(), d.ev(), va);
     }
 
     void forward(int from, int to, CpuStorage out, long outOffset, CpuStorage lse, long lseOffset) {
-      float[] va = new float[d.s() * d.ev()];
-      float[] o = new float[d.ev()];
+      int l = d.l();
       int ev = d.ev();
+      float[] o = new float[ROWS * ev];
       for (int b = from; b < to; b++) {
-        load(ops[0], b, d.l(), d.e(), qa, false);
-        load(ops[1], b, d.s(), d.e(), kt, true);
-        load(ops[2], b, d.s(), ev, va, false);
-        for (int i = 0; i < d.l(); i++) {
-          int n = keys(causal, i, d.s());
-          float max = scores(b, i, n);
-          float lseValue = Float.NEGATIVE_INFINITY;
-          Arrays.fill(o, 0f);
-          if (max != Float.NEGATIVE_INFINITY) {
-            shiftExp(n, -max);
-            float sum = vec ? VectorMath.sum(row, 0, n) : scalarSum(row, n);
-            for (int j = 0; j < n; j++) {
-              if (row[j] != 0) {
-                axpy(row[j], va, j * ev, o, 0, ev);
-              }
-            }
-            float inv = 1 / sum;
+        loadEntry(b);
+        for (int i0 = 0; i0 < l; i0 += ROWS) {
+          int rb = Math.min(ROWS, l - i0);
+          int n = scores(b, i0, rb);
+          for (int r = 0; r < rb; r++) {
+            float max = vec ? VectorMath.max(blk, r * n, n) : scalarMax(blk, r * n, n);
+            rowMax[r] = max;
+            shift(r * n, n, max == Float.NEGATIVE_INFINITY ? 0 : -max);
+          }
+          exp(rb * n);
+          gemm(rb, ev, n, blk, 0, n, 1, va, 0, ev, o, 0, ev, false);
+          for (int r = 0; r < rb; r++) {
+            float sum = vec ? VectorMath.sum(blk, r * n, n) : scalarSum(blk, r * n, n);
+            float inv = sum == 0 ? 0 : 1 / sum;
             for (int c = 0; c < ev; c++) {
-              o[c] *= inv;
+              o[r * ev + c] *= inv;
             }
-            lseValue = max + (float) Math.log(sum);
+            if (lse != null) {
+              float value = sum == 0 ? Float.NEGATIVE_INFINITY : rowMax[r] + (float) Math.log(sum);
+              Raw.putFloat(lse.at(lseOffset + (long) b * l + i0 + r), value);
+            }
           }
-          long row0 = outOffset + ((long) b * d.l() + i) * ev;
-          Raw.copyFromArray(o, 0, out.at(row0), 4L * ev);
-          if (lse != null) {
-            Raw.putFloat(lse.at(lseOffset + (long) b * d.l() + i), lseValue);
-          }
+          Raw.copyFromArray(o, 0, out.at(outOffset + ((long) b * l + i0) * ev), 4L * rb * ev);
         }
       }
     }
@@ -196,53 +209,47 @@ final class AttentionKernels {
       int s = d.s();
       int e = d.e();
       int ev = d.ev();
-      float[] ka = new float[s * e];
       float[] vt = new float[ev * s];
       float[] ga = new float[l * ev];
-      float[] oa = new float[ev];
-      float[] dp = new float[s];
-      float[] dq = new float[e];
+      float[] oa = new float[l * ev];
+      float[] dp = new float[ROWS * s];
+      float[] dq = new float[ROWS * e];
       float[] dk = new float[s * e];
       float[] dv = new float[s * ev];
       for (int b = from; b < to; b++) {
-        load(ops[0], b, l, e, qa, false);
-        load(ops[1], b, s, e, kt, true);
-        load(ops[1], b, s, e, ka, false);
-        load(ops[2], b, s, ev, vt, true);
-        load(ops[5], b, l, ev, ga, false);
+        loadEntry(b);
+        transpose(va, s, ev, vt);
+        load(ops[5], b, 0, l, ev, ga);
+        load(ops[4], b, 0, l, ev, oa);
         Arrays.fill(dk, 0f);
         Arrays.fill(dv, 0f);
-        for (int i = 0; i < l; i++) {
-          int n = keys(causal, i, s);
-          float rowLse = Raw.getFloat(lse.at(lseOffset + (long) b * l + i));
-          Arrays.fill(dq, 0f);
-          if (rowLse != Float.NEGATIVE_INFINITY) {
-            scores(b, i, n);
-            shiftExp(n, -rowLse);
-            load(ops[4], b, i, 1, ev, oa);
-            float rowDot = vec ? AttentionVectors.dot(ga, i * ev, oa, 0, ev) : scalarDot(ga, i * ev, oa, ev);
-            Arrays.fill(dp, 0, n, 0f);
-            for (int c = 0; c < ev; c++) {
-              axpy(ga[i * ev + c], vt, c * s, dp, 0, n);
-            }
+        for (int i0 = 0; i0 < l; i0 += ROWS) {
+          int rb = Math.min(ROWS, l - i0);
+          int n = scores(b, i0, rb);
+          for (int r = 0; r < rb; r++) {
+            float rowLse = Raw.getFloat(lse.at(lseOffset + (long) b * l + i0 + r));
+            shift(r * n, n, rowLse == Float.NEGATIVE_INFINITY ? 0 : -rowLse);
+          }
+          exp(rb * n);
+          gemm(rb, n, ev, ga, i0 * ev, ev, 1, vt, 0, s, dp, 0, n, false);
+          for (int r = 0; r < rb; r++) {
+            int gi = (i0 + r) * ev;
             if (vec) {
-              AttentionVectors.scoreGrad(row, dp, rowDot, scale, n);
+              AttentionVectors.scoreGrad(blk, dp, r * n, AttentionVectors.dot(ga, gi, oa, gi, ev), scale, n);
             } else {
-              for (int j = 0; j < n; j++) {
-                dp[j] = (dp[j] - rowDot) * row[j] * scale;
+              float rowDot = 0;
+              for (int c = 0; c < ev; c++) {
+                rowDot += ga[gi + c] * oa[gi + c];
               }
-            }
-            for (int j = 0; j < n; j++) {
-              if (row[j] != 0) {
-                axpy(row[j], ga, i * ev, dv, j * ev, ev);
-              }
-              if (dp[j] != 0) {
-                axpy(dp[j], ka, j * e, dq, 0, e);
-                axpy(dp[j], qa, i * e, dk, j * e, e);
+              for (int j = r * n; j < (r + 1) * n; j++) {
+                dp[j] = (dp[j] - rowDot) * blk[j] * scale;
               }
             }
           }
-          Raw.copyFromArray(dq, 0, grads[0].at(gradOffsets[0] + ((long) b * l + i) * e), 4L * e);
+          gemm(rb, e, n, dp, 0, n, 1, ka, 0, e, dq, 0, e, false);
+          gemm(n, e, rb, dp, 0, 1, n, qa, i0 * e, e, dk, 0, e, true);
+          gemm(n, ev, rb, blk, 0, 1, n, ga, i0 * ev, ev, dv, 0, ev, true);
+          Raw.copyFromArray(dq, 0, grads[0].at(gradOffsets[0] + ((long) b * l + i0) * e), 4L * rb * e);
         }
         Raw.copyFromArray(dk, 0, grads[1].at(gradOffsets[1] + (long) b * s * e), 4L * s * e);
         Raw.copyFromArray(dv, 0, grads[2].at(gradOffsets[2] + (long) b * s * ev), 4L * s * ev);
@@ -250,87 +257,106 @@ final class AttentionKernels {
     }
 
     /**
-     * Fills {@code row[0, n)} with query {@code i}'s scaled, masked scores against keys {@code 0..n}
-     * of entry {@code b}; returns their max.
+     * Fills {@code blk} ([rb, n], row pitch n) with the scaled, masked scores of queries {@code i0 ..
+     * i0 + rb} of entry {@code b} against keys {@code 0 .. n}, n being the keys the block's last query
+     * sees; returns n. Causally hidden keys of the block's earlier queries get -inf.
      */
-    private float scores(int b, int i, int n) {
-      int e = d.e();
-      int s = d.s();
-      Arrays.fill(row, 0, n, 0f);
-      for (int c = 0; c < e; c++) {
-        axpy(qa[i * e + c] * scale, kt, c * s, row, 0, n);
-      }
+    private int scores(int b, int i0, int rb) {
+      int n = keys(causal, i0 + rb - 1, d.s());
+      gemm(rb, n, d.e(), qa, i0 * d.e(), d.e(), 1, kt, 0, d.s(), blk, 0, n, false);
       Operand mask = ops[3];
-      if (mask != null) {
-        for (int j = 0; j < n; j++) {
-          long a = mask.addr(b, i, j);
-          if (mask.bool()) {
-            if (Raw.getByte(a) == 0) {
-              row[j] = Float.NEGATIVE_INFINITY;
+      for (int r = 0; r < rb; r++) {
+        int base = r * n;
+        if (vec) {
+          VectorMath.scaleShift(blk, base, n, scale, 0f);
+        } else {
+          for (int j = 0; j < n; j++) {
+            blk[base + j] *= scale;
+          }
+        }
+        if (causal) {
+          Arrays.fill(blk, base + keys(true, i0 + r, d.s()), base + n, Float.NEGATIVE_INFINITY);
+        } else if (mask != null) {
+          for (int j = 0; j < n; j++) {
+            long a = mask.addr(b, i0 + r, j);
+            if (mask.bool()) {
+              if (Raw.getByte(a) == 0) {
+                blk[base + j] = Float.NEGATIVE_INFINITY;
+              }
+            } else {
+              blk[base + j] += Raw.getFloat(a);
             }
-          } else {
-            row[j] += Raw.getFloat(a);
           }
         }
       }
+      return n;
+    }
+
+    /** {@code blk[o + j] += shift} for {@code j < n}. */
+    private void shift(int o, int n, float shift) {
       if (vec) {
-        return VectorMath.max(row, 0, n);
+        VectorMath.scaleShift(blk, o, n, 1f, shift);
+      } else {
+        for (int j = o; j < o + n; j++) {
+          blk[j] += shift;
+        }
       }
+    }
+
+    /** {@code blk[j] = exp(blk[j])} for {@code j < n}. */
+    private void exp(int n) {
+      if (vec) {
+        VectorMath.apply(UnaryOp.EXP, blk, n);
+      } else {
+        for (int j = 0; j < n; j++) {
+          blk[j] = (float) Math.exp(blk[j]);
+        }
+      }
+    }
+
+    /** {@link AttentionVectors#gemm}, or the same product in scalar Java. */
+    private void gemm(int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb,
+        float[] c, int co, int ldc, boolean accumulate) {
+      if (vec) {
+        AttentionVectors.gemm(m, n, k, a, ao, ars, acs, b, bo, ldb, c, co, ldc, accumulate);
+        return;
+      }
+      for (int i = 0; i < m; i++) {
+        int ci = co + i * ldc;
+        if (!accumulate) {
+          Arrays.fill(c, ci, ci + n, 0f);
+        }
+        for (int p = 0; p < k; p++) {
+          float x = a[ao + i * ars + p * acs];
+          int bp = bo + p * ldb;
+          for (int j = 0; j < n; j++) {
+            c[ci + j] += x * b[bp + j];
+          }
+        }
+      }
+    }
+
+    private static float scalarMax(float[] a, int o, int n) {
       float max = Float.NEGATIVE_INFINITY;
-      for (int j = 0; j < n; j++) {
-        max = Math.max(max, row[j]);
+      for (int j = o; j < o + n; j++) {
+        max = Math.max(max, a[j]);
       }
       return max;
     }
 
-    /** {@code row[j] = exp(row[j] + shift)} for {@code j < n}. */
-    private void shiftExp(int n, float shift) {
-      if (vec) {
-        VectorMath.scaleShift(row, 0, n, 1f, shift);
-        VectorMath.apply(UnaryOp.EXP, row, n);
-      } else {
-        for (int j = 0; j < n; j++) {
-          row[j] = (float) Math.exp(row[j] + shift);
-        }
-      }
-    }
-
-    private void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
-      if (vec) {
-        AttentionVectors.axpy(a, x, xo, y, yo, n);
-      } else {
-        for (int j = 0; j < n; j++) {
-          y[yo + j] += a * x[xo + j];
-        }
-      }
-    }
-
-    private static float scalarSum(float[] a, int n) {
+    private static float scalarSum(float[] a, int o, int n) {
       float s = 0;
-      for (int j = 0; j < n; j++) {
+      for (int j = o; j < o + n; j++) {
         s += a[j];
       }
       return s;
     }
 
-    private static float scalarDot(float[] a, int ao, float[] b, int n) {
-      float s = 0;
-      for (int j = 0; j < n; j++) {
-        s += a[ao + j] * b[j];
-      }
-      return s;
-    }
-
-    /** Copies rows {@code [0, rows)} of entry {@code b} into {@code dst}, row-major or transposed. */
-    private static void load(Operand o, int b, int rows, int cols, float[] dst, boolean transposed) {
-      if (transposed) {
-        for (int r = 0; r < rows; r++) {
-          for (int c = 0; c < cols; c++) {
-            dst[c * rows + r] = Raw.getFloat(o.addr(b, r, c));
-          }
+    private static void transpose(float[] src, int rows, int cols, float[] dst) {
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < cols; c++) {
+          dst[c * rows + r] = src[r * cols + c];
         }
-      } else {
-        load(o, b, 0, rows, cols, dst);
       }
     }
 
@@ -355,8 +381,11 @@ final class AttentionKernels {
     private final boolean causal;
     private final double scale;
     private final double[] qa;
+    private final double[] ka;
     private final double[] kt;
-    private final double[] row;
+    private final double[] va;
+    private final double[] blk;
+    private final double[] rowMax = new double[ROWS];
 
     F64(Dims d, Operand[] ops, boolean causal, double scale) {
       this.d = d;
@@ -364,43 +393,50 @@ final class AttentionKernels {
       this.causal = causal;
       this.scale = scale;
       qa = new double[d.l() * d.e()];
+      ka = new double[d.s() * d.e()];
       kt = new double[d.e() * d.s()];
-      row = new double[d.s()];
+      va = new double[d.s() * d.ev()];
+      blk = new double[ROWS * d.s()];
+    }
+
+    private void loadEntry(int b) {
+      load(ops[0], b, d.l(), d.e(), qa);
+      load(ops[1], b, d.s(), d.e(), ka);
+      transpose(ka, d.s(), d.e(), kt);
+      load(ops[2], b, d.s(), d.ev(), va);
     }
 
     void forward(int from, int to, CpuStorage out, long outOffset, CpuStorage lse, long lseOffset) {
+      int l = d.l();
       int ev = d.ev();
-      double[] va = new double[d.s() * ev];
-      double[] o = new double[ev];
+      double[] o = new double[ROWS * ev];
       for (int b = from; b < to; b++) {
-        load(ops[0], b, 0, d.l(), d.e(), qa, false);
-        load(ops[1], b, 0, d.s(), d.e(), kt, true);
-        load(ops[2], b, 0, d.s(), ev, va, false);
-        for (int i = 0; i < d.l(); i++) {
-          int n = keys(causal, i, d.s());
-          double max = scores(b, i, n);
-          double lseValue = Double.NEGATIVE_INFINITY;
-          Arrays.fill(o, 0);
-          if (max != Double.NEGATIVE_INFINITY) {
+        loadEntry(b);
+        for (int i0 = 0; i0 < l; i0 += ROWS) {
+          int rb = Math.min(ROWS, l - i0);
+          int n = scores(b, i0, rb);
+          for (int r = 0; r < rb; r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = r * n; j < (r + 1) * n; j++) {
+              max = Math.max(max, blk[j]);
+            }
+            rowMax[r] = max;
+            expShifted(r * n, n, max == Double.NEGATIVE_INFINITY ? 0 : -max);
+          }
+          gemm(rb, ev, n, blk, 0, n, 1, va, 0, ev, o, 0, ev, false);
+          for (int r = 0; r < rb; r++) {
             double sum = 0;
-            for (int j = 0; j < n; j++) {
-              row[j] = Math.exp(row[j] - max);
-              sum += row[j];
+            for (int j = r * n; j < (r + 1) * n; j++) {
+              sum += blk[j];
             }
-            for (int j = 0; j < n; j++) {
-              axpy(row[j], va, j * ev, o, 0, ev);
-            }
+            long row = outOffset + ((long) b * l + i0 + r) * ev;
             for (int c = 0; c < ev; c++) {
-              o[c] /= sum;
+              Raw.putDouble(out.at(row + c), sum == 0 ? 0 : o[r * ev + c] / sum);
             }
-            lseValue = max + Math.log(sum);
-          }
-          long row0 = outOffset + ((long) b * d.l() + i) * ev;
-          for (int c = 0; c < ev; c++) {
-            Raw.putDouble(out.at(row0 + c), o[c]);
-          }
-          if (lse != null) {
-            Raw.putDouble(lse.at(lseOffset + (long) b * d.l() + i), lseValue);
+            if (lse != null) {
+              double value = sum == 0 ? Double.NEGATIVE_INFINITY : rowMax[r] + Math.log(sum);
+              Raw.putDouble(lse.at(lseOffset + (long) b * l + i0 + r), value);
+            }
           }
         }
       }
@@ -411,82 +447,104 @@ final class AttentionKernels {
       int s = d.s();
       int e = d.e();
       int ev = d.ev();
-      double[] ka = new double[s * e];
       double[] vt = new double[ev * s];
       double[] ga = new double[l * ev];
-      double[] oa = new double[ev];
-      double[] dp = new double[s];
-      double[] dq = new double[e];
+      double[] oa = new double[l * ev];
+      double[] dp = new double[ROWS * s];
+      double[] dq = new double[ROWS * e];
       double[] dk = new double[s * e];
       double[] dv = new double[s * ev];
       for (int b = from; b < to; b++) {
-        load(ops[0], b, 0, l, e, qa, false);
-        load(ops[1], b, 0, s, e, kt, true);
-        load(ops[1], b, 0, s, e, ka, false);
-        load(ops[2], b, 0, s, ev, vt, true);
-        load(ops[5], b, 0, l, ev, ga, false);
+        loadEntry(b);
+        transpose(va, s, ev, vt);
+        load(ops[5], b, l, ev, ga);
+        load(ops[4], b, l, ev, oa);
         Arrays.fill(dk, 0);
         Arrays.fill(dv, 0);
-        for (int i = 0; i < l; i++) {
-          int n = keys(causal, i, s);
-          double rowLse = Raw.getDouble(lse.at(lseOffset + (long) b * l + i));
-          Arrays.fill(dq, 0);
-          if (rowLse != Double.NEGATIVE_INFINITY) {
-            scores(b, i, n);
-            load(ops[4], b, i, 1, ev, oa, false);
+        for (int i0 = 0; i0 < l; i0 += ROWS) {
+          int rb = Math.min(ROWS, l - i0);
+          int n = scores(b, i0, rb);
+          for (int r = 0; r < rb; r++) {
+            double rowLse = Raw.getDouble(lse.at(lseOffset + (long) b * l + i0 + r));
+            expShifted(r * n, n, rowLse == Double.NEGATIVE_INFINITY ? 0 : -rowLse);
+          }
+          gemm(rb, n, ev, ga, i0 * ev, ev, 1, vt, 0, s, dp, 0, n, false);
+          for (int r = 0; r < rb; r++) {
+            int gi = (i0 + r) * ev;
             double rowDot = 0;
             for (int c = 0; c < ev; c++) {
-              rowDot += ga[i * ev + c] * oa[c];
+              rowDot += ga[gi + c] * oa[gi + c];
             }
-            Arrays.fill(dp, 0, n, 0);
-            for (int c = 0; c < ev; c++) {
-              axpy(ga[i * ev + c], vt, c * s, dp, 0, n);
-            }
-            for (int j = 0; j < n; j++) {
-              double p = Math.exp(row[j] - rowLse);
-              double ds = (dp[j] - rowDot) * p * scale;
-              axpy(p, ga, i * ev, dv, j * ev, ev);
-              axpy(ds, ka, j * e, dq, 0, e);
-              axpy(ds, qa, i * e, dk, j * e, e);
+            for (int j = r * n; j < (r + 1) * n; j++) {
+              dp[j] = (dp[j] - rowDot) * blk[j] * scale;
             }
           }
-          store(dq, grads[0], gradOffsets[0] + ((long) b * l + i) * e, e);
+          gemm(rb, e, n, dp, 0, n, 1, ka, 0, e, dq, 0, e, false);
+          gemm(n, e, rb, dp, 0, 1, n, qa, i0 * e, e, dk, 0, e, true);
+          gemm(n, ev, rb, blk, 0, 1, n, ga, i0 * ev, ev, dv, 0, ev, true);
+          store(dq, grads[0], gradOffsets[0] + ((long) b * l + i0) * e, rb * e);
         }
         store(dk, grads[1], gradOffsets[1] + (long) b * s * e, s * e);
         store(dv, grads[2], gradOffsets[2] + (long) b * s * ev, s * ev);
       }
     }
 
-    /** As {@link F32}'s: query {@code i}'s scaled, masked scores into {@code row[0, n)}; returns their max. */
-    private double scores(int b, int i, int n) {
-      int e = d.e();
-      int s = d.s();
-      Arrays.fill(row, 0, n, 0);
-      for (int c = 0; c < e; c++) {
-        axpy(qa[i * e + c], kt, c * s, row, 0, n);
-      }
+    /** As {@link F32}'s: the block's scaled, masked scores into {@code blk} [rb, n]; returns n. */
+    private int scores(int b, int i0, int rb) {
+      int n = keys(causal, i0 + rb - 1, d.s());
+      gemm(rb, n, d.e(), qa, i0 * d.e(), d.e(), 1, kt, 0, d.s(), blk, 0, n, false);
       Operand mask = ops[3];
-      double max = Double.NEGATIVE_INFINITY;
-      for (int j = 0; j < n; j++) {
-        row[j] *= scale;
-        if (mask != null) {
-          long a = mask.addr(b, i, j);
-          if (mask.bool()) {
-            if (Raw.getByte(a) == 0) {
-              row[j] = Double.NEGATIVE_INFINITY;
+      for (int r = 0; r < rb; r++) {
+        int base = r * n;
+        int visible = keys(causal, i0 + r, d.s());
+        for (int j = 0; j < n; j++) {
+          double v = blk[base + j] * scale;
+          if (j >= visible) {
+            v = Double.NEGATIVE_INFINITY;
+          } else if (mask != null) {
+            long a = mask.addr(b, i0 + r, j);
+            if (mask.bool()) {
+              v = Raw.getByte(a) == 0 ? Double.NEGATIVE_INFINITY : v;
+            } else {
+              v += Raw.getDouble(a);
             }
-          } else {
-            row[j] += Raw.getDouble(a);
           }
+          blk[base + j] = v;
         }
-        max = Math.max(max, row[j]);
       }
-      return max;
+      return n;
     }
 
-    private static void axpy(double a, double[] x, int xo, double[] y, int yo, int n) {
-      for (int j = 0; j < n; j++) {
-        y[yo + j] += a * x[xo + j];
+    /** {@code blk[o + j] = exp(blk[o + j] + shift)} for {@code j < n}. */
+    private void expShifted(int o, int n, double shift) {
+      for (int j = o; j < o + n; j++) {
+        blk[j] = Math.exp(blk[j] + shift);
+      }
+    }
+
+    /** As {@link AttentionVectors#gemm}, in double. */
+    private static void gemm(int m, int n, int k, double[] a, int ao, int ars, int acs, double[] b, int bo,
+        int ldb, double[] c, int co, int ldc, boolean accumulate) {
+      for (int i = 0; i < m; i++) {
+        int ci = co + i * ldc;
+        if (!accumulate) {
+          Arrays.fill(c, ci, ci + n, 0);
+        }
+        for (int p = 0; p < k; p++) {
+          double x = a[ao + i * ars + p * acs];
+          int bp = bo + p * ldb;
+          for (int j = 0; j < n; j++) {
+            c[ci + j] += x * b[bp + j];
+          }
+        }
+      }
+    }
+
+    private static void transpose(double[] src, int rows, int cols, double[] dst) {
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < cols; c++) {
+          dst[c * rows + r] = src[r * cols + c];
+        }
       }
     }
 
@@ -496,11 +554,11 @@ final class AttentionKernels {
       }
     }
 
-    /** Copies rows {@code [first, first + rows)} of entry {@code b} into {@code dst}, row-major or transposed. */
-    private static void load(Operand o, int b, int first, int rows, int cols, double[] dst, boolean transposed) {
+    /** Copies the first {@code rows} rows of entry {@code b} row-major into {@code dst}. */
+    private static void load(Operand o, int b, int rows, int cols, double[] dst) {
       for (int r = 0; r < rows; r++) {
         for (int c = 0; c < cols; c++) {
-          dst[transposed ? c * rows + r : r * cols + c] = Raw.getDouble(o.addr(b, first + r, c));
+          dst[r * cols + c] = Raw.getDouble(o.addr(b, r, c));
         }
       }
     }
