@@ -8,9 +8,11 @@ import dev.ember.Autograd;
 import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.GradCheck;
+import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.internal.FusedPrimitives;
+import dev.ember.nn.MultiheadAttention;
 import dev.ember.nn.functional.F;
 import java.util.List;
 import java.util.Random;
@@ -187,6 +189,54 @@ class FusedAttentionConformanceTest {
       Tensor y = F.scaledDotProductAttention(q, randn(1, 5, 3), randn(1, 5, 2), false);
       assertEquals(null, y.gradFn());
       assertArrayEquals(new int[] {1, 4, 2}, y.shapeArray());
+    }
+  }
+
+  /** nn.MultiheadAttention without weights runs scaled_dot_product_attention, as PyTorch's fast path. */
+  @Test
+  void multiheadAttentionWithoutWeightsMatchesTheWeightsPath() {
+    MultiheadAttention mha = new MultiheadAttention(6, 2, 0, true, true, new Generator(3));
+    mha.to(DType.FLOAT64);
+    mha.to(device);
+    Tensor q = randn(2, 3, 6).requiresGrad(true);
+    Tensor kv = randn(2, 4, 6);
+    Tensor pad = Tensor.of(new boolean[] {false, false, true, false, false, false, false, true}, 2, 4).to(device);
+    Tensor causal = Tensor.ones(3, 4).triu(1).gt(0).to(device);
+    long before = FusedPrimitives.calls();
+    Tensor fast = mha.forward(q, kv, kv, pad, false, causal, true).output();
+    long fusedForwards = FusedPrimitives.calls() - before;
+    fast.sum().backward();
+    double[] fastGrad = q.grad().toDoubleArray();
+    q.setGrad(null);
+    Tensor slow = mha.forward(q, kv, kv, pad, true, causal, true).output();
+    slow.sum().backward();
+    assertArrayEquals(slow.toDoubleArray(), fast.toDoubleArray(), 1e-12);
+    assertArrayEquals(q.grad().toDoubleArray(), fastGrad, 1e-12);
+    if (device.isCpu()) {
+      assertEquals(path.equals("fused") ? 1 : 0, fusedForwards, "fused attention forwards");
+    }
+  }
+
+  /** bfloat16 runs the float32 kernel through the backend's widening, forward and backward. */
+  @Test
+  void bfloat16MatchesFloat32OnTheSameValues() {
+    Tensor[] in = {randn(2, 2, 9, 4), randn(2, 2, 9, 4), randn(2, 2, 9, 4)};
+    double[][] results = new double[2][];
+    long before = FusedPrimitives.calls();
+    for (int t = 0; t < 2; t++) {
+      DType dtype = t == 0 ? DType.BFLOAT16 : DType.FLOAT32;
+      Tensor q = in[0].to(DType.BFLOAT16).to(dtype).detach().requiresGrad(true);
+      Tensor k = in[1].to(DType.BFLOAT16).to(dtype).detach().requiresGrad(true);
+      Tensor v = in[2].to(DType.BFLOAT16).to(dtype).detach().requiresGrad(true);
+      Tensor y = F.scaledDotProductAttention(q, k, v, true);
+      y.sum().backward();
+      assertEquals(dtype, y.dtype());
+      results[t] = java.util.stream.DoubleStream.concat(java.util.Arrays.stream(y.toDoubleArray()),
+          java.util.Arrays.stream(q.grad().toDoubleArray())).toArray();
+    }
+    assertArrayEquals(results[1], results[0], 3e-2);
+    if (device.isCpu()) {
+      assertEquals(path.equals("fused") ? 4 : 0, FusedPrimitives.calls() - before, "fused attention calls");
     }
   }
 }
