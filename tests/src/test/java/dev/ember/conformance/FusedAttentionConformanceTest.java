@@ -239,4 +239,25 @@ class FusedAttentionConformanceTest {
       assertEquals(path.equals("fused") ? 4 : 0, FusedPrimitives.calls() - before, "fused attention calls");
     }
   }
+
+  /** The gradient of {@code y.sum()} arrives as a broadcast (stride-0) view: the same as a dense ones. */
+  @Test
+  void broadcastIncomingGradientEqualsADenseOne() {
+    Tensor[] in = {randn(2, 3, 10, 4).to(DType.FLOAT32), randn(2, 3, 10, 4).to(DType.FLOAT32),
+        randn(2, 3, 10, 5).to(DType.FLOAT32)};
+    assertArrayEquals(causalGrads(in, false), causalGrads(in, true), 1e-6);
+  }
+
+  /** The gradients of q, k, v (concatenated) of causal attention, from {@code y.sum()} or a dense ones. */
+  private static double[] causalGrads(Tensor[] in, boolean dense) {
+    Tensor[] leaves = java.util.Arrays.stream(in).map(x -> x.detach().requiresGrad(true)).toArray(Tensor[]::new);
+    Tensor y = F.scaledDotProductAttention(leaves[0], leaves[1], leaves[2], true);
+    if (dense) {
+      y.backward(Tensor.onesLike(y));
+    } else {
+      y.sum().backward();
+    }
+    return java.util.Arrays.stream(leaves).flatMapToDouble(x -> java.util.Arrays.stream(x.grad().toDoubleArray()))
+        .toArray();
+  }
 }

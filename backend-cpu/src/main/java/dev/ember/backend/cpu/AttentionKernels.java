@@ -365,6 +365,8 @@ final class AttentionKernels {
       for (int r = 0; r < rows; r++) {
         if (o.cs() == 1) {
           Raw.copyToArray(o.addr(b, first + r, 0), dst, 4L * r * cols, 4L * cols);
+        } else if (o.cs() == 0) { // a broadcast row, as the gradient of a sum arrives
+          Arrays.fill(dst, r * cols, (r + 1) * cols, Raw.getFloat(o.addr(b, first + r, 0)));
         } else {
           for (int c = 0; c < cols; c++) {
             dst[r * cols + c] = Raw.getFloat(o.addr(b, first + r, c));
