@@ -5,6 +5,7 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.ops.Activations;
+import dev.ember.ops.Attention;
 import dev.ember.ops.Linalg;
 import java.util.Arrays;
 
@@ -24,6 +25,10 @@ import java.util.Arrays;
  * zero attention output (before {@code out_proj}'s bias) and zero gradients, as PyTorch's
  * {@code scaled_dot_product_attention} path ({@code need_weights=False}) gives; PyTorch's
  * {@code need_weights=True} path gives NaN there, Ember gives the zeros in both.
+ *
+ * <p>Without weights ({@code needWeights} false) and without dropout, the forward runs {@link
+ * dev.ember.ops.Attention#scaledDotProductAttention} with the masks merged into one additive mask,
+ * so a backend's fused attention kernel serves it, as PyTorch's fast path does.
  */
 public class MultiheadAttention extends Module {
   private final int embedDim;
@@ -126,29 +131,22 @@ public class MultiheadAttention extends Module {
     Tensor vp = Linalg.linear(v, w.narrow(0, 2 * embedDim, embedDim),
         b == null ? null : b.narrow(0, 2 * embedDim, embedDim));
     // [N, heads, L, hd]
-    Tensor qh = qp.reshape(n, l, numHeads, hd).transpose(1, 2).mul(1 / Math.sqrt(hd));
     Tensor kh = kp.reshape(n, s, numHeads, hd).transpose(1, 2);
     Tensor vh = vp.reshape(n, s, numHeads, hd).transpose(1, 2);
+    Tensor mask = combinedMask(attnMask, keyPaddingMask, unbatched, n, l, s, qp.dtype());
+    if (!needWeights && !(dropout > 0 && isTraining())) {
+      // PyTorch's fast path: scaled_dot_product_attention (a backend's fused kernel where it has one).
+      Tensor o = Attention.scaledDotProductAttention(qp.reshape(n, l, numHeads, hd).transpose(1, 2), kh, vh,
+          mask, 0, false, 1 / Math.sqrt(hd));
+      return finish(o, unbatched, null);
+    }
+    Tensor qh = qp.reshape(n, l, numHeads, hd).transpose(1, 2).mul(1 / Math.sqrt(hd));
     Tensor scores = qh.matmul(kh.transpose(-2, -1));
-    if (attnMask != null) {
-      Tensor m = attnMask.dim() == 3 ? checkShape(attnMask, "attn_mask", n * numHeads, l, s).reshape(n, numHeads, l, s)
-          : checkShape(attnMask, "attn_mask", l, s);
-      scores = scores.add(additive(m, scores.dtype()));
-    }
-    if (keyPaddingMask != null) {
-      Tensor m = unbatched ? keyPaddingMask.unsqueeze(0) : keyPaddingMask;
-      checkShape(m, "key_padding_mask", n, s);
-      scores = scores.add(additive(m, scores.dtype()).reshape(n, 1, 1, s));
-    }
     // As scaled_dot_product_attention: a query whose keys are all masked gets zero weights.
-    boolean masked = attnMask != null || keyPaddingMask != null;
-    Tensor weights = masked ? Activations.safeSoftmax(scores, -1) : scores.softmax(-1);
+    Tensor weights = mask != null ? Activations.safeSoftmax(scores.add(mask), -1) : scores.softmax(-1);
     if (dropout > 0 && isTraining()) {
       weights = Activations.dropout(weights, dropout, true, generator == null ? Generator.global() : generator);
     }
-    Tensor out = weights.matmul(vh).transpose(1, 2).reshape(n, l, embedDim);
-    out = outProj().forward(out);
-    out = unbatched ? out.squeeze(0) : (batchFirst ? out : out.transpose(0, 1));
     Tensor returned = null;
     if (needWeights) {
       returned = averageAttnWeights ? weights.mean(1, false) : weights;
@@ -156,7 +154,35 @@ public class MultiheadAttention extends Module {
         returned = returned.squeeze(0);
       }
     }
-    return new Output(out, returned);
+    return finish(weights.matmul(vh), unbatched, returned);
+  }
+
+  /** Merges the heads of {@code attended} [N, heads, L, hd], projects them and lays them out like the query. */
+  private Output finish(Tensor attended, boolean unbatched, Tensor weights) {
+    int n = attended.size(0);
+    int l = attended.size(2);
+    Tensor out = outProj().forward(attended.transpose(1, 2).reshape(n, l, embedDim));
+    out = unbatched ? out.squeeze(0) : (batchFirst ? out : out.transpose(0, 1));
+    return new Output(out, weights);
+  }
+
+  /**
+   * The attention mask and key padding mask as one additive mask broadcastable to [N, heads, L, S]
+   * (0 or -inf for bool masks), or null when there is neither.
+   */
+  private Tensor combinedMask(Tensor attnMask, Tensor keyPaddingMask, boolean unbatched, int n, int l, int s,
+      DType dtype) {
+    Tensor mask = null;
+    if (attnMask != null) {
+      mask = additive(attnMask.dim() == 3 ? checkShape(attnMask, "attn_mask", n * numHeads, l, s)
+          .reshape(n, numHeads, l, s) : checkShape(attnMask, "attn_mask", l, s), dtype);
+    }
+    if (keyPaddingMask != null) {
+      Tensor m = unbatched ? keyPaddingMask.unsqueeze(0) : keyPaddingMask;
+      Tensor pad = additive(checkShape(m, "key_padding_mask", n, s), dtype).reshape(n, 1, 1, s);
+      mask = mask == null ? pad : mask.add(pad);
+    }
+    return mask;
   }
 
   private Tensor toBatchFirst(Tensor x, boolean unbatched) {

@@ -7,9 +7,10 @@ import dev.ember.internal.Autocasting;
 import java.util.Arrays;
 
 /**
- * Attention: {@code scaled_dot_product_attention}, written out as PyTorch's reference ("math")
- * implementation. It is a composition of matmul, softmax and masking, so its gradient (and
- * double backward) comes from those ops on every backend.
+ * Attention: {@code scaled_dot_product_attention}. Where the backend has a fused kernel (and
+ * dropout is off) it runs as one op ({@link FusedAttention}); otherwise, and for its double backward,
+ * it is PyTorch's reference ("math") implementation, a composition of matmul, softmax and masking,
+ * whose gradient comes from those ops on every backend.
  */
 public final class Attention {
   private Attention() {}
@@ -59,9 +60,29 @@ public final class Attention {
     if (dropoutP < 0 || dropoutP > 1) {
       throw new IllegalArgumentException(op + ": dropout_p must be in [0, 1], got " + dropoutP);
     }
+    double sc = scale != null ? scale : 1 / Math.sqrt(q.size(-1));
+    if (dropoutP == 0) {
+      Tensor fused = FusedAttention.attention(q, k, v, attnMask, isCausal, sc);
+      if (fused != null) {
+        return fused;
+      }
+    }
+    Tensor weights = weights(q, k, attnMask, isCausal, sc);
+    if (dropoutP > 0) {
+      weights = Activations.dropout(weights, dropoutP, true, Generator.global());
+    }
+    return weights.matmul(v);
+  }
+
+  /**
+   * Returns the attention weights {@code softmax(q k^T * scale + mask)} [..., L, S] as a composition
+   * of differentiable ops (the "math" path, and what {@link FusedAttention}'s backward differentiates
+   * under create-graph); a query whose keys are all masked gets zero weights.
+   */
+  static Tensor weights(Tensor q, Tensor k, Tensor attnMask, boolean isCausal, double sc) {
+    String op = "scaled_dot_product_attention";
     int l = q.size(-2);
     int s = k.size(-2);
-    double sc = scale != null ? scale : 1 / Math.sqrt(q.size(-1));
     Tensor scores = q.matmul(k.transpose(-2, -1)).mul(sc);
     if (isCausal) {
       Tensor rows = Tensor.arange(l).to(q.device()).unsqueeze(1);
@@ -83,11 +104,7 @@ public final class Attention {
     }
     // A query whose keys are all masked gets weights 0 (output and gradients 0), as in PyTorch;
     // short of infinite inputs only a mask can make a row all -inf (causal: every query sees key 0).
-    Tensor weights = attnMask != null ? Activations.safeSoftmax(scores, -1) : scores.softmax(-1);
-    if (dropoutP > 0) {
-      weights = Activations.dropout(weights, dropoutP, true, Generator.global());
-    }
-    return weights.matmul(v);
+    return attnMask != null ? Activations.safeSoftmax(scores, -1) : scores.softmax(-1);
   }
 
   /** Returns {@code scaledDotProductAttention(q, k, v, null, 0, isCausal, null)}. */

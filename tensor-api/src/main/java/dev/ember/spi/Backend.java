@@ -368,4 +368,34 @@ public interface Backend {
       Strided gradWih, Strided gradWhh, Strided gradBih, Strided gradBhh) {
     return false;
   }
+
+  // ================================================================ optional fused primitives:
+  // scaled dot-product attention. Each returns false to let tensor-api compose the op (matmul,
+  // masking, softmax; dev.ember.ops.FusedAttention). q [..., L, E], k [..., S, E] and v [..., S, Ev]
+  // share one rank, one batch shape and one floating dtype and may be any strided views (broadcast
+  // batch dims have stride 0); the results are contiguous.
+
+  /**
+   * Computes {@code out = softmax(q k^T * scale + mask) v} [..., L, Ev] per batch entry, with {@code
+   * causal} masking keys {@code j > i} for query {@code i}, or {@code mask} (null, bool: true = may
+   * attend, or q's dtype: added to the scores) [..., L, S], any strides. A query whose keys are all
+   * masked gets a zero row. Writes each query's log-sum-exp of its masked, scaled scores to {@code
+   * lse} [..., L] (float64 for float64 operands, float32 otherwise; -inf for a fully masked query),
+   * unless {@code lse} is null (no backward will run). Returns false if this backend has no kernel.
+   */
+  default boolean attention(Strided q, Strided k, Strided v, Strided mask, boolean causal, double scale,
+      Strided out, Strided lse) {
+    return false;
+  }
+
+  /**
+   * Computes the gradients of {@link #attention} from its operands, its {@code out} and {@code lse}
+   * and the incoming gradient {@code gradOut} [..., L, Ev] (any strides): {@code gradQ}, {@code
+   * gradK} and {@code gradV}, contiguous, in q's, k's and v's shapes (per batch entry; a broadcast
+   * operand's gradient is summed by the caller). Returns false if this backend has no kernel.
+   */
+  default boolean attentionBackward(Strided q, Strided k, Strided v, Strided mask, boolean causal, double scale,
+      Strided out, Strided lse, Strided gradOut, Strided gradQ, Strided gradK, Strided gradV) {
+    return false;
+  }
 }

@@ -537,6 +537,30 @@ public final class HalfWidening implements Backend {
   }
 
   @Override
+  public boolean attention(Strided q, Strided k, Strided v, Strided mask, boolean causal, double scale,
+      Strided out, Strided lse) {
+    if (!anyHalf(q, k, v, mask, out, lse)) {
+      return inner.attention(q, k, v, mask, causal, scale, out, lse);
+    }
+    try (Widened w = new Widened()) {
+      return committed(w, inner.attention(w.in(q), w.in(k), w.in(v), w.in(mask), causal, scale, w.out(out),
+          w.out(lse)));
+    }
+  }
+
+  @Override
+  public boolean attentionBackward(Strided q, Strided k, Strided v, Strided mask, boolean causal, double scale,
+      Strided out, Strided lse, Strided gradOut, Strided gradQ, Strided gradK, Strided gradV) {
+    if (!anyHalf(q, k, v, mask, out, lse, gradOut, gradQ, gradK, gradV)) {
+      return inner.attentionBackward(q, k, v, mask, causal, scale, out, lse, gradOut, gradQ, gradK, gradV);
+    }
+    try (Widened w = new Widened()) {
+      return committed(w, inner.attentionBackward(w.in(q), w.in(k), w.in(v), w.in(mask), causal, scale, w.in(out),
+          w.in(lse), w.in(gradOut), w.out(gradQ), w.out(gradK), w.out(gradV)));
+    }
+  }
+
+  @Override
   public String toString() {
     return inner.toString();
   }

@@ -257,6 +257,26 @@ public final class CpuBackend implements Backend {
     }
   }
 
+  @Override
+  public boolean attention(Strided q, Strided k, Strided v, Strided mask, boolean causal, double scale,
+      Strided out, Strided lse) {
+    try (Pinned p = Pinned.of("scaled_dot_product_attention", q.storage(), k.storage(), v.storage(), storage(mask));
+        Pinned r = Pinned.of("scaled_dot_product_attention", out.storage(), storage(lse), null, null)) {
+      return AttentionKernels.forward(q, k, v, mask, causal, scale, out, lse);
+    }
+  }
+
+  @Override
+  public boolean attentionBackward(Strided q, Strided k, Strided v, Strided mask, boolean causal, double scale,
+      Strided out, Strided lse, Strided gradOut, Strided gradQ, Strided gradK, Strided gradV) {
+    String op = "scaled_dot_product_attention_backward";
+    try (Pinned p = Pinned.of(op, q.storage(), k.storage(), v.storage(), storage(mask));
+        Pinned r = Pinned.of(op, out.storage(), storage(lse), gradOut.storage(), gradQ.storage());
+        Pinned t = Pinned.of(op, gradK, gradV)) {
+      return AttentionKernels.backward(q, k, v, mask, causal, scale, out, lse, gradOut, gradQ, gradK, gradV);
+    }
+  }
+
   /** Returns the storage of an optional operand, or null when it is absent. */
   private static Storage storage(Strided s) {
     return s == null ? null : s.storage();
