@@ -8,7 +8,7 @@ import dev.ember.spi.Backend;
 
 /**
  * The calls into the backends' optional fused row kernels (softmax, log-softmax, layer norm; see
- * the last block of {@link Backend}). Each method returns null where the fused path does not apply
+ * the last block of {@link Backend}) and activation gradients ({@link Backend#unaryBackward}). Each method returns null where the fused path does not apply
  * (the switch {@link FusedPrimitives} is off, the dim is not the last one, the backend has no kernel, or, for
  * a backward, the gradient itself is being recorded for a double backward), and the op then runs
  * its composition of primitives.
@@ -48,6 +48,23 @@ final class FusedOps {
       out.close();
       return null;
     }
+    return out;
+  }
+
+  /**
+   * The gradient of an elementwise activation from its output {@code y} and incoming gradient {@code
+   * g} in one backend pass ({@link Backend#unaryBackward}), or null where that does not apply: {@link
+   * FusedPrimitives} is off, the gradient itself is being recorded (a double backward differentiates
+   * the caller's Tensor formula), or {@code g} differs from {@code y} in dtype, device or shape.
+   */
+  static Tensor unaryBackward(dev.ember.spi.UnaryBackwardOp op, Tensor y, Tensor g) {
+    if (!FusedPrimitives.enabled() || GradMode.isEnabled() || g.dtype() != y.dtype() || !y.dtype().isFloatingPoint()
+        || !g.device().equals(y.device()) || !java.util.Arrays.equals(g.shapeArray(), y.shapeArray())) {
+      return null;
+    }
+    Tensor out = Dispatch.empty(y.backend(), y.dtype(), y.shapeArray());
+    y.backend().unaryBackward(op, y.strided(), g.strided(), out.strided());
+    FusedPrimitives.countCall();
     return out;
   }
 

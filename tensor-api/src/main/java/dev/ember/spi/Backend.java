@@ -141,6 +141,45 @@ public interface Backend {
   }
 
   /**
+   * Computes the gradient {@code out} of an elementwise activation from its output {@code y} and the
+   * incoming gradient {@code grad} ({@link UnaryBackwardOp}: ReLU's mask, sigmoid's, tanh's), one pass
+   * where a backend fuses it. All three are floating, of one dtype and {@code out}'s shape ({@code
+   * grad} may be a broadcast view); {@code out} is a fresh tensor. The default is tensor-api's
+   * composition from {@link #binary} and {@link #where}, with the same roundings.
+   */
+  default void unaryBackward(UnaryBackwardOp op, Strided y, Strided grad, Strided out) {
+    int[] zeros = new int[out.rank()];
+    Storage scalars = allocate(out.dtype(), 2);
+    Strided zero = new Strided(scalars, out.dtype(), out.shape(), zeros, 0);
+    Strided one = new Strided(scalars, out.dtype(), out.shape(), zeros, 1);
+    fill(new Strided(scalars, out.dtype(), new int[] {2}, new int[] {1}, 0), 0);
+    fill(new Strided(scalars, out.dtype(), new int[] {1}, new int[] {1}, 1), 1);
+    Storage tmp = allocate(op == UnaryBackwardOp.RELU ? DType.BOOL : out.dtype(), Math.max(1, out.numel()));
+    try {
+      Strided t = Strided.contiguous(tmp, out.shape());
+      switch (op) {
+        case RELU -> {
+          binary(BinaryOp.GT, y, zero, t);
+          where(t, grad, zero, out);
+        }
+        case SIGMOID -> {
+          binary(BinaryOp.SUB, one, y, t);
+          binary(BinaryOp.MUL, y, t, t);
+          binary(BinaryOp.MUL, grad, t, out);
+        }
+        case TANH -> {
+          binary(BinaryOp.MUL, y, y, t);
+          binary(BinaryOp.SUB, one, t, t);
+          binary(BinaryOp.MUL, grad, t, out);
+        }
+      }
+    } finally {
+      tmp.close();
+      scalars.close();
+    }
+  }
+
+  /**
    * Computes a fused softmax (or log-softmax) along the last dim of a contiguous {@code x} into
    * {@code out}, if this backend has one; returns {@code false} to let tensor-api compose it.
    */

@@ -187,6 +187,10 @@ final class RowKernels {
         logSoftmaxBackwardF32(ya, ga, oa, c, from, to);
         return;
       }
+      if (single && VectorSupport.ready()) {
+        softmaxBackwardF32(ya, ga, oa, c, from, to);
+        return;
+      }
       int size = single ? 4 : 8;
       for (long row = from; row < to; row++) {
         long yr = ya + (long) size * row * c;
@@ -210,6 +214,24 @@ final class RowKernels {
       }
     });
     return true;
+  }
+
+  /** Softmax's gradient {@code y (g - sum(g y))} on float32 rows, blocked, on the vector kernels. */
+  private static void softmaxBackwardF32(long ya, long ga, long oa, int c, long from, long to) {
+    for (long row = from; row < to; ) {
+      int r = blockRows(c, row, to);
+      int n = r * c;
+      float[] y = buffer(0, n);
+      float[] g = buffer(1, n);
+      Raw.copyToArray(ya + 4L * row * c, y, 0, 4L * n);
+      Raw.copyToArray(ga + 4L * row * c, g, 0, 4L * n);
+      for (int i = 0; i < r; i++) {
+        int base = i * c;
+        VectorMath.softmaxGrad(g, y, base, c, VectorMath.dot(g, y, base, c));
+      }
+      Raw.copyFromArray(g, 0, oa + 4L * row * c, 4L * n);
+      row += r;
+    }
   }
 
   private static void logSoftmaxBackwardF32(long ya, long ga, long oa, int c, long from, long to) {
@@ -342,6 +364,11 @@ final class RowKernels {
     long ma = addr(mean);
     long ra = addr(rstd);
     long wa = weight == null ? 0 : addr(weight);
+    if (single && VectorSupport.ready()) {
+      layerNormBackwardF32(xa, ma, ra, wa == 0 ? null : toArray(wa, d), ga, oa, d, rows,
+          gradWeight == null ? 0 : addr(gradWeight), gradBias == null ? 0 : addr(gradBias));
+      return true;
+    }
     StridedLoop.forRows(rows, d, (from, to) -> {
       for (long row = from; row < to; row++) {
         long xr = xa + (long) size * row * d;
@@ -389,6 +416,66 @@ final class RowKernels {
       }
     }
     return true;
+  }
+
+  /**
+   * Float32 layer-norm backward on the vector kernels: one pass over blocks of rows computes gradX
+   * and each thread's partial weight and bias gradients (float lanes within a block of rows, double
+   * across blocks), which are then added in the order of the pieces' rows, so the result does not
+   * depend on which thread finishes first.
+   */
+  private static void layerNormBackwardF32(long xa, long ma, long ra, float[] w, long ga, long oa, int d, long rows,
+      long gwa, long gba) {
+    java.util.concurrent.ConcurrentSkipListMap<Long, double[][]> partials = new java.util.concurrent.ConcurrentSkipListMap<>();
+    StridedLoop.forRows(rows, d, (from, to) -> {
+      // Float lanes over one block of rows (at most BLOCK / d), then a double sum over the blocks.
+      float[] gw = gwa == 0 ? null : new float[d];
+      float[] gb = gba == 0 ? null : new float[d];
+      double[][] sums = {new double[d], new double[d]};
+      for (long row = from; row < to; ) {
+        int r = blockRows(d, row, to);
+        int n = r * d;
+        float[] x = buffer(0, n);
+        float[] g = buffer(1, n);
+        Raw.copyToArray(xa + 4L * row * d, x, 0, 4L * n);
+        Raw.copyToArray(ga + 4L * row * d, g, 0, 4L * n);
+        for (int i = 0; i < r; i++) {
+          int base = i * d;
+          float mean = Raw.getFloat(ma + 4L * (row + i));
+          float rstd = Raw.getFloat(ra + 4L * (row + i));
+          float[] rowSums = VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb);
+          VectorMath.layerNormGradX(g, x, base, d, rstd, w, rowSums[0] / d, rowSums[1] / d);
+        }
+        Raw.copyFromArray(g, 0, oa + 4L * row * d, 4L * n);
+        row += r;
+        for (int j = 0; j < d; j++) {
+          if (gw != null) {
+            sums[0][j] += gw[j];
+            gw[j] = 0;
+          }
+          if (gb != null) {
+            sums[1][j] += gb[j];
+            gb[j] = 0;
+          }
+        }
+      }
+      partials.put(from, sums);
+    });
+    for (int which = 0; which < 2; which++) {
+      long at = which == 0 ? gwa : gba;
+      if (at == 0) {
+        continue;
+      }
+      double[] total = new double[d];
+      for (double[][] p : partials.values()) {
+        for (int j = 0; j < d; j++) {
+          total[j] += p[which][j];
+        }
+      }
+      for (int j = 0; j < d; j++) {
+        Raw.putFloat(at + 4L * j, (float) total[j]);
+      }
+    }
   }
 
   private static double load(boolean single, long base, long i) {
