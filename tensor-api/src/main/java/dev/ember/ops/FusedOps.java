@@ -41,7 +41,7 @@ final class FusedOps {
         || g.dtype() != y.dtype() || !g.device().equals(y.device())) {
       return null;
     }
-    Tensor gc = Dispatch.contiguous(g);
+    Tensor gc = rowGradient(g);
     Backend backend = y.backend();
     Tensor out = Dispatch.empty(backend, y.dtype(), y.shapeArray());
     if (!backend.softmaxBackward(y.strided(), gc.strided(), log, out.strided())) {
@@ -49,6 +49,20 @@ final class FusedOps {
       return null;
     }
     return out;
+  }
+
+  /**
+   * Returns a row kernel's gradient operand: {@code g} itself if it is contiguous or one value
+   * broadcast (every stride 0, as the backward of {@code sum()} sends it; the kernels read that value
+   * without a copy), else a contiguous copy.
+   */
+  private static Tensor rowGradient(Tensor g) {
+    for (int stride : g.strided().strides()) {
+      if (stride != 0) {
+        return Dispatch.contiguous(g);
+      }
+    }
+    return g;
   }
 
   /**
@@ -104,7 +118,7 @@ final class FusedOps {
     int dim = x.size(-1);
     if (!GradMode.isEnabled() && FusedPrimitives.enabled() && g.dtype() == x.dtype()) {
       Backend backend = x.backend();
-      Tensor gc = Dispatch.contiguous(g);
+      Tensor gc = rowGradient(g);
       Tensor gx = Dispatch.empty(backend, x.dtype(), x.shapeArray());
       Tensor gw = w == null ? null : Dispatch.empty(backend, x.dtype(), new int[] {dim});
       Tensor gb = hasBias ? Dispatch.empty(backend, x.dtype(), new int[] {dim}) : null;

@@ -196,8 +196,9 @@ public interface Backend {
   /**
    * Computes the gradient of a softmax (or, with {@code log}, a log-softmax) along the last dim from
    * its output {@code y} and the incoming gradient {@code grad}: {@code out = y * (grad - sum(grad *
-   * y))}, or {@code out = grad - exp(y) * sum(grad)}, sums over the last dim. All three are
-   * contiguous with one shape. Returns false if this backend has no such kernel.
+   * y))}, or {@code out = grad - exp(y) * sum(grad)}, sums over the last dim. All three have one
+   * shape; {@code y} and {@code out} are contiguous, {@code grad} contiguous or one value broadcast
+   * (every stride 0). Returns false if this backend has no such kernel (or takes no broadcast grad).
    */
   default boolean softmaxBackward(Strided y, Strided grad, boolean log, Strided out) {
     return false;
@@ -216,7 +217,8 @@ public interface Backend {
 
   /**
    * Computes the gradients of {@link #layerNorm} from the saved {@code mean} and {@code rstd} and the
-   * incoming {@code grad} (x's shape): {@code gradX} (x's shape) and, where not null, {@code
+   * incoming {@code grad} (x's shape; contiguous or one value broadcast, every stride 0): {@code
+   * gradX} (x's shape) and, where not null, {@code
    * gradWeight} and {@code gradBias} ([D], sums over the rows). {@code weight} may be null. Returns
    * false if this backend has no such kernel.
    */

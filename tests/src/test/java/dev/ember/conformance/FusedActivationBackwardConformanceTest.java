@@ -30,6 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * suite runs their golden cases and gradchecks (first and second order) both ways, and checks that
  * the fused pass gives the composition's numbers bit for bit: both round each step ({@code g * (y * (1
  * - y))}, {@code g * (1 - y * y)}) to the dtype in the same order, and ReLU's mask copies g's bits.
+ * It also runs the softmax and layer-norm row kernels on the broadcast gradient of a sum, which
+ * they read without a copy.
  */
 @ParameterizedClass(name = "[{0}]")
 @MethodSource("dev.ember.conformance.Devices#underTest")
@@ -127,6 +129,54 @@ class FusedActivationBackwardConformanceTest {
         assertSame(what + " transposed", gradient(x, t -> f.apply(t.t()).mul(weights.t()).sum(), true),
             gradient(x, t -> f.apply(t.t()).mul(weights.t()).sum(), false));
       }
+    }
+  }
+
+  @Test
+  void rowKernelsTakeTheBroadcastGradientOfASum() {
+    // out.sum().backward() sends one value broadcast (every stride 0); the softmax and layer-norm
+    // kernels read it without a copy (float32 on vector blocks with a tail, float64 scalar).
+    Random r = new Random(15);
+    for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+      Tensor x = Checks.randn(r, device, 5, 31, 67).mul(3).to(dtype);
+      if (device.isCpu()) {
+        // The CPU kernel takes the broadcast operand itself (no copy, no fallback to the composition).
+        Tensor y = x.softmax(-1);
+        Tensor ones = Tensor.ones(dev.ember.Shape.scalar(), dtype, device).expand(x.shapeArray());
+        assertTrue(x.backend().softmaxBackward(y.strided(), ones.strided(), false, Tensor.emptyLike(y).strided()));
+      }
+      Tensor w = Checks.randn(r, device, 67).to(dtype);
+      Tensor b = Checks.randn(r, device, 67).to(dtype);
+      List<Function<Tensor[], Tensor>> fs = List.of(in -> in[0].softmax(-1),
+          in -> in[0].logSoftmax(-1), in -> F.layerNorm(in[0], new int[] {67}, in[1], in[2]),
+          in -> F.layerNorm(in[0], new int[] {67}, null, null, 1e-5));
+      for (int k = 0; k < fs.size(); k++) {
+        Function<Tensor[], Tensor> f = fs.get(k);
+        double[][] fused = sumGradients(f, true, x, w, b);
+        double[][] composed = sumGradients(f, false, x, w, b);
+        for (int i = 0; i < fused.length; i++) {
+          Checks.assertClose(composed[i], fused[i], 2e-5, "case " + k + " " + dtype + " gradient " + i);
+        }
+      }
+    }
+  }
+
+  /** The gradients of {@code f(inputs).sum()}, fused or composed. */
+  private static double[][] sumGradients(Function<Tensor[], Tensor> f, boolean fused, Tensor... inputs) {
+    FusedPrimitives.setEnabled(fused);
+    try {
+      Tensor[] leaves = new Tensor[inputs.length];
+      for (int i = 0; i < inputs.length; i++) {
+        leaves[i] = inputs[i].detach().requiresGrad(true);
+      }
+      f.apply(leaves).sum().backward();
+      double[][] out = new double[inputs.length][];
+      for (int i = 0; i < inputs.length; i++) {
+        out[i] = leaves[i].grad() == null ? new double[0] : Checks.values(leaves[i].grad());
+      }
+      return out;
+    } finally {
+      FusedPrimitives.setEnabled(true);
     }
   }
 
