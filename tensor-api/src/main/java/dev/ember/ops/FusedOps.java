@@ -8,10 +8,11 @@ import dev.ember.spi.Backend;
 
 /**
  * The calls into the backends' optional fused row kernels (softmax, log-softmax, layer norm; see
- * the last block of {@link Backend}) and activation gradients ({@link Backend#unaryBackward}). Each method returns null where the fused path does not apply
- * (the switch {@link FusedPrimitives} is off, the dim is not the last one, the backend has no kernel, or, for
- * a backward, the gradient itself is being recorded for a double backward), and the op then runs
- * its composition of primitives.
+ * the last block of {@link Backend}) and activation gradients ({@link Backend#unaryBackward}). Each
+ * method returns null where the fused path does not apply (the switch {@link FusedPrimitives} is
+ * off, the dim is not the last one, the backend has no kernel, or, for a backward, the gradient
+ * itself is being recorded for a double backward), and the op then runs its composition of
+ * primitives.
  */
 final class FusedOps {
   private FusedOps() {}
