@@ -16,11 +16,18 @@ import dev.ember.spi.UnaryOp;
 public final class Activations {
   private Activations() {}
 
-  /** Returns {@code max(x, 0)}; the gradient at exactly 0 is 0, as in PyTorch. */
+  /**
+   * Returns {@code max(x, 0)}; the gradient at exactly 0 is 0, as in PyTorch: {@code g} where the
+   * output is positive, in one fused pass ({@code threshold_backward}) unless a double backward
+   * records it.
+   */
   public static Tensor relu(Tensor x) {
     Tensor out = Dispatch.unary(UnaryOp.RELU, x);
-    return record("relu", out, new Tensor[] {x}, new Tensor[] {out},
-        g -> new Tensor[] {Tensor.where(out.gt(0), g, Tensor.zeros(dev.ember.Shape.scalar(), g.dtype(), g.device()))});
+    return record("relu", out, new Tensor[] {x}, new Tensor[] {out}, g -> {
+      Tensor fused = FusedOps.unaryBackward(dev.ember.spi.UnaryBackwardOp.RELU, out, g);
+      return new Tensor[] {fused != null ? fused
+          : Tensor.where(out.gt(0), g, Tensor.zeros(dev.ember.Shape.scalar(), g.dtype(), g.device()))};
+    });
   }
 
   /** Returns {@code x} where positive, {@code slope * x} elsewhere. */

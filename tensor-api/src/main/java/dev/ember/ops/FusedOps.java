@@ -8,10 +8,11 @@ import dev.ember.spi.Backend;
 
 /**
  * The calls into the backends' optional fused row kernels (softmax, log-softmax, layer norm; see
- * the last block of {@link Backend}). Each method returns null where the fused path does not apply
- * (the switch {@link FusedPrimitives} is off, the dim is not the last one, the backend has no kernel, or, for
- * a backward, the gradient itself is being recorded for a double backward), and the op then runs
- * its composition of primitives.
+ * the last block of {@link Backend}) and activation gradients ({@link Backend#unaryBackward}). Each
+ * method returns null where the fused path does not apply (the switch {@link FusedPrimitives} is
+ * off, the dim is not the last one, the backend has no kernel, or, for a backward, the gradient
+ * itself is being recorded for a double backward), and the op then runs its composition of
+ * primitives.
  */
 final class FusedOps {
   private FusedOps() {}
@@ -41,13 +42,44 @@ final class FusedOps {
         || g.dtype() != y.dtype() || !g.device().equals(y.device())) {
       return null;
     }
-    Tensor gc = Dispatch.contiguous(g);
+    Tensor gc = rowGradient(g);
     Backend backend = y.backend();
     Tensor out = Dispatch.empty(backend, y.dtype(), y.shapeArray());
     if (!backend.softmaxBackward(y.strided(), gc.strided(), log, out.strided())) {
       out.close();
       return null;
     }
+    return out;
+  }
+
+  /**
+   * Returns a row kernel's gradient operand: {@code g} itself if it is contiguous or one value
+   * broadcast (every stride 0, as the backward of {@code sum()} sends it; the kernels read that value
+   * without a copy), else a contiguous copy.
+   */
+  private static Tensor rowGradient(Tensor g) {
+    for (int stride : g.strided().strides()) {
+      if (stride != 0) {
+        return Dispatch.contiguous(g);
+      }
+    }
+    return g;
+  }
+
+  /**
+   * The gradient of an elementwise activation from its output {@code y} and incoming gradient {@code
+   * g} in one backend pass ({@link Backend#unaryBackward}), or null where that does not apply: {@link
+   * FusedPrimitives} is off, the gradient itself is being recorded (a double backward differentiates
+   * the caller's Tensor formula), or {@code g} differs from {@code y} in dtype, device or shape.
+   */
+  static Tensor unaryBackward(dev.ember.spi.UnaryBackwardOp op, Tensor y, Tensor g) {
+    if (!FusedPrimitives.enabled() || GradMode.isEnabled() || g.dtype() != y.dtype() || !y.dtype().isFloatingPoint()
+        || !g.device().equals(y.device()) || !java.util.Arrays.equals(g.shapeArray(), y.shapeArray())) {
+      return null;
+    }
+    Tensor out = Dispatch.empty(y.backend(), y.dtype(), y.shapeArray());
+    y.backend().unaryBackward(op, y.strided(), g.strided(), out.strided());
+    FusedPrimitives.countCall();
     return out;
   }
 
@@ -87,7 +119,7 @@ final class FusedOps {
     int dim = x.size(-1);
     if (!GradMode.isEnabled() && FusedPrimitives.enabled() && g.dtype() == x.dtype()) {
       Backend backend = x.backend();
-      Tensor gc = Dispatch.contiguous(g);
+      Tensor gc = rowGradient(g);
       Tensor gx = Dispatch.empty(backend, x.dtype(), x.shapeArray());
       Tensor gw = w == null ? null : Dispatch.empty(backend, x.dtype(), new int[] {dim});
       Tensor gb = hasBias ? Dispatch.empty(backend, x.dtype(), new int[] {dim}) : null;

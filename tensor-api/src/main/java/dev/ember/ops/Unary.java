@@ -5,6 +5,7 @@ import static dev.ember.Autograd.record;
 import dev.ember.DType;
 import dev.ember.Tensor;
 import dev.ember.internal.Dispatch;
+import dev.ember.spi.UnaryBackwardOp;
 import dev.ember.spi.UnaryOp;
 
 /**
@@ -94,18 +95,22 @@ public final class Unary {
     return record("cos", out, new Tensor[] {x}, new Tensor[] {x}, g -> new Tensor[] {g.mul(x.sin()).neg()});
   }
 
-  /** Returns {@code tanh x}; d/dx = 1 - tanh^2. */
+  /** Returns {@code tanh x}; d/dx = 1 - tanh^2, one fused pass unless a double backward records it. */
   public static Tensor tanh(Tensor x) {
     Tensor out = apply(UnaryOp.TANH, x);
-    return record("tanh", out, new Tensor[] {x}, new Tensor[] {out},
-        g -> new Tensor[] {g.mul(out.mul(out).rsub(1))});
+    return record("tanh", out, new Tensor[] {x}, new Tensor[] {out}, g -> {
+      Tensor fused = FusedOps.unaryBackward(UnaryBackwardOp.TANH, out, g);
+      return new Tensor[] {fused != null ? fused : g.mul(out.mul(out).rsub(1))};
+    });
   }
 
-  /** Returns {@code 1/(1+e^-x)}; d/dx = s (1 - s). */
+  /** Returns {@code 1/(1+e^-x)}; d/dx = s (1 - s), one fused pass unless a double backward records it. */
   public static Tensor sigmoid(Tensor x) {
     Tensor out = apply(UnaryOp.SIGMOID, x);
-    return record("sigmoid", out, new Tensor[] {x}, new Tensor[] {out},
-        g -> new Tensor[] {g.mul(out.mul(out.rsub(1)))});
+    return record("sigmoid", out, new Tensor[] {x}, new Tensor[] {out}, g -> {
+      Tensor fused = FusedOps.unaryBackward(UnaryBackwardOp.SIGMOID, out, g);
+      return new Tensor[] {fused != null ? fused : g.mul(out.mul(out.rsub(1)))};
+    });
   }
 
   /** Returns {@code erf x}; d/dx = 2/sqrt(pi) e^(-x^2). */

@@ -141,6 +141,45 @@ public interface Backend {
   }
 
   /**
+   * Computes the gradient {@code out} of an elementwise activation from its output {@code y} and the
+   * incoming gradient {@code grad} ({@link UnaryBackwardOp}: ReLU's mask, sigmoid's, tanh's), one pass
+   * where a backend fuses it. All three are floating, of one dtype and {@code out}'s shape ({@code
+   * grad} may be a broadcast view); {@code out} is a fresh tensor. The default is tensor-api's
+   * composition from {@link #binary} and {@link #where}, with the same roundings.
+   */
+  default void unaryBackward(UnaryBackwardOp op, Strided y, Strided grad, Strided out) {
+    int[] zeros = new int[out.rank()];
+    Storage scalars = allocate(out.dtype(), 2);
+    Strided zero = new Strided(scalars, out.dtype(), out.shape(), zeros, 0);
+    Strided one = new Strided(scalars, out.dtype(), out.shape(), zeros, 1);
+    fill(new Strided(scalars, out.dtype(), new int[] {2}, new int[] {1}, 0), 0);
+    fill(new Strided(scalars, out.dtype(), new int[] {1}, new int[] {1}, 1), 1);
+    Storage tmp = allocate(op == UnaryBackwardOp.RELU ? DType.BOOL : out.dtype(), Math.max(1, out.numel()));
+    try {
+      Strided t = Strided.contiguous(tmp, out.shape());
+      switch (op) {
+        case RELU -> {
+          binary(BinaryOp.GT, y, zero, t);
+          where(t, grad, zero, out);
+        }
+        case SIGMOID -> {
+          binary(BinaryOp.SUB, one, y, t);
+          binary(BinaryOp.MUL, y, t, t);
+          binary(BinaryOp.MUL, grad, t, out);
+        }
+        case TANH -> {
+          binary(BinaryOp.MUL, y, y, t);
+          binary(BinaryOp.SUB, one, t, t);
+          binary(BinaryOp.MUL, grad, t, out);
+        }
+      }
+    } finally {
+      tmp.close();
+      scalars.close();
+    }
+  }
+
+  /**
    * Computes a fused softmax (or log-softmax) along the last dim of a contiguous {@code x} into
    * {@code out}, if this backend has one; returns {@code false} to let tensor-api compose it.
    */
@@ -157,8 +196,9 @@ public interface Backend {
   /**
    * Computes the gradient of a softmax (or, with {@code log}, a log-softmax) along the last dim from
    * its output {@code y} and the incoming gradient {@code grad}: {@code out = y * (grad - sum(grad *
-   * y))}, or {@code out = grad - exp(y) * sum(grad)}, sums over the last dim. All three are
-   * contiguous with one shape. Returns false if this backend has no such kernel.
+   * y))}, or {@code out = grad - exp(y) * sum(grad)}, sums over the last dim. All three have one
+   * shape; {@code y} and {@code out} are contiguous, {@code grad} contiguous or one value broadcast
+   * (every stride 0). Returns false if this backend has no such kernel (or takes no broadcast grad).
    */
   default boolean softmaxBackward(Strided y, Strided grad, boolean log, Strided out) {
     return false;
@@ -177,7 +217,8 @@ public interface Backend {
 
   /**
    * Computes the gradients of {@link #layerNorm} from the saved {@code mean} and {@code rstd} and the
-   * incoming {@code grad} (x's shape): {@code gradX} (x's shape) and, where not null, {@code
+   * incoming {@code grad} (x's shape; contiguous or one value broadcast, every stride 0): {@code
+   * gradX} (x's shape) and, where not null, {@code
    * gradWeight} and {@code gradBias} ([D], sums over the rows). {@code weight} may be null. Returns
    * false if this backend has no such kernel.
    */

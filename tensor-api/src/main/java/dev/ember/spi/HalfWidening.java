@@ -336,6 +336,22 @@ public final class HalfWidening implements Backend {
     }
   }
 
+  /**
+   * Runs the wrapped backend's activation gradient in float32 and rounds once (PyTorch's opmath);
+   * the composition of half-precision ops instead rounds each step to the 2-byte type.
+   */
+  @Override
+  public void unaryBackward(UnaryBackwardOp op, Strided y, Strided grad, Strided out) {
+    if (!anyHalf(y, grad, out)) {
+      inner.unaryBackward(op, y, grad, out);
+      return;
+    }
+    try (Widened w = new Widened()) {
+      inner.unaryBackward(op, w.in(y), w.in(grad), w.out(out));
+      w.commit();
+    }
+  }
+
   // ---------------------------------------------------------------- optional fused kernels
 
   /** Commits {@code w}'s results when the kernel ran; returns whether it did. */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** The SPI's default {@code axpby} (what a backend without a fused one runs) matches the CPU's fused loop. */
 class DefaultAxpbyTest {
   /** Forwards every primitive to the CPU backend but keeps the SPI's default {@code axpby}. */
-  private static final class Plain implements Backend {
+  static final class Plain implements Backend {
     private final Backend cpu = Backends.get(Device.CPU);
 
     @Override public Device device() { return cpu.device(); }

@@ -148,6 +148,17 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public void unaryBackward(dev.ember.spi.UnaryBackwardOp op, Strided y, Strided grad, Strided out) {
+    boolean done;
+    try (Pinned p = Pinned.of("unary_backward", y, grad, out)) {
+      done = ActivationGrads.unaryBackward(op, y, grad, out);
+    }
+    if (!done) {
+      Backend.super.unaryBackward(op, y, grad, out);
+    }
+  }
+
+  @Override
   public void where(Strided cond, Strided a, Strided b, Strided out) {
     try (Pinned p = Pinned.of("where", cond, a, b, out)) {
       Elementwise.where(cond, a, b, out);

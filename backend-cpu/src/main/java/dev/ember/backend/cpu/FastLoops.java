@@ -268,6 +268,15 @@ final class FastLoops {
       Raw.copyMemory(x, y, (long) n * size);
       return;
     }
+    if (sx == 0 && sy == size && size == 4) {
+      // One value broadcast into a run (an expanded gradient made contiguous): a constant store
+      // loop, which C2 vectorizes, instead of a load per element.
+      int v = Raw.getInt(x);
+      for (int k = 0; k < n; k++) {
+        Raw.putInt(y + 4L * k, v);
+      }
+      return;
+    }
     switch (size) {
       case 8 -> {
         for (int k = 0; k < n; k++, x += sx, y += sy) {

@@ -30,6 +30,31 @@ final class RowKernels {
     return xs[0].numel() > 0;
   }
 
+  /**
+   * Returns 0 if {@code g} is one value broadcast (every stride 0: the gradient of a sum), 1 if it is
+   * contiguous, -1 otherwise; a gradient's address step per element is this times one element.
+   */
+  private static int gradStep(Strided g) {
+    if (g.isContiguous()) {
+      return 1;
+    }
+    for (int st : g.strides()) {
+      if (st != 0) {
+        return -1;
+      }
+    }
+    return 0;
+  }
+
+  /** Fills {@code dst[0, n)} from {@code n} floats at {@code address}, or with its one value if {@code step} is 0. */
+  private static void loadGrad(long address, int step, float[] dst, int n) {
+    if (step == 0) {
+      java.util.Arrays.fill(dst, 0, n, Raw.getFloat(address));
+    } else {
+      Raw.copyToArray(address, dst, 0, 4L * n);
+    }
+  }
+
   private static long addr(Strided s) {
     return ((CpuStorage) s.storage()).at(s.offset());
   }
@@ -173,7 +198,8 @@ final class RowKernels {
    * the last dim, from its output {@code y} and the incoming gradient {@code g}.
    */
   static boolean softmaxBackward(Strided y, Strided g, boolean log, Strided out) {
-    if (!usable(y, g, out)) {
+    int gs = gradStep(g);
+    if (!usable(y, out) || gs < 0 || g.dtype() != y.dtype()) {
       return false;
     }
     int c = y.shape()[y.rank() - 1];
@@ -184,26 +210,30 @@ final class RowKernels {
     boolean single = y.dtype() == DType.FLOAT32;
     StridedLoop.forRows(rows, c, (from, to) -> {
       if (single && log) {
-        logSoftmaxBackwardF32(ya, ga, oa, c, from, to);
+        logSoftmaxBackwardF32(ya, ga, gs, oa, c, from, to);
+        return;
+      }
+      if (single && VectorSupport.ready()) {
+        softmaxBackwardF32(ya, ga, gs, oa, c, from, to);
         return;
       }
       int size = single ? 4 : 8;
       for (long row = from; row < to; row++) {
         long yr = ya + (long) size * row * c;
-        long gr = ga + (long) size * row * c;
+        long gr = ga + (long) size * row * c * gs;
         long or = oa + (long) size * row * c;
         double dot = 0;
         for (int j = 0; j < c; j++) {
-          double gj = single ? Raw.getFloat(gr + 4L * j) : Raw.getDouble(gr + 8L * j);
+          double gj = single ? Raw.getFloat(gr + 4L * j * gs) : Raw.getDouble(gr + 8L * j * gs);
           dot += log ? gj : gj * (single ? Raw.getFloat(yr + 4L * j) : Raw.getDouble(yr + 8L * j));
         }
         for (int j = 0; j < c; j++) {
           if (single) {
             float yj = Raw.getFloat(yr + 4L * j);
-            Raw.putFloat(or + 4L * j, (float) (yj * (Raw.getFloat(gr + 4L * j) - dot)));
+            Raw.putFloat(or + 4L * j, (float) (yj * (Raw.getFloat(gr + 4L * j * gs) - dot)));
           } else {
             double yj = Raw.getDouble(yr + 8L * j);
-            double gj = Raw.getDouble(gr + 8L * j);
+            double gj = Raw.getDouble(gr + 8L * j * gs);
             Raw.putDouble(or + 8L * j, log ? gj - Math.exp(yj) * dot : yj * (gj - dot));
           }
         }
@@ -212,14 +242,32 @@ final class RowKernels {
     return true;
   }
 
-  private static void logSoftmaxBackwardF32(long ya, long ga, long oa, int c, long from, long to) {
+  /** Softmax's gradient {@code y (g - sum(g y))} on float32 rows, blocked, on the vector kernels. */
+  private static void softmaxBackwardF32(long ya, long ga, int gs, long oa, int c, long from, long to) {
+    for (long row = from; row < to; ) {
+      int r = blockRows(c, row, to);
+      int n = r * c;
+      float[] y = buffer(0, n);
+      float[] g = buffer(1, n);
+      Raw.copyToArray(ya + 4L * row * c, y, 0, 4L * n);
+      loadGrad(ga + 4L * row * c * gs, gs, g, n);
+      for (int i = 0; i < r; i++) {
+        int base = i * c;
+        VectorMath.softmaxGrad(g, y, base, c, VectorMath.dot(g, y, base, c));
+      }
+      Raw.copyFromArray(g, 0, oa + 4L * row * c, 4L * n);
+      row += r;
+    }
+  }
+
+  private static void logSoftmaxBackwardF32(long ya, long ga, int gs, long oa, int c, long from, long to) {
     for (long row = from; row < to; ) {
       int r = blockRows(c, row, to);
       int n = r * c;
       float[] e = buffer(0, n);
       float[] g = buffer(1, n);
       Raw.copyToArray(ya + 4L * row * c, e, 0, 4L * n);
-      Raw.copyToArray(ga + 4L * row * c, g, 0, 4L * n);
+      loadGrad(ga + 4L * row * c * gs, gs, g, n);
       expInPlace(e, n);
       for (int i = 0; i < r; i++) {
         int base = i * c;
@@ -329,7 +377,8 @@ final class RowKernels {
    */
   static boolean layerNormBackward(Strided x, Strided mean, Strided rstd, Strided weight, Strided grad,
       Strided gradX, Strided gradWeight, Strided gradBias) {
-    if (!usable(x, mean, rstd, weight, grad, gradX, gradWeight, gradBias)) {
+    int gs = gradStep(grad);
+    if (!usable(x, mean, rstd, weight, gradX, gradWeight, gradBias) || gs < 0 || grad.dtype() != x.dtype()) {
       return false;
     }
     int d = x.shape()[x.rank() - 1];
@@ -342,24 +391,29 @@ final class RowKernels {
     long ma = addr(mean);
     long ra = addr(rstd);
     long wa = weight == null ? 0 : addr(weight);
+    if (single && VectorSupport.ready()) {
+      layerNormBackwardF32(xa, ma, ra, wa == 0 ? null : toArray(wa, d), ga, gs, oa, d, rows,
+          gradWeight == null ? 0 : addr(gradWeight), gradBias == null ? 0 : addr(gradBias));
+      return true;
+    }
     StridedLoop.forRows(rows, d, (from, to) -> {
       for (long row = from; row < to; row++) {
         long xr = xa + (long) size * row * d;
-        long gr = ga + (long) size * row * d;
+        long gr = ga + (long) size * row * d * gs;
         long or = oa + (long) size * row * d;
         double mu = load(single, ma, row);
         double rs = load(single, ra, row);
         double sumGy = 0;
         double sumGyXhat = 0;
         for (int j = 0; j < d; j++) {
-          double gy = load(single, gr, j) * (wa == 0 ? 1 : load(single, wa, j));
+          double gy = load(single, gr, (long) j * gs) * (wa == 0 ? 1 : load(single, wa, j));
           sumGy += gy;
           sumGyXhat += gy * (load(single, xr, j) - mu) * rs;
         }
         double a = sumGy / d;
         double b = sumGyXhat / d;
         for (int j = 0; j < d; j++) {
-          double gy = load(single, gr, j) * (wa == 0 ? 1 : load(single, wa, j));
+          double gy = load(single, gr, (long) j * gs) * (wa == 0 ? 1 : load(single, wa, j));
           double xhat = (load(single, xr, j) - mu) * rs;
           store(single, or, j, rs * (gy - a - xhat * b));
         }
@@ -370,11 +424,11 @@ final class RowKernels {
       double[] gb = new double[d];
       for (long row = 0; row < rows; row++) {
         long xr = xa + (long) size * row * d;
-        long gr = ga + (long) size * row * d;
+        long gr = ga + (long) size * row * d * gs;
         double mu = load(single, ma, row);
         double rs = load(single, ra, row);
         for (int j = 0; j < d; j++) {
-          double g = load(single, gr, j);
+          double g = load(single, gr, (long) j * gs);
           gw[j] += g * (load(single, xr, j) - mu) * rs;
           gb[j] += g;
         }
@@ -389,6 +443,66 @@ final class RowKernels {
       }
     }
     return true;
+  }
+
+  /**
+   * Float32 layer-norm backward on the vector kernels: one pass over blocks of rows computes gradX
+   * and each thread's partial weight and bias gradients (float lanes within a block of rows, double
+   * across blocks), which are then added in the order of the pieces' rows, so the result does not
+   * depend on which thread finishes first.
+   */
+  private static void layerNormBackwardF32(long xa, long ma, long ra, float[] w, long ga, int gs, long oa, int d, long rows,
+      long gwa, long gba) {
+    java.util.concurrent.ConcurrentSkipListMap<Long, double[][]> partials = new java.util.concurrent.ConcurrentSkipListMap<>();
+    StridedLoop.forRows(rows, d, (from, to) -> {
+      // Float lanes over one block of rows (at most BLOCK / d), then a double sum over the blocks.
+      float[] gw = gwa == 0 ? null : new float[d];
+      float[] gb = gba == 0 ? null : new float[d];
+      double[][] sums = {new double[d], new double[d]};
+      for (long row = from; row < to; ) {
+        int r = blockRows(d, row, to);
+        int n = r * d;
+        float[] x = buffer(0, n);
+        float[] g = buffer(1, n);
+        Raw.copyToArray(xa + 4L * row * d, x, 0, 4L * n);
+        loadGrad(ga + 4L * row * d * gs, gs, g, n);
+        for (int i = 0; i < r; i++) {
+          int base = i * d;
+          float mean = Raw.getFloat(ma + 4L * (row + i));
+          float rstd = Raw.getFloat(ra + 4L * (row + i));
+          float[] rowSums = VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb);
+          VectorMath.layerNormGradX(g, x, base, d, rstd, w, rowSums[0] / d, rowSums[1] / d);
+        }
+        Raw.copyFromArray(g, 0, oa + 4L * row * d, 4L * n);
+        row += r;
+        for (int j = 0; j < d; j++) {
+          if (gw != null) {
+            sums[0][j] += gw[j];
+            gw[j] = 0;
+          }
+          if (gb != null) {
+            sums[1][j] += gb[j];
+            gb[j] = 0;
+          }
+        }
+      }
+      partials.put(from, sums);
+    });
+    for (int which = 0; which < 2; which++) {
+      long at = which == 0 ? gwa : gba;
+      if (at == 0) {
+        continue;
+      }
+      double[] total = new double[d];
+      for (double[][] p : partials.values()) {
+        for (int j = 0; j < d; j++) {
+          total[j] += p[which][j];
+        }
+      }
+      for (int j = 0; j < d; j++) {
+        Raw.putFloat(at + 4L * j, (float) total[j]);
+      }
+    }
   }
 
   private static double load(boolean single, long base, long i) {

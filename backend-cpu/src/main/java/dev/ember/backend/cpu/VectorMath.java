@@ -1,6 +1,7 @@
 package dev.ember.backend.cpu;
 
 
+import dev.ember.spi.UnaryBackwardOp;
 import dev.ember.spi.UnaryOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -88,6 +89,74 @@ final class VectorMath {
       Raw.copyToArray(x + 4L * start, buf, 0, 4L * len);
       apply(op, buf, len);
       Raw.copyFromArray(buf, 0, y + 4L * start, 4L * len);
+    }
+  }
+
+  private static final ThreadLocal<float[]> GRAD = ThreadLocal.withInitial(() -> new float[BLOCK]);
+
+  /**
+   * Computes an activation's gradient {@code o[i] = op'(y[i], g)} ({@link UnaryBackwardOp}) for {@code n}
+   * contiguous floats at y and o; the gradient is contiguous at g, or with {@code scalarG} one value at
+   * g for every element. Every lane rounds each step as the scalar formula does (no fused multiply-add)
+   * and ReLU's mask copies g's bits, so the results equal the composition's bit for bit.
+   */
+  static void unaryBackwardF32(UnaryBackwardOp op, long y, long g, boolean scalarG, long o, int n) {
+    float[] yb = BUFFER.get();
+    float[] gb = GRAD.get();
+    float gv = scalarG ? Raw.getFloat(g) : 0f;
+    for (int start = 0; start < n; start += BLOCK) {
+      int len = Math.min(BLOCK, n - start);
+      Raw.copyToArray(y + 4L * start, yb, 0, 4L * len);
+      if (scalarG) {
+        java.util.Arrays.fill(gb, 0, len, gv);
+      } else {
+        Raw.copyToArray(g + 4L * start, gb, 0, 4L * len);
+      }
+      switch (op) {
+        case RELU -> reluGradLoop(yb, gb, len);
+        case SIGMOID -> sigmoidGradLoop(yb, gb, len);
+        case TANH -> tanhGradLoop(yb, gb, len);
+      }
+      Raw.copyFromArray(gb, 0, o + 4L * start, 4L * len);
+    }
+  }
+
+  /** {@code g = y > 0 ? g : 0} in place of g over {@code [0, len)}. */
+  private static void reluGradLoop(float[] y, float[] g, int len) {
+    int full = len - len % LANES;
+    FloatVector zero = FloatVector.zero(S);
+    for (int i = 0; i < full; i += LANES) {
+      VectorMask<Float> positive = FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f);
+      zero.blend(FloatVector.fromArray(S, g, i), positive).intoArray(g, i);
+    }
+    for (int i = full; i < len; i++) {
+      g[i] = y[i] > 0 ? g[i] : 0f;
+    }
+  }
+
+  /** {@code g = g * (y * (1 - y))} in place of g over {@code [0, len)}. */
+  private static void sigmoidGradLoop(float[] y, float[] g, int len) {
+    int full = len - len % LANES;
+    FloatVector one = bc(1f);
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector v = FloatVector.fromArray(S, y, i);
+      FloatVector.fromArray(S, g, i).mul(v.mul(one.sub(v))).intoArray(g, i);
+    }
+    for (int i = full; i < len; i++) {
+      g[i] = g[i] * (y[i] * (1f - y[i]));
+    }
+  }
+
+  /** {@code g = g * (1 - y * y)} in place of g over {@code [0, len)}. */
+  private static void tanhGradLoop(float[] y, float[] g, int len) {
+    int full = len - len % LANES;
+    FloatVector one = bc(1f);
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector v = FloatVector.fromArray(S, y, i);
+      FloatVector.fromArray(S, g, i).mul(one.sub(v.mul(v))).intoArray(g, i);
+    }
+    for (int i = full; i < len; i++) {
+      g[i] = g[i] * (1f - y[i] * y[i]);
     }
   }
 
@@ -525,6 +594,103 @@ final class VectorMath {
       s += d * d;
     }
     return s;
+  }
+
+  /** Returns the sum of {@code a[off + i] * b[off + i]} over {@code n} elements, in float lanes. */
+  static float dot(float[] a, float[] b, int off, int n) {
+    int full = n - n % LANES;
+    float s = 0;
+    if (full > 0) {
+      FloatVector acc = FloatVector.zero(S);
+      for (int i = 0; i < full; i += LANES) {
+        acc = FloatVector.fromArray(S, a, off + i).fma(FloatVector.fromArray(S, b, off + i), acc);
+      }
+      s = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (int i = full; i < n; i++) {
+      s += a[off + i] * b[off + i];
+    }
+    return s;
+  }
+
+  /** Softmax's input gradient in place of {@code g}: {@code g[off + i] = y[off + i] * (g[off + i] - dot)}. */
+  static void softmaxGrad(float[] g, float[] y, int off, int n, float dot) {
+    int full = n - n % LANES;
+    FloatVector d = bc(dot);
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector.fromArray(S, y, off + i).mul(FloatVector.fromArray(S, g, off + i).sub(d)).intoArray(g, off + i);
+    }
+    for (int i = full; i < n; i++) {
+      g[off + i] = y[off + i] * (g[off + i] - dot);
+    }
+  }
+
+  /**
+   * One layer-norm row's backward sums, over {@code n} elements at {@code off}: turns {@code x} into
+   * {@code xhat = (x - mean) rstd}, adds {@code g xhat} to {@code gw[i]} and {@code g} to {@code gb[i]}
+   * (either may be null), and returns {@code {sum(gy), sum(gy xhat)}} with {@code gy = g w[i]} ({@code
+   * w} may be null: 1).
+   */
+  static float[] layerNormGradSums(float[] x, float[] g, int off, int n, float mean, float rstd, float[] w,
+      float[] gw, float[] gb) {
+    int full = n - n % LANES;
+    FloatVector m = bc(mean);
+    FloatVector r = bc(rstd);
+    FloatVector accGy = FloatVector.zero(S);
+    FloatVector accGyXhat = FloatVector.zero(S);
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector xhat = FloatVector.fromArray(S, x, off + i).sub(m).mul(r);
+      xhat.intoArray(x, off + i);
+      FloatVector gv = FloatVector.fromArray(S, g, off + i);
+      FloatVector gy = w == null ? gv : gv.mul(FloatVector.fromArray(S, w, i));
+      accGy = accGy.add(gy);
+      accGyXhat = gy.fma(xhat, accGyXhat);
+      if (gw != null) {
+        gv.fma(xhat, FloatVector.fromArray(S, gw, i)).intoArray(gw, i);
+      }
+      if (gb != null) {
+        gv.add(FloatVector.fromArray(S, gb, i)).intoArray(gb, i);
+      }
+    }
+    float sumGy = accGy.reduceLanes(VectorOperators.ADD);
+    float sumGyXhat = accGyXhat.reduceLanes(VectorOperators.ADD);
+    for (int i = full; i < n; i++) {
+      float xhat = (x[off + i] - mean) * rstd;
+      x[off + i] = xhat;
+      float gi = g[off + i];
+      float gy = w == null ? gi : gi * w[i];
+      sumGy += gy;
+      sumGyXhat += gy * xhat;
+      if (gw != null) {
+        gw[i] += gi * xhat;
+      }
+      if (gb != null) {
+        gb[i] += gi;
+      }
+    }
+    return new float[] {sumGy, sumGyXhat};
+  }
+
+  /**
+   * Layer norm's input gradient in place of {@code g} over {@code n} elements at {@code off}, from
+   * {@code xhat} (in {@code x}): {@code rstd (g w[i] - a - xhat b)}; {@code w} may be null (1).
+   */
+  static void layerNormGradX(float[] g, float[] xhat, int off, int n, float rstd, float[] w, float a, float b) {
+    int full = n - n % LANES;
+    FloatVector r = bc(rstd);
+    FloatVector av = bc(a);
+    FloatVector bv = bc(b);
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector gy = FloatVector.fromArray(S, g, off + i);
+      if (w != null) {
+        gy = gy.mul(FloatVector.fromArray(S, w, i));
+      }
+      gy.sub(av).sub(FloatVector.fromArray(S, xhat, off + i).mul(bv)).mul(r).intoArray(g, off + i);
+    }
+    for (int i = full; i < n; i++) {
+      float gy = w == null ? g[off + i] : g[off + i] * w[i];
+      g[off + i] = rstd * (gy - a - xhat[off + i] * b);
+    }
   }
 
   /**

@@ -62,6 +62,18 @@ final class VectorSupport {
     return ready && VectorMath.supports(op);
   }
 
+  /**
+   * Computes an activation's gradient over {@code n} contiguous floats (the gradient contiguous or,
+   * with {@code scalarG}, one value) on the vector kernels if they are ready; else returns false.
+   */
+  static boolean unaryBackwardF32(dev.ember.spi.UnaryBackwardOp op, long y, long g, boolean scalarG, long o, int n) {
+    if (!ready) {
+      return false;
+    }
+    VectorMath.unaryBackwardF32(op, y, g, scalarG, o, n);
+    return true;
+  }
+
   /** Computes {@code y = op(x)} over {@code n} contiguous floats if {@link #handles}; else returns false. */
   static boolean unaryF32(UnaryOp op, long x, long y, int n) {
     if (!handles(op)) {
