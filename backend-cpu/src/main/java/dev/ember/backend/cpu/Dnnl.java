@@ -17,6 +17,7 @@ import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_rnn_desc_t;
 import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
@@ -122,7 +123,8 @@ final class Dnnl {
     String key = "conv_fwd" + dims(x, w, out) + params(p) + (bias != null);
     Prim prim = prim(key, () -> {
       Descs d = convDescs(x.shape(), w.shape(), out.shape(), p, bias != null, false);
-      dnnl_primitive_desc pd = convHint(convDescs(x.shape(), w.shape(), out.shape(), p, bias != null, BLOCKED));
+      dnnl_primitive_desc pd = notReference(
+          convHint(convDescs(x.shape(), w.shape(), out.shape(), p, bias != null, BLOCKED)), null);
       return bias != null ? new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
           d.src, d.weights, d.bias, d.dst)
           : new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}, d.src, d.weights, d.dst);
@@ -143,7 +145,7 @@ final class Dnnl {
       dnnl_convolution_desc_t cd = new dnnl_convolution_desc_t();
       check(dnnl_dilated_convolution_backward_data_desc_init(cd, dnnl_convolution_direct, a.src, a.weights,
           a.dst, a.strides, a.dilates, a.padL, a.padR), "convolution backward data");
-      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(cd), hint);
+      dnnl_primitive_desc pd = notReference(createPd(new const_dnnl_op_desc_t(cd), hint), hint);
       return new Prim(pd, hint, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
           d.dst, d.weights, d.src);
     });
@@ -160,11 +162,17 @@ final class Dnnl {
     Prim prim = prim(key, () -> {
       Descs d = convDescs(x.shape(), gradW.shape(), gradOut.shape(), p, gradB != null, false);
       Descs a = convDescs(x.shape(), gradW.shape(), gradOut.shape(), p, gradB != null, BLOCKED);
+      if (BLOCKED && x.shape()[1] == 1) {
+        // One input channel: NHWC is the same memory as NCHW, and oneDNN's jit kernel takes it with an
+        // NHWC gradient (3-4x faster than on nChw8c, where the one channel is padded to eight).
+        a = new Descs(md(x.shape(), dnnl_nhwc), a.weights, a.bias, md(gradOut.shape(), dnnl_nhwc), a.strides,
+            a.dilates, a.padL, a.padR);
+      }
       dnnl_primitive_desc hint = convHint(a);
       dnnl_convolution_desc_t cd = new dnnl_convolution_desc_t();
       check(dnnl_dilated_convolution_backward_weights_desc_init(cd, dnnl_convolution_direct, a.src, a.weights,
           a.bias, a.dst, a.strides, a.dilates, a.padL, a.padR), "convolution backward weights");
-      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(cd), hint);
+      dnnl_primitive_desc pd = notReference(createPd(new const_dnnl_op_desc_t(cd), hint), hint);
       return gradB != null
           ? new Prim(pd, hint, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
               d.src, d.dst, d.weights, d.bias)
@@ -197,6 +205,31 @@ final class Dnnl {
     check(dnnl_dilated_convolution_forward_desc_init(cd, dnnl_forward_training, dnnl_convolution_direct,
         d.src, d.weights, d.bias, d.dst, d.strides, d.dilates, d.padL, d.padR), "convolution");
     return createPd(new const_dnnl_op_desc_t(cd), null);
+  }
+
+  /**
+   * Declines (destroys {@code pd} and {@code hint}, throws {@link Declined}) a convolution that oneDNN
+   * would run on its reference kernel ({@code ref:any}): it measured 50-100x slower than the composed
+   * path (220 ms for the weight gradient of [64, 1, 28, 28] on NHWC).
+   */
+  private static dnnl_primitive_desc notReference(dnnl_primitive_desc pd, dnnl_primitive_desc hint) {
+    String impl = implementation(pd);
+    if (impl.startsWith("ref")) {
+      dnnl_primitive_desc_destroy(pd);
+      if (hint != null) {
+        dnnl_primitive_desc_destroy(hint);
+      }
+      throw new Declined("reference convolution " + impl);
+    }
+    return pd;
+  }
+
+  /** The implementation oneDNN picked for a primitive descriptor, e.g. {@code jit:avx2}. */
+  private static String implementation(dnnl_primitive_desc pd) {
+    try (PointerPointer<?> pp = new PointerPointer<>(1)) {
+      check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, pp), "implementation");
+      return new BytePointer(pp.get(0)).getString();
+    }
   }
 
   // ---------------------------------------------------------------- LSTM
