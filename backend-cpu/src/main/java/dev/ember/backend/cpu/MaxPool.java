@@ -126,13 +126,14 @@ final class MaxPool {
 
   /**
    * An int that orders floats as the first-maximum rule compares them: monotonic in the value, -0.0
-   * and +0.0 equal (adding +0.0 turns -0.0 into +0.0), and every NaN above +infinity and equal to
-   * each other, so a NaN wins and the first NaN stays.
+   * and +0.0 equal (negative floats have their magnitude bits flipped, then move up by one), and every
+   * NaN above +infinity and equal to each other, so a NaN wins and the first NaN stays.
    */
   static int orderKey(float v) {
-    int bits = Float.floatToRawIntBits(v + 0.0f);
-    int key = bits ^ ((bits >> 31) & 0x7fffffff);
-    return v != v ? Integer.MAX_VALUE : key;
+    int bits = Float.floatToRawIntBits(v);
+    int sign = bits >> 31;                                     // 0, or -1 for a negative sign bit
+    int key = (bits ^ (sign & 0x7fffffff)) - sign;             // negatives flipped, -0.0 onto +0.0
+    return (bits & 0x7fffffff) > 0x7f800000 ? Integer.MAX_VALUE : key;
   }
 
   private static void forwardPlaneF64(long xp, int h, int w, PoolParams p, int oh, int ow, long op, long ip) {
