@@ -415,8 +415,9 @@ final class Dnnl {
    * and one memory object per argument whose data pointer is set on each run. Where the primitive
    * chose another layout for an argument than the caller's plain one (it was created with
    * {@code format_tag_any}: blocked layouts such as nChw8c, on which oneDNN's jit kernels run), the
-   * argument is staged: a reorder into a buffer oneDNN owns before the run (inputs) or out of it after
-   * the run (outputs).
+   * argument is staged: a reorder into a scratch buffer before the run (inputs) or out of it after the
+   * run (outputs). The staged buffers of a run lie in one arena shared by all primitives (calls are
+   * serialized), so cached primitives hold no copies of activations between calls.
    */
   private static final class Prim {
     private final dnnl_primitive_desc pd;
@@ -431,6 +432,9 @@ final class Dnnl {
     private final dnnl_primitive_desc[] reorderPds;
     private final dnnl_exec_arg_t[] reorderArgs;
     private final boolean[] outputs;
+    /** Per staged argument, its offset in the scratch arena; the bytes of the arena a run needs. */
+    private final long[] stagedOffsets;
+    private final long stagedBytes;
     private final dnnl_exec_arg_t args;
     private final Address address = new Address();
     /** The size of the last argument's memory in bytes (an LSTM's workspace). */
@@ -446,6 +450,7 @@ final class Dnnl {
       reorderPds = new dnnl_primitive_desc[n];
       reorderArgs = new dnnl_exec_arg_t[n];
       outputs = new boolean[n];
+      stagedOffsets = new long[n];
       args = new dnnl_exec_arg_t(n);
       PointerPointer<?> pp = new PointerPointer<>(1);
       if (dnnl_primitive_create(pp, pd) != dnnl_success) {
@@ -457,6 +462,7 @@ final class Dnnl {
         throw new Declined("primitive");
       }
       primitive = new dnnl_primitive(pp.get(0));
+      long bytes = 0;
       try {
         for (int i = 0; i < n; i++) {
           check(dnnl_memory_create(pp, descs[i], ENGINE, null), "memory");
@@ -465,8 +471,10 @@ final class Dnnl {
           dnnl_memory main = memories[i];
           if (own != null && !own.isNull() && dnnl_memory_desc_equal(own, descs[i]) == 0) {
             outputs[i] = isOutput(argKinds[i]);
-            check(dnnl_memory_create(pp, own, ENGINE, ALLOCATE), "staged memory");
+            check(dnnl_memory_create(pp, own, ENGINE, null), "staged memory");   // its buffer: set per run
             staged[i] = new dnnl_memory(pp.get(0));
+            stagedOffsets[i] = bytes;
+            bytes += (dnnl_memory_desc_get_size(own) + 63) & ~63L;
             check(outputs[i] ? dnnl_reorder_primitive_desc_create(pp, own, ENGINE, descs[i], ENGINE, null)
                 : dnnl_reorder_primitive_desc_create(pp, descs[i], ENGINE, own, ENGINE, null), "reorder");
             reorderPds[i] = new dnnl_primitive_desc(pp.get(0));
@@ -484,7 +492,12 @@ final class Dnnl {
         destroy();
         throw e;
       }
+      if (bytes > Integer.MAX_VALUE) {
+        destroy();
+        throw new Declined("staged arguments of " + bytes + " bytes");
+      }
       args.position(0);
+      stagedBytes = bytes;
       workspaceBytes = dnnl_memory_desc_get_size(descs[n - 1]);
     }
 
@@ -511,6 +524,17 @@ final class Dnnl {
         address.set(((CpuStorage) s.storage()).at(s.offset()));
         if (dnnl_memory_set_data_handle(memories[i], address) != dnnl_success) {
           return false;
+        }
+      }
+      if (stagedBytes > 0) {
+        long arena = scratch(stagedBytes);
+        for (int i = 0; i < operands.length; i++) {
+          if (staged[i] != null) {
+            address.set(arena + stagedOffsets[i]);
+            if (dnnl_memory_set_data_handle(staged[i], address) != dnnl_success) {
+              return false;
+            }
+          }
         }
       }
       for (int i = 0; i < operands.length; i++) {
@@ -565,11 +589,18 @@ final class Dnnl {
     }
   }
 
-  /** C's {@code DNNL_MEMORY_ALLOCATE}, {@code (void *) -1}: oneDNN allocates (and frees) the buffer. */
-  private static final Address ALLOCATE = new Address();
+  /** The scratch arena of staged arguments (see {@link Prim}); grows to the largest run's need. */
+  private static CpuStorage arena;
 
-  static {
-    ALLOCATE.set(-1L);
+  /** Returns the address of a scratch arena of at least {@code bytes} (callers hold the class lock). */
+  private static long scratch(long bytes) {
+    if (arena == null || arena.numel() * 4 < bytes) {
+      if (arena != null) {
+        arena.close();
+      }
+      arena = new CpuStorage(DType.FLOAT32, (bytes + 3) / 4);
+    }
+    return arena.at(0);
   }
 
   /** oneDNN rejected a descriptor: the op falls back to tensor-api's composition. */
