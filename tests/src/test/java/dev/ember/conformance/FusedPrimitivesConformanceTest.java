@@ -68,6 +68,8 @@ class FusedPrimitivesConformanceTest {
     return Stream.of(
         same("conv2d W3 layer 1 (1 -> 16, 5x5 pad 2)", in -> F.conv2d(in[0], in[1], in[2], 1, 2),
             randn(4, 1, 28, 28), randn(16, 1, 5, 5), randn(16)),
+        same("conv2d one input channel, 3x3 stride 2 pad 1 (oneDNN's NHWC weight gradient)",
+            in -> F.conv2d(in[0], in[1], in[2], 2, 1), randn(3, 1, 9, 11), randn(8, 1, 3, 3), randn(8)),
         same("conv2d W3 layer 2 (16 -> 32)", in -> F.conv2d(in[0], in[1], in[2], 1, 2),
             randn(2, 16, 14, 14), randn(32, 16, 5, 5), randn(32)),
         same("conv2d stride 2 pad 1, no bias", in -> F.conv2d(in[0], in[1], null, 2, 1),

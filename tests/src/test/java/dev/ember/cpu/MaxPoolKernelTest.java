@@ -1,6 +1,7 @@
 package dev.ember.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.DType;
@@ -58,6 +59,40 @@ class MaxPoolKernelTest {
     for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
       sameBothWays(x -> F.maxPool2d(x, 2), tiesAndNans(t, 2, 3, 6, 8));
       sameBothWays(x -> F.maxPool2d(x, 2), tiesAndNans(t, 1, 2, 7, 5));   // odd sizes: last row/column dropped
+    }
+  }
+
+  @Test
+  void twoByTwoKeepsSignedZerosInfinitiesAndNegativeNansBitForBit() {
+    double negativeNan = Double.longBitsToDouble(0xfff8000000000000L);
+    double[] pick = {-0.0, 0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, negativeNan, 1, -1};
+    Random r = new Random(5);
+    double[] v = new double[2 * 4 * 10 * 12];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = pick[r.nextInt(i % 3 == 0 ? pick.length : 4)];   // many windows of zeros and infinities only
+    }
+    for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+      Tensor x = Tensor.of(v, 2, 4, 10, 12).to(t);
+      double[][] fused = run(p -> F.maxPool2d(p, 2), x, true);
+      double[][] composed = run(p -> F.maxPool2d(p, 2), x, false);
+      for (int i = 0; i < fused[0].length; i++) {
+        if (!Double.isNaN(composed[0][i])) {   // NaN payloads: the gradient below pins the chosen element
+          assertEquals(Double.doubleToRawLongBits(composed[0][i]), Double.doubleToRawLongBits(fused[0][i]),
+              t + " output " + i + ": " + composed[0][i] + " vs " + fused[0][i]);
+        }
+      }
+      assertArrayEquals(composed[1], fused[1], 0.0, t + " gradient");
+    }
+  }
+
+  @Test
+  void twoByTwoOnRandomValues() {
+    for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+      Tensor x = Tensor.randn(3, 5, 12, 10).to(t);
+      double[][] fused = run(p -> F.maxPool2d(p, 2), x, true);
+      double[][] composed = run(p -> F.maxPool2d(p, 2), x, false);
+      assertArrayEquals(composed[0], fused[0], 0.0, t + " values");
+      assertArrayEquals(composed[1], fused[1], 0.0, t + " gradient");
     }
   }
 

@@ -18,15 +18,18 @@ import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_rnn_desc_t;
 import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
- * Convolution on oneDNN (the library PyTorch runs on CPUs), through JavaCPP's C API bindings, on
- * plain NCHW / OIHW memory over Ember's own contiguous buffers: no copies. Measured per shape class
- * against the composed path (docs/benchmarks.md): the weight gradient of a one-input-channel
- * convolution (a first layer) is declined, oneDNN's plain-layout kernel for it measured 10x slower.
+ * Convolution on oneDNN (the library PyTorch runs on CPUs), through JavaCPP's C API bindings, over
+ * Ember's own contiguous NCHW / OIHW buffers. By default ({@link #BLOCKED}) oneDNN picks the layouts
+ * its jit kernels run on (nChw8c and blocked weights, as PyTorch's mkldnn path does) and each call
+ * reorders its operands in and its result out, 2-3x faster than its gemm kernels on the plain layouts
+ * at W3's shapes (docs/benchmarks.md); with plain layouts, the weight gradient of a
+ * one-input-channel convolution (a first layer) is declined, its plain-layout kernel measured 100x slower.
  *
  * <p>Primitives are created once per shape, dtype and geometry and kept in a small LRU cache, which
  * owns their native objects and destroys them on eviction; a training step at fixed shapes creates
@@ -39,6 +42,13 @@ import org.bytedeco.javacpp.PointerPointer;
 final class Dnnl {
   /** The system property that turns oneDNN off ({@code -Dember.cpu.dnnl=false}). */
   static final String PROPERTY = "ember.cpu.dnnl";
+
+  /**
+   * Whether convolutions let oneDNN choose their layouts ({@code -Dember.cpu.dnnl.blocked}, default
+   * true): its jit kernels run on blocked layouts (nChw8c), reached by reorders around each call;
+   * with false they run on the plain layouts (its gemm-based kernels).
+   */
+  static final boolean BLOCKED = !"false".equalsIgnoreCase(System.getProperty("ember.cpu.dnnl.blocked", "true"));
 
   private static final int CACHE_CAPACITY = 128;
   private static final Object DECLINED = new Object();
@@ -113,11 +123,9 @@ final class Dnnl {
     }
     String key = "conv_fwd" + dims(x, w, out) + params(p) + (bias != null);
     Prim prim = prim(key, () -> {
-      Descs d = convDescs(x.shape(), w.shape(), out.shape(), p, bias != null);
-      dnnl_convolution_desc_t cd = new dnnl_convolution_desc_t();
-      check(dnnl_dilated_convolution_forward_desc_init(cd, dnnl_forward_training, dnnl_convolution_direct,
-          d.src, d.weights, d.bias, d.dst, d.strides, d.dilates, d.padL, d.padR), "convolution");
-      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(cd), null);
+      Descs d = convDescs(x.shape(), w.shape(), out.shape(), p, bias != null, false);
+      dnnl_primitive_desc pd = notReference(
+          convHint(convDescs(x.shape(), w.shape(), out.shape(), p, bias != null, BLOCKED)), null);
       return bias != null ? new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
           d.src, d.weights, d.bias, d.dst)
           : new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}, d.src, d.weights, d.dst);
@@ -132,12 +140,13 @@ final class Dnnl {
     }
     String key = "conv_bwd_data" + dims(gradX, w, gradOut) + params(p);
     Prim prim = prim(key, () -> {
-      Descs d = convDescs(gradX.shape(), w.shape(), gradOut.shape(), p, false);
-      dnnl_primitive_desc hint = convHint(d);
+      Descs d = convDescs(gradX.shape(), w.shape(), gradOut.shape(), p, false, false);
+      Descs a = convDescs(gradX.shape(), w.shape(), gradOut.shape(), p, false, BLOCKED);
+      dnnl_primitive_desc hint = convHint(a);
       dnnl_convolution_desc_t cd = new dnnl_convolution_desc_t();
-      check(dnnl_dilated_convolution_backward_data_desc_init(cd, dnnl_convolution_direct, d.src, d.weights,
-          d.dst, d.strides, d.dilates, d.padL, d.padR), "convolution backward data");
-      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(cd), hint);
+      check(dnnl_dilated_convolution_backward_data_desc_init(cd, dnnl_convolution_direct, a.src, a.weights,
+          a.dst, a.strides, a.dilates, a.padL, a.padR), "convolution backward data");
+      dnnl_primitive_desc pd = notReference(createPd(new const_dnnl_op_desc_t(cd), hint), hint);
       return new Prim(pd, hint, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
           d.dst, d.weights, d.src);
     });
@@ -147,17 +156,24 @@ final class Dnnl {
   /** Computes the weight (and bias) gradients of a convolution; false where oneDNN is off or declines. */
   static synchronized boolean conv2dBackwardWeights(Strided x, Strided gradOut, ConvParams p, Strided gradW,
       Strided gradB) {
-    if (!usable(x, gradOut, gradW) || (gradB != null && !usable(gradB)) || gradW.shape()[1] == 1) {
-      return false;   // one input channel per group: oneDNN's gemm kernel measured far slower
+    if (!usable(x, gradOut, gradW) || (gradB != null && !usable(gradB)) || !BLOCKED && gradW.shape()[1] == 1) {
+      return false;   // one input channel per group on plain layouts: oneDNN's gemm kernel took 400 ms
     }
     String key = "conv_bwd_weights" + dims(x, gradW, gradOut) + params(p) + (gradB != null);
     Prim prim = prim(key, () -> {
-      Descs d = convDescs(x.shape(), gradW.shape(), gradOut.shape(), p, gradB != null);
-      dnnl_primitive_desc hint = convHint(d);
+      Descs d = convDescs(x.shape(), gradW.shape(), gradOut.shape(), p, gradB != null, false);
+      Descs a = convDescs(x.shape(), gradW.shape(), gradOut.shape(), p, gradB != null, BLOCKED);
+      if (BLOCKED && x.shape()[1] == 1) {
+        // One input channel: NHWC is the same memory as NCHW, and oneDNN's jit kernel takes it with an
+        // NHWC gradient (3-4x faster than on nChw8c, where the one channel is padded to eight).
+        a = new Descs(md(x.shape(), dnnl_nhwc), a.weights, a.bias, md(gradOut.shape(), dnnl_nhwc), a.strides,
+            a.dilates, a.padL, a.padR);
+      }
+      dnnl_primitive_desc hint = convHint(a);
       dnnl_convolution_desc_t cd = new dnnl_convolution_desc_t();
-      check(dnnl_dilated_convolution_backward_weights_desc_init(cd, dnnl_convolution_direct, d.src, d.weights,
-          d.bias, d.dst, d.strides, d.dilates, d.padL, d.padR), "convolution backward weights");
-      dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(cd), hint);
+      check(dnnl_dilated_convolution_backward_weights_desc_init(cd, dnnl_convolution_direct, a.src, a.weights,
+          a.bias, a.dst, a.strides, a.dilates, a.padL, a.padR), "convolution backward weights");
+      dnnl_primitive_desc pd = notReference(createPd(new const_dnnl_op_desc_t(cd), hint), hint);
       return gradB != null
           ? new Prim(pd, hint, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
               d.src, d.dst, d.weights, d.bias)
@@ -171,10 +187,15 @@ final class Dnnl {
   private record Descs(dnnl_memory_desc_t src, dnnl_memory_desc_t weights, dnnl_memory_desc_t bias,
       dnnl_memory_desc_t dst, long[] strides, long[] dilates, long[] padL, long[] padR) {}
 
-  private static Descs convDescs(int[] x, int[] w, int[] y, ConvParams p, boolean withBias) {
-    dnnl_memory_desc_t weights = p.groups() == 1 ? md(w, dnnl_oihw)
-        : md(new int[] {p.groups(), w[0] / p.groups(), w[1], w[2], w[3]}, dnnl_goihw);
-    return new Descs(md(x, dnnl_nchw), weights, withBias ? md(new int[] {w[0]}, dnnl_a) : null, md(y, dnnl_nchw),
+  /**
+   * The descriptors of a convolution: plain NCHW / OIHW (GOIHW) as Ember stores them, or with
+   * {@code any} the layouts left to oneDNN (the bias stays plain).
+   */
+  private static Descs convDescs(int[] x, int[] w, int[] y, ConvParams p, boolean withBias, boolean any) {
+    dnnl_memory_desc_t weights = p.groups() == 1 ? md(w, any ? dnnl_format_tag_any : dnnl_oihw)
+        : md(new int[] {p.groups(), w[0] / p.groups(), w[1], w[2], w[3]}, any ? dnnl_format_tag_any : dnnl_goihw);
+    int act = any ? dnnl_format_tag_any : dnnl_nchw;
+    return new Descs(md(x, act), weights, withBias ? md(new int[] {w[0]}, dnnl_a) : null, md(y, act),
         new long[] {p.strideH(), p.strideW()}, new long[] {p.dilationH() - 1, p.dilationW() - 1},
         new long[] {p.padTop(), p.padLeft()}, new long[] {p.padBottom(), p.padRight()});
   }
@@ -210,9 +231,7 @@ final class Dnnl {
       dnnl_matmul_desc_t md = new dnnl_matmul_desc_t();
       check(dnnl_matmul_desc_init(md, src, weights, null, dst), "matmul");
       dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(md), null);
-      PointerPointer<?> impl = new PointerPointer<>(1);
-      if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, impl) != dnnl_success
-          || new org.bytedeco.javacpp.BytePointer(impl.get(0)).getString().startsWith("ref")) {
+      if (implementation(pd).startsWith("ref")) {
         dnnl_primitive_desc_destroy(pd);
         throw new Declined("matmul: only a reference kernel");
       }
@@ -236,6 +255,31 @@ final class Dnnl {
 
   private static String layout(Strided s) {
     return java.util.Arrays.toString(s.shape()) + java.util.Arrays.toString(s.strides());
+  }
+
+  /**
+   * Declines (destroys {@code pd} and {@code hint}, throws {@link Declined}) a convolution that oneDNN
+   * would run on its reference kernel ({@code ref:any}): it measured 50-100x slower than the composed
+   * path (220 ms for the weight gradient of [64, 1, 28, 28] on NHWC).
+   */
+  private static dnnl_primitive_desc notReference(dnnl_primitive_desc pd, dnnl_primitive_desc hint) {
+    String impl = implementation(pd);
+    if (impl.startsWith("ref")) {
+      dnnl_primitive_desc_destroy(pd);
+      if (hint != null) {
+        dnnl_primitive_desc_destroy(hint);
+      }
+      throw new Declined("reference convolution " + impl);
+    }
+    return pd;
+  }
+
+  /** The implementation oneDNN picked for a primitive descriptor, e.g. {@code jit:avx2}. */
+  private static String implementation(dnnl_primitive_desc pd) {
+    try (PointerPointer<?> pp = new PointerPointer<>(1)) {
+      check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, pp), "implementation");
+      return new BytePointer(pp.get(0)).getString();
+    }
   }
 
   // ---------------------------------------------------------------- LSTM
@@ -619,13 +663,29 @@ final class Dnnl {
 
   /**
    * One oneDNN primitive with its descriptor, the forward descriptor a backward one was hinted with,
-   * and one memory object per argument whose data pointer is set on each run.
+   * and one memory object per argument whose data pointer is set on each run. Where the primitive
+   * chose another layout for an argument than the caller's plain one (it was created with
+   * {@code format_tag_any}: blocked layouts such as nChw8c, on which oneDNN's jit kernels run), the
+   * argument is staged: a reorder into a scratch buffer before the run (inputs) or out of it after the
+   * run (outputs). The staged buffers of a run lie in one arena shared by all primitives (calls are
+   * serialized), so cached primitives hold no copies of activations between calls.
    */
   private static final class Prim {
     private final dnnl_primitive_desc pd;
     private final dnnl_primitive_desc hint;
     private final dnnl_primitive primitive;
+    /** The caller's plain memory per argument; its data handle is set on each run. */
     private final dnnl_memory[] memories;
+    /** Per argument, the memory in the primitive's own layout, or null where it is the plain one. */
+    private final dnnl_memory[] staged;
+    /** Per argument, the reorder between the plain and the staged memory, or null. */
+    private final dnnl_primitive[] reorders;
+    private final dnnl_primitive_desc[] reorderPds;
+    private final dnnl_exec_arg_t[] reorderArgs;
+    private final boolean[] outputs;
+    /** Per staged argument, its offset in the scratch arena; the bytes of the arena a run needs. */
+    private final long[] stagedOffsets;
+    private final long stagedBytes;
     private final dnnl_exec_arg_t args;
     private final Address address = new Address();
     /** The size of the last argument's memory in bytes (an LSTM's workspace). */
@@ -634,24 +694,78 @@ final class Dnnl {
     Prim(dnnl_primitive_desc pd, dnnl_primitive_desc hint, int[] argKinds, dnnl_memory_desc_t... descs) {
       this.pd = pd;
       this.hint = hint;
+      int n = descs.length;
+      memories = new dnnl_memory[n];
+      staged = new dnnl_memory[n];
+      reorders = new dnnl_primitive[n];
+      reorderPds = new dnnl_primitive_desc[n];
+      reorderArgs = new dnnl_exec_arg_t[n];
+      outputs = new boolean[n];
+      stagedOffsets = new long[n];
+      args = new dnnl_exec_arg_t(n);
       PointerPointer<?> pp = new PointerPointer<>(1);
       if (dnnl_primitive_create(pp, pd) != dnnl_success) {
         dnnl_primitive_desc_destroy(pd);
         if (hint != null) {
           dnnl_primitive_desc_destroy(hint);
         }
+        args.close();
         throw new Declined("primitive");
       }
       primitive = new dnnl_primitive(pp.get(0));
-      memories = new dnnl_memory[descs.length];
-      args = new dnnl_exec_arg_t(descs.length);
-      for (int i = 0; i < descs.length; i++) {
-        check(dnnl_memory_create(pp, descs[i], ENGINE, null), "memory");
-        memories[i] = new dnnl_memory(pp.get(0));
-        args.position(i).arg(argKinds[i]).memory(memories[i]);
+      long bytes = 0;
+      try {
+        for (int i = 0; i < n; i++) {
+          check(dnnl_memory_create(pp, descs[i], ENGINE, null), "memory");
+          memories[i] = new dnnl_memory(pp.get(0));
+          dnnl_memory_desc_t own = dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, argKinds[i]);
+          dnnl_memory main = memories[i];
+          if (own != null && !own.isNull() && dnnl_memory_desc_equal(own, descs[i]) == 0) {
+            outputs[i] = isOutput(argKinds[i]);
+            check(dnnl_memory_create(pp, own, ENGINE, null), "staged memory");   // its buffer: set per run
+            staged[i] = new dnnl_memory(pp.get(0));
+            stagedOffsets[i] = bytes;
+            bytes += (dnnl_memory_desc_get_size(own) + 63) & ~63L;
+            check(outputs[i] ? dnnl_reorder_primitive_desc_create(pp, own, ENGINE, descs[i], ENGINE, null)
+                : dnnl_reorder_primitive_desc_create(pp, descs[i], ENGINE, own, ENGINE, null), "reorder");
+            reorderPds[i] = new dnnl_primitive_desc(pp.get(0));
+            check(dnnl_primitive_create(pp, reorderPds[i]), "reorder primitive");
+            reorders[i] = new dnnl_primitive(pp.get(0));
+            reorderArgs[i] = new dnnl_exec_arg_t(2);
+            reorderArgs[i].position(0).arg(DNNL_ARG_FROM).memory(outputs[i] ? staged[i] : memories[i]);
+            reorderArgs[i].position(1).arg(DNNL_ARG_TO).memory(outputs[i] ? memories[i] : staged[i]);
+            reorderArgs[i].position(0);
+            main = staged[i];
+          }
+          args.position(i).arg(argKinds[i]).memory(main);
+        }
+      } catch (Declined e) {
+        destroy();
+        throw e;
+      }
+      if (bytes > Integer.MAX_VALUE) {
+        destroy();
+        throw new Declined("staged arguments of " + bytes + " bytes");
       }
       args.position(0);
-      workspaceBytes = dnnl_memory_desc_get_size(descs[descs.length - 1]);
+      stagedBytes = bytes;
+      workspaceBytes = dnnl_memory_desc_get_size(descs[n - 1]);
+    }
+
+    /** Whether oneDNN writes this argument (a staged output is reordered back after the run). */
+    private static boolean isOutput(int argKind) {
+      return argKind == DNNL_ARG_DST || argKind == DNNL_ARG_DIFF_SRC || argKind == DNNL_ARG_DIFF_WEIGHTS
+          || argKind == DNNL_ARG_DIFF_BIAS;
+    }
+
+    /** Whether any argument runs in a layout other than the caller's (for tests and the docs). */
+    boolean isStaged() {
+      for (dnnl_memory m : staged) {
+        if (m != null) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** Runs the primitive on these operands, in the order of the argument kinds. */
@@ -663,13 +777,52 @@ final class Dnnl {
           return false;
         }
       }
-      return dnnl_primitive_execute(primitive, STREAM, memories.length, args) == dnnl_success
-          && dnnl_stream_wait(STREAM) == dnnl_success;
+      if (stagedBytes > 0) {
+        long arena = scratch(stagedBytes);
+        for (int i = 0; i < operands.length; i++) {
+          if (staged[i] != null) {
+            address.set(arena + stagedOffsets[i]);
+            if (dnnl_memory_set_data_handle(staged[i], address) != dnnl_success) {
+              return false;
+            }
+          }
+        }
+      }
+      for (int i = 0; i < operands.length; i++) {
+        if (reorders[i] != null && !outputs[i]
+            && dnnl_primitive_execute(reorders[i], STREAM, 2, reorderArgs[i]) != dnnl_success) {
+          return false;
+        }
+      }
+      if (dnnl_primitive_execute(primitive, STREAM, memories.length, args) != dnnl_success) {
+        return false;
+      }
+      for (int i = 0; i < operands.length; i++) {
+        if (reorders[i] != null && outputs[i]
+            && dnnl_primitive_execute(reorders[i], STREAM, 2, reorderArgs[i]) != dnnl_success) {
+          return false;
+        }
+      }
+      return dnnl_stream_wait(STREAM) == dnnl_success;
     }
 
     void destroy() {
-      for (dnnl_memory m : memories) {
-        dnnl_memory_destroy(m);
+      for (int i = 0; i < memories.length; i++) {
+        if (reorders[i] != null) {
+          dnnl_primitive_destroy(reorders[i]);
+        }
+        if (reorderPds[i] != null) {
+          dnnl_primitive_desc_destroy(reorderPds[i]);
+        }
+        if (reorderArgs[i] != null) {
+          reorderArgs[i].close();
+        }
+        if (staged[i] != null) {
+          dnnl_memory_destroy(staged[i]);
+        }
+        if (memories[i] != null) {
+          dnnl_memory_destroy(memories[i]);
+        }
       }
       dnnl_primitive_destroy(primitive);
       dnnl_primitive_desc_destroy(pd);
@@ -685,6 +838,20 @@ final class Dnnl {
     void set(long a) {
       address = a;
     }
+  }
+
+  /** The scratch arena of staged arguments (see {@link Prim}); grows to the largest run's need. */
+  private static CpuStorage arena;
+
+  /** Returns the address of a scratch arena of at least {@code bytes} (callers hold the class lock). */
+  private static long scratch(long bytes) {
+    if (arena == null || arena.numel() * 4 < bytes) {
+      if (arena != null) {
+        arena.close();
+      }
+      arena = new CpuStorage(DType.FLOAT32, (bytes + 3) / 4);
+    }
+    return arena.at(0);
   }
 
   /** oneDNN rejected a descriptor: the op falls back to tensor-api's composition. */

@@ -94,7 +94,13 @@ final class MaxPool {
     }
   }
 
-  /** The 2x2, stride-2, unpadded window of most CNNs: four loads and three selections per output. */
+  /**
+   * The 2x2, stride-2, unpadded window of most CNNs. The four candidates are compared as integer keys
+   * ({@link #orderKey}), so the three first-maximum selections are integer compares the JIT turns into
+   * conditional moves (a float compare-and-select stays a branch on x86, and on random data it
+   * mispredicts about once per window); the maximum is then read back at the chosen index, so the
+   * output keeps the input's bits (-0.0, NaN payloads).
+   */
   private static void forward2x2F32(long xp, int w, int oh, int ow, long op, long ip) {
     for (int i = 0; i < oh; i++) {
       int row = 2 * i * w;
@@ -102,24 +108,32 @@ final class MaxPool {
       long r1 = r0 + 4L * w;
       long o = (long) i * ow;
       for (int j = 0; j < ow; j++) {
-        float best = Raw.getFloat(r0 + 8L * j);
-        int bestAt = row + 2 * j;
-        float v = Raw.getFloat(r0 + 8L * j + 4);
-        boolean take = v > best || (v != v && best == best);
-        best = take ? v : best;
-        bestAt = take ? row + 2 * j + 1 : bestAt;
-        v = Raw.getFloat(r1 + 8L * j);
-        take = v > best || (v != v && best == best);
-        best = take ? v : best;
-        bestAt = take ? row + w + 2 * j : bestAt;
-        v = Raw.getFloat(r1 + 8L * j + 4);
-        take = v > best || (v != v && best == best);
-        best = take ? v : best;
-        bestAt = take ? row + w + 2 * j + 1 : bestAt;
-        Raw.putFloat(op + 4L * (o + j), best);
+        int at = row + 2 * j;
+        int best = orderKey(Raw.getFloat(r0 + 8L * j));
+        int k = orderKey(Raw.getFloat(r0 + 8L * j + 4));
+        int bestAt = k > best ? at + 1 : at;
+        best = Math.max(k, best);
+        k = orderKey(Raw.getFloat(r1 + 8L * j));
+        bestAt = k > best ? at + w : bestAt;
+        best = Math.max(k, best);
+        k = orderKey(Raw.getFloat(r1 + 8L * j + 4));
+        bestAt = k > best ? at + w + 1 : bestAt;
+        Raw.putFloat(op + 4L * (o + j), Raw.getFloat(xp + 4L * bestAt));
         Raw.putLong(ip + 8L * (o + j), bestAt);
       }
     }
+  }
+
+  /**
+   * An int that orders floats as the first-maximum rule compares them: monotonic in the value, -0.0
+   * and +0.0 equal (negative floats have their magnitude bits flipped, then move up by one), and every
+   * NaN above +infinity and equal to each other, so a NaN wins and the first NaN stays.
+   */
+  static int orderKey(float v) {
+    int bits = Float.floatToRawIntBits(v);
+    int sign = bits >> 31;                                     // 0, or -1 for a negative sign bit
+    int key = (bits ^ (sign & 0x7fffffff)) - sign;             // negatives flipped, -0.0 onto +0.0
+    return (bits & 0x7fffffff) > 0x7f800000 ? Integer.MAX_VALUE : key;
   }
 
   private static void forwardPlaneF64(long xp, int h, int w, PoolParams p, int oh, int ow, long op, long ip) {
