@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>The mode is {@link Mode#SingleShotTime}: every measurement iteration times exactly one step, so the
  * JSON result holds one time per step and the report takes the median, minimum and maximum over them, as
  * {@code WORKLOADS.md} asks (at least 20 steps). Warm-up iterations are untimed steps, about three seconds
- * of each workload (W1 300 steps, W2 300, W3 100, W4 30, W5 60): HotSpot's C2 compiler is still compiling
+ * of each workload (W1 300 steps, W2 300, W3 300, W4 30, W5 60; W3 measured still compiling after 150): HotSpot's C2 compiler is still compiling
  * the step's loops after the first hundred W2 steps (measured alternately in one session, load 8-10: W2's
  * median step 18.8-20.7 ms after 15 warm-up steps, 8.1-8.9 ms after 300), and these benchmarks report the steady state of a training
  * run. The cold start is reported apart, as the time from launch to the first step ({@link Startup}). The {@code
@@ -153,7 +153,7 @@ public class TrainingBenchmarks {
 
   /** W3 CNN training step. */
   @Benchmark
-  @Warmup(iterations = 100)
+  @Warmup(iterations = 300)
   @Measurement(iterations = 40)
   public double w3(W3 s) {
     return s.step.run();
