@@ -20,13 +20,18 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>The mode is {@link Mode#SingleShotTime}: every measurement iteration times exactly one step, so the
  * JSON result holds one time per step and the report takes the median, minimum and maximum over them, as
- * {@code WORKLOADS.md} asks (at least 20 steps). Warm-up iterations are untimed steps,
- * about three seconds of each workload (W1 300 steps, W2 300, W3 300, W4 30, W5 60; W3 measured still compiling after 150): HotSpot's C2 compiler is still compiling
- * the step's loops after the first hundred W2 steps (measured alternately in one session, load 8-10:
- * W2's median step 18.8-20.7 ms after 15 warm-up steps, 8.1-8.9 ms after 300), and these benchmarks
- * report the steady state of a training run. The cold start is reported apart, as the time from launch
- * to the first step ({@link Startup}). The {@code device} parameter takes {@code cpu} and {@code cuda}; on a machine without a CUDA backend the cuda
- * trial fails in its set-up with the reason, and {@code bench/run} only asks for cuda when it opens.
+ * {@code WORKLOADS.md} asks (at least 20 steps).
+ *
+ * <p>Warm-up iterations are untimed steps, a few seconds of each workload (W1 300 steps, W2 300, W3 300,
+ * W4 30, W5 60): HotSpot's C2 compiler is still compiling the step's loops after the first hundred W2
+ * steps and the first 150 W3 steps (measured alternately in one session, load 8-10: W2's median step
+ * 18.8-20.7 ms after 15 warm-up steps, 8.1-8.9 ms after 300). These benchmarks report the steady state of
+ * a training run; the cold start is reported apart, as the time from launch to the first step ({@link
+ * Startup}).
+ *
+ * <p>The {@code device} parameter takes {@code cpu} and {@code cuda}; on a machine without a CUDA backend
+ * the cuda trial fails in its set-up with the reason, and {@code bench/run} only asks for cuda when it
+ * opens.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
