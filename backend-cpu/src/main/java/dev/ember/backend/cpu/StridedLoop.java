@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  * that are contiguous across all operands are merged first, so a contiguous tensor is one run.
  * Large iterations are split across the cores when the caller says the body is thread-safe.
  *
- * <p><b>Splitting.</b> A parallel loop is cut into a few pieces per thread ({@link #runPieces}); the
+ * <p><b>Splitting.</b> A parallel loop is cut into pieces of about 16k elements ({@link #runPieces}); the
  * calling thread claims pieces like the pool's workers do, and waits only for pieces a worker has
  * already started. So a worker that wakes late (a busy machine, OpenBLAS threads still spinning)
  * finds the work done instead of holding the caller back, and a split costs one wake-up, not a
@@ -31,8 +31,13 @@ final class StridedLoop {
   static final int THREADS = Integer.getInteger("ember.cpu.threads",
       Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8)));
   private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
-  /** Pieces per thread of a split loop: spare pieces let the faster threads take over a slow one's share. */
-  private static final int PIECES_PER_THREAD = 4;
+  /**
+   * Elements per piece of a split loop (at least one piece per thread, at most {@link #MAX_PIECES}):
+   * small pieces bound what a worker that the OS preempts mid-piece holds back, while each costs only a
+   * claim and a position.
+   */
+  private static final long PIECE_ELEMENTS = 16_384;
+  private static final int MAX_PIECES = 64;
 
   /** The innermost run: element k of operand j is at {@code oj + k * sj}. */
   @FunctionalInterface
@@ -153,13 +158,14 @@ final class StridedLoop {
       return;
     }
     final int rr = r;
+    int wanted = (int) Math.max(THREADS, Math.min(MAX_PIECES, total / PIECE_ELEMENTS));
     if (outer >= THREADS) {
-      int pieces = (int) Math.min(outer, (long) THREADS * PIECES_PER_THREAD);
+      int pieces = (int) Math.min(outer, wanted);
       runPieces(pieces, t -> walk(sh, st, rr, offsets, outer * t / pieces, outer * (t + 1) / pieces, inner,
           innerStrides, body));
     } else {
       // One long run (or a few): split the runs themselves.
-      int pieces = THREADS * PIECES_PER_THREAD;
+      int pieces = wanted;
       runPieces(pieces, t -> {
         int from = (int) ((long) inner * t / pieces);
         int to = (int) ((long) inner * (t + 1) / pieces);
@@ -273,7 +279,7 @@ final class StridedLoop {
       body.run(0, rows);
       return;
     }
-    int pieces = (int) Math.min((long) THREADS * PIECES_PER_THREAD, rows);
+    int pieces = (int) Math.min(rows, Math.max(THREADS, Math.min(MAX_PIECES, rows * rowLength / PIECE_ELEMENTS)));
     runPieces(pieces, t -> body.run(rows * t / pieces, rows * (t + 1) / pieces));
   }
 
