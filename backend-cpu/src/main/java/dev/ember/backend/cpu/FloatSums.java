@@ -1,7 +1,7 @@
 package dev.ember.backend.cpu;
 
 /**
- * Float32 sums over contiguous off-heap data, in one fixed order whatever the machine, the vector
+ * Float32 sums of one contiguous off-heap run (a sum over all elements, over a last dim), in one fixed order whatever the machine, the vector
  * width or the number of threads, so a sum is reproducible everywhere. Values are added in float32
  * in short blocks of {@link #BLOCK_ADDS} values, as vector lanes do, and the blocks' sums go into
  * double accumulators: about 8 float roundings per value, against PyTorch's float32 accumulation
@@ -15,10 +15,6 @@ package dev.ember.backend.cpu;
  * sum is added to that lane's double accumulator; the 32 doubles are combined pairwise ({@code d[j] +=
  * d[j + w]} for w = 16, 8, 4, 2, 1), and the floats past the last full block are added one by one.
  *
- * <p><b>Rows</b> ({@link #addRows}): rows of a [R, inner] block are added in float in groups of
- * {@link #BLOCK_ADDS} rows (row order within a group), and each group's sum into the double
- * accumulators.
- *
  * <p>{@link VectorSums} runs the same additions on the Vector API where it is on; the scalar loops
  * here give the same bits.
  */
@@ -27,7 +23,7 @@ final class FloatSums {
   static final int CHUNK = 1 << 16;
   /** Lanes of one run's block. */
   static final int LANES = 32;
-  /** Float additions per lane (or rows per group) before the float sum goes into double. */
+  /** Float additions per lane before the lane's float sum goes into double. */
   static final int BLOCK_ADDS = 8;
 
   private FloatSums() {}
@@ -95,37 +91,5 @@ final class FloatSums {
       r += Raw.getFloat(address + 4L * k);
     }
     return r;
-  }
-
-  /**
-   * Adds the {@code rows} rows of {@code inner} contiguous floats at {@code address} into {@code
-   * acc[at, at + inner)}: a sum over a leading or middle dim, in the row-group order above.
-   */
-  static void addRows(long address, int rows, int inner, double[] acc, int at) {
-    addRows(address, rows, inner, acc, at, vector());
-  }
-
-  /** {@link #addRows(long, int, int, double[], int)} on the vector or the scalar loops (tests). */
-  static void addRows(long address, int rows, int inner, double[] acc, int at, boolean vector) {
-    if (vector) {
-      VectorSums.addRows(address, rows, inner, acc, at);
-      return;
-    }
-    float[] f = new float[Math.min(inner, 2048)];
-    for (int c0 = 0; c0 < inner; c0 += f.length) {
-      int len = Math.min(f.length, inner - c0);
-      for (int r0 = 0; r0 < rows; r0 += BLOCK_ADDS) {
-        java.util.Arrays.fill(f, 0f);
-        for (int r = r0; r < Math.min(rows, r0 + BLOCK_ADDS); r++) {
-          long row = address + 4L * ((long) r * inner + c0);
-          for (int k = 0; k < len; k++) {
-            f[k] += Raw.getFloat(row + 4L * k);
-          }
-        }
-        for (int k = 0; k < len; k++) {
-          acc[at + c0 + k] += f[k];
-        }
-      }
-    }
   }
 }

@@ -73,9 +73,11 @@ final class Reductions {
 
   /**
    * Sums a contiguous float32 tensor over one block of adjacent dims with kept dims after it, i.e.
-   * [outer, R, inner] over R with inner > 1 (a sum over the batch, over a middle dim), as {@link
-   * FloatSums#addRows} per outer index: rows added in float in groups of 8, then in double. Returns
-   * false, touching nothing, for any other layout.
+   * [outer, R, inner] over R with inner > 1 (a bias gradient: the sum over the batch; a sum over a
+   * middle dim): each output adds its R values in row order in double, as the general fold does, bit
+   * for bit, with the outputs split across threads from {@link StridedLoop#COSTLY_PARALLEL_THRESHOLD}
+   * elements (a float-to-double add costs several times a copy). Returns false, touching nothing,
+   * for any other layout.
    */
   private static boolean sumMiddleF32(CpuStorage x, Strided xs, int[] outStrides, double[] acc) {
     if (xs.dtype() != dev.ember.DType.FLOAT32 || !xs.isContiguous()) {
@@ -88,11 +90,10 @@ final class Reductions {
       if (outStrides[d] == 0 && shape[d] != 1) {
         if (first < 0) {
           first = d;
-        } else if (last != d - 1) {
-          // a kept dim of size > 1 lies between two reduced ones
+        } else {
           for (int k = last + 1; k < d; k++) {
             if (shape[k] != 1) {
-              return false;
+              return false; // a kept dim lies between two reduced ones
             }
           }
         }
@@ -114,12 +115,35 @@ final class Reductions {
         inner *= shape[d];
       }
     }
-    if (inner < 2 || rows < 2 || rows * inner > Integer.MAX_VALUE) {
+    if (inner < 2 || rows < 2 || outer * rows * inner > Integer.MAX_VALUE) {
       return false;
     }
     long base = x.at(xs.offset());
-    for (long o = 0; o < outer; o++) {
-      FloatSums.addRows(base + 4L * o * rows * inner, (int) rows, (int) inner, acc, (int) (o * inner));
+    int r = (int) rows;
+    int in = (int) inner;
+    // Pieces: column blocks of at least 64 outputs (whole cache lines of acc) within each outer index.
+    int blocksPerOuter = (int) Math.max(1, Math.min(in / 64, 2L * StridedLoop.THREADS));
+    int pieces = (int) Math.min(Integer.MAX_VALUE, outer * blocksPerOuter);
+    StridedLoop.Piece piece = t -> {
+      long o = t / blocksPerOuter;
+      int b = t % blocksPerOuter;
+      int from = (int) ((long) in * b / blocksPerOuter);
+      int to = (int) ((long) in * (b + 1) / blocksPerOuter);
+      int at = (int) (o * in);
+      long block = base + 4L * o * r * in;
+      for (int row = 0; row < r; row++) {
+        long a = block + 4L * ((long) row * in);
+        for (int k = from; k < to; k++) {
+          acc[at + k] += Raw.getFloat(a + 4L * k);
+        }
+      }
+    };
+    if (outer * rows * inner >= StridedLoop.COSTLY_PARALLEL_THRESHOLD) {
+      StridedLoop.runPieces(pieces, piece);
+    } else {
+      for (int t = 0; t < pieces; t++) {
+        piece.run(t);
+      }
     }
     return true;
   }

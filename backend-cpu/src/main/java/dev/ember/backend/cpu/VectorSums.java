@@ -63,36 +63,4 @@ final class VectorSums {
     a2.intoArray(lanes, 16);
     a3.intoArray(lanes, 24);
   }
-
-  /** {@link FloatSums#addRows}: groups of 8 rows added in float, 8 lanes at a time, then into acc. */
-  static void addRows(long address, int rows, int inner, double[] acc, int at) {
-    float[][] b = BUFFERS.get();
-    float[] buf = b[0];
-    float[] group = b[1];
-    for (int c0 = 0; c0 < inner; c0 += BLOCK) {
-      int len = Math.min(BLOCK, inner - c0);
-      int full = len - len % 8;
-      for (int r0 = 0; r0 < rows; r0 += FloatSums.BLOCK_ADDS) {
-        java.util.Arrays.fill(group, 0, len, 0f);
-        for (int r = r0; r < Math.min(rows, r0 + FloatSums.BLOCK_ADDS); r++) {
-          Raw.copyToArray(address + 4L * ((long) r * inner + c0), buf, 0, 4L * len);
-          addInto(group, buf, full);
-          for (int k = full; k < len; k++) {
-            group[k] += buf[k];
-          }
-        }
-        int o = at + c0;
-        for (int k = 0; k < len; k++) {
-          acc[o + k] += group[k];
-        }
-      }
-    }
-  }
-
-  /** {@code group[0, full) += buf[0, full)}, 8 lanes at a time. */
-  private static void addInto(float[] group, float[] buf, int full) {
-    for (int k = 0; k < full; k += 8) {
-      FloatVector.fromArray(F8, group, k).add(FloatVector.fromArray(F8, buf, k)).intoArray(group, k);
-    }
-  }
 }

@@ -92,31 +92,4 @@ class FloatSumsTest {
     double got = FloatSums.sum(a, n);
     assertTrue(Math.abs(got - exact) <= 1e-6 * abs, got + " vs " + exact);
   }
-
-  @Test
-  void rowSumsMatchBetweenLoopsAndTheDocumentedOrder() {
-    for (int[] shape : new int[][] {{64, 128}, {3, 5}, {17, 2051}, {9, 8}}) {
-      int rows = shape[0];
-      int inner = shape[1];
-      long a = floats(rows * inner, rows);
-      double[] want = new double[inner + 3];
-      for (int c = 0; c < inner; c++) {
-        for (int r0 = 0; r0 < rows; r0 += 8) {
-          float f = 0f;
-          for (int r = r0; r < Math.min(rows, r0 + 8); r++) {
-            f += Raw.getFloat(a + 4L * ((long) r * inner + c));
-          }
-          want[3 + c] += f;
-        }
-      }
-      double[] scalar = new double[inner + 3];
-      FloatSums.addRows(a, rows, inner, scalar, 3, false);
-      assertEquals(java.util.Arrays.toString(want), java.util.Arrays.toString(scalar), "scalar " + rows + "x" + inner);
-      if (FloatSums.vector()) {
-        double[] vector = new double[inner + 3];
-        FloatSums.addRows(a, rows, inner, vector, 3, true);
-        assertEquals(java.util.Arrays.toString(want), java.util.Arrays.toString(vector), "vector " + rows + "x" + inner);
-      }
-    }
-  }
 }
