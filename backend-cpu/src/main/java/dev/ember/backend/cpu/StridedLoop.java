@@ -10,11 +10,10 @@ import java.util.concurrent.locks.LockSupport;
  * that are contiguous across all operands are merged first, so a contiguous tensor is one run.
  * Large iterations are split across the cores when the caller says the body is thread-safe.
  *
- * <p><b>Splitting.</b> A parallel loop is cut into pieces of about 16k elements ({@link #runPieces}); the
- * calling thread claims pieces like the pool's workers do, and waits only for pieces a worker has
- * already started. So a worker that wakes late (a busy machine, OpenBLAS threads still spinning)
- * finds the work done instead of holding the caller back, and a split costs one wake-up, not a
- * hand-off of all the work and a second wake-up of the caller.
+ * <p><b>Splitting.</b> A parallel loop is cut into pieces of about 16k elements ({@link #runPieces})
+ * that the pool's workers claim from a shared counter, so a worker that wakes late (a busy machine,
+ * OpenBLAS threads still spinning) finds the work done by the others instead of holding the loop
+ * back with a fixed half, and one preempted mid-piece holds back little.
  */
 final class StridedLoop {
   /**
@@ -38,6 +37,13 @@ final class StridedLoop {
    */
   private static final long PIECE_ELEMENTS = 16_384;
   private static final int MAX_PIECES = 64;
+  /**
+   * Whether the calling thread takes pieces too ({@code -Dember.cpu.callerRuns=true}); by default only
+   * the pool's workers do and the caller sleeps: on the shared 2-vCPU box the caller-runs variant
+   * measured no better (mean over 1M floats 365-370 against 225-247 us, relu alike), a busy caller
+   * thread competing with the worker it just woke.
+   */
+  private static final boolean CALLER_RUNS = Boolean.getBoolean("ember.cpu.callerRuns");
 
   /** The innermost run: element k of operand j is at {@code oj + k * sj}. */
   @FunctionalInterface
@@ -187,25 +193,34 @@ final class StridedLoop {
   }
 
   /**
-   * Runs {@code piece.run(t)} for every t in {@code [0, pieces)}, each exactly once, on the calling
-   * thread and up to {@code THREADS - 1} pool workers, and returns when all have finished. Pieces are
-   * claimed from a shared counter, so the caller goes on claiming while the workers wake up and a
-   * worker that starts after the last piece was claimed does nothing. The first exception a piece
-   * throws is rethrown here once every claimed piece has finished.
+   * Runs {@code piece.run(t)} for every t in {@code [0, pieces)}, each exactly once, on the pool's
+   * workers (and the calling thread with {@code -Dember.cpu.callerRuns=true}), and returns when all
+   * have finished. Pieces are claimed from a shared counter, so a worker that starts after the last
+   * piece was claimed does nothing. The first exception a piece throws is rethrown here once every
+   * claimed piece has finished.
    */
   static void runPieces(int pieces, Piece piece) {
-    if (POOL == null || pieces < 2) {
+    if (POOL == null || pieces < 2 || inPool()) {
+      // A split inside a piece (a parallel kernel called from a parallel one) runs where it is: the
+      // other workers are busy with the outer loop, and waiting for them could deadlock.
       for (int t = 0; t < pieces; t++) {
         piece.run(t);
       }
       return;
     }
     SplitRun run = new SplitRun(pieces, piece, Thread.currentThread());
-    for (int w = Math.min(THREADS, pieces) - 1; w > 0; w--) {
+    for (int w = Math.min(THREADS, pieces) - (CALLER_RUNS ? 1 : 0); w > 0; w--) {
       POOL.execute(run);
     }
-    run.run();
+    if (CALLER_RUNS) {
+      run.run();
+    }
     run.await();
+  }
+
+  /** Whether the current thread is one of {@link #POOL}'s workers. */
+  private static boolean inPool() {
+    return Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread w && w.getPool() == POOL;
   }
 
   /** The shared state of one {@link #runPieces} call; each pool worker given it runs {@link #run}. */
