@@ -75,9 +75,9 @@ final class Reductions {
    * Sums a contiguous float32 tensor over one block of adjacent dims with kept dims after it, i.e.
    * [outer, R, inner] over R with inner > 1 (a bias gradient: the sum over the batch; a sum over a
    * middle dim): each output adds its R values in row order in double, as the general fold does, bit
-   * for bit, with the outputs split across threads from {@link StridedLoop#COSTLY_PARALLEL_THRESHOLD}
-   * elements (a float-to-double add costs several times a copy). Returns false, touching nothing,
-   * for any other layout.
+   * for bit, with the outputs split across threads from {@link StridedLoop#PARALLEL_THRESHOLD}
+   * elements (from 32k, [16, 64, 128] measured slower split than on one thread). Returns false,
+   * touching nothing, for any other layout.
    */
   private static boolean sumMiddleF32(CpuStorage x, Strided xs, int[] outStrides, double[] acc) {
     if (xs.dtype() != dev.ember.DType.FLOAT32 || !xs.isContiguous()) {
@@ -138,7 +138,7 @@ final class Reductions {
         }
       }
     };
-    if (outer * rows * inner >= StridedLoop.COSTLY_PARALLEL_THRESHOLD) {
+    if (outer * rows * inner >= StridedLoop.PARALLEL_THRESHOLD) {
       StridedLoop.runPieces(pieces, piece);
     } else {
       for (int t = 0; t < pieces; t++) {
