@@ -54,12 +54,13 @@ public final class Embedding {
     }
     int[] outShape = Arrays.copyOf(indices.shapeArray(), indices.dim() + 1);
     outShape[indices.dim()] = d;
+    int m = (int) idx.numel();
     Tensor out;
     try (GradMode off = GradMode.noGrad()) {
-      out = weight.indexSelect(0, idx).reshape(outShape);
+      // The indices were checked above: gather rows without index_select's second range check.
+      out = Indexing.gather(weight, 0, idx.reshape(m, 1).expand(m, d), false).reshape(outShape);
     }
     long padRow = pad == null ? -1 : pad;
-    int m = (int) idx.numel();
     return record(op, out, new Tensor[] {weight}, new Tensor[] {idx}, g -> {
       Tensor rows = g.reshape(m, d);
       if (padRow >= 0) {

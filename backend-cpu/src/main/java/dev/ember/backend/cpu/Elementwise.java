@@ -162,13 +162,14 @@ final class Elementwise {
     CpuStorage y = storage(out);
     int[][] strides = {out.strides(), xs.strides()};
     long[] offsets = {out.offset(), xs.offset()};
+    long threshold = costly(op) ? StridedLoop.COSTLY_PARALLEL_THRESHOLD : StridedLoop.PARALLEL_THRESHOLD;
     if (xs.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32) {
-      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) ->
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, threshold, (o, so, i, si, u, su, n) ->
           FastLoops.unaryF32(op, x.at(i), 4L * si, y.at(o), 4L * so, n));
       return;
     }
     if (xs.dtype() == DType.FLOAT64 && out.dtype() == DType.FLOAT64) {
-      StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) ->
+      StridedLoop.forEachParallel(out.shape(), strides, offsets, threshold, (o, so, i, si, u, su, n) ->
           FastLoops.unaryF64(op, x.at(i), 8L * si, y.at(o), 8L * so, n));
       return;
     }
@@ -185,6 +186,18 @@ final class Elementwise {
         }
       }
     });
+  }
+
+  /**
+   * Whether {@code op} costs several times a copy per element (a transcendental function, a square
+   * root or a division), so splitting it across threads pays from {@link
+   * StridedLoop#COSTLY_PARALLEL_THRESHOLD} elements rather than {@link StridedLoop#PARALLEL_THRESHOLD}.
+   */
+  static boolean costly(UnaryOp op) {
+    return switch (op) {
+      case NEG, ABS, SIGN, RELU, FLOOR, CEIL, ROUND, LOGICAL_NOT -> false;
+      default -> true;
+    };
   }
 
   static double binaryDouble(BinaryOp op, double a, double b) {

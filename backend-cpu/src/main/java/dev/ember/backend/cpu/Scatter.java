@@ -23,6 +23,12 @@ final class Scatter {
       StridedLoop.forEachParallel(index.shape(), new int[][] {out.strides(), index.strides(),
           withoutDim(xs.strides(), dim)}, new long[] {out.offset(), index.offset(), xs.offset()},
           (o, so, i, si, b, sb, n) -> {
+            if (si == 0 && so == 1 && sb == 1) {
+              // One index for the whole run, read and written with unit strides: a row copy
+              // (index_select and embedding along dim 0, the index expanded over the row).
+              Raw.copyMemory(x.at(b + Raw.getLong(idx.at(i)) * step), y.at(o), 4L * n);
+              return;
+            }
             for (int k = 0; k < n; k++, o += so, i += si, b += sb) {
               Raw.putFloat(y.at(o), Raw.getFloat(x.at(b + Raw.getLong(idx.at(i)) * step)));
             }

@@ -1,0 +1,95 @@
+package dev.ember.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.bytedeco.javacpp.Pointer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FloatSums}: the vector and scalar loops give the same bits (one fixed order), the order is
+ * the documented one (checked against a plain re-implementation), long runs split across threads
+ * give the same bits as one thread would, and the result stays within a float32 rounding or two of
+ * the exact sum.
+ */
+class FloatSumsTest {
+  private final List<Pointer> blocks = new ArrayList<>();
+
+  /** n random floats in native memory (freed after each test), mixed magnitudes and signs; its address. */
+  private long floats(int n, long seed) {
+    Pointer p = Pointer.malloc(4L * n);
+    blocks.add(p);
+    Random random = new Random(seed);
+    for (int i = 0; i < n; i++) {
+      Raw.putFloat(p.address() + 4L * i, (float) (random.nextGaussian() * (i % 7 == 0 ? 100 : 1)));
+    }
+    return p.address();
+  }
+
+  @AfterEach
+  void free() {
+    blocks.forEach(Pointer::free);
+  }
+
+  /** The documented order, written out plainly: chunks, 32 lanes of 8 float adds, pairwise combine, tail. */
+  private static double reference(long a, int n) {
+    double total = 0;
+    for (int c0 = 0; c0 < n; c0 += FloatSums.CHUNK) {
+      int len = Math.min(FloatSums.CHUNK, n - c0);
+      int full = len - len % 256;
+      double[] d = new double[32];
+      for (int b = 0; b < full; b += 256) {
+        for (int j = 0; j < 32; j++) {
+          float f = 0f;
+          for (int i = 0; i < 8; i++) {
+            f += Raw.getFloat(a + 4L * (c0 + b + 32 * i + j));
+          }
+          d[j] += f;
+        }
+      }
+      for (int w = 16; w >= 1; w /= 2) {
+        for (int j = 0; j < w; j++) {
+          d[j] += d[j + w];
+        }
+      }
+      double r = d[0];
+      for (int k = full; k < len; k++) {
+        r += Raw.getFloat(a + 4L * (c0 + k));
+      }
+      total += r;
+    }
+    return total;
+  }
+
+  @Test
+  void vectorAndScalarLoopsFollowTheDocumentedOrder() {
+    // Lengths around the block (256) and chunk (65,536) edges, and one past the parallel threshold.
+    for (int n : new int[] {0, 1, 255, 256, 257, 1000, 65_535, 65_536, 65_537, 200_003, 1 << 20}) {
+      long a = floats(n, n);
+      double want = reference(a, n);
+      assertEquals(want, FloatSums.sum(a, n, false), "scalar, n = " + n);
+      if (FloatSums.vector()) {
+        assertEquals(want, FloatSums.sum(a, n, true), "vector, n = " + n);
+      }
+    }
+  }
+
+  @Test
+  void sumIsWithinAFewFloatRoundingsOfTheExactSum() {
+    int n = 1 << 20;
+    long a = floats(n, 3);
+    double exact = 0;
+    double abs = 0;
+    for (int k = 0; k < n; k++) {
+      float v = Raw.getFloat(a + 4L * k);
+      exact += v; // double with 2^20 terms: far more exact than the float32 result needs
+      abs += Math.abs(v);
+    }
+    double got = FloatSums.sum(a, n);
+    assertTrue(Math.abs(got - exact) <= 1e-6 * abs, got + " vs " + exact);
+  }
+}
