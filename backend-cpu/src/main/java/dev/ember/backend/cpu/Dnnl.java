@@ -294,9 +294,9 @@ final class Dnnl {
     if (!usable(x, h0, c0, wih, whh, bias, out, cN)) {
       return null;
     }
-    int[] dims = lstmDims(x, whh);
+    int[] dims = rnnDims(x, whh);
     Prim prim = prim("lstm_fwd" + java.util.Arrays.toString(dims) + reverse, () -> {
-      LstmDescs d = lstmDescs(dims);
+      RnnDescs d = rnnDescs(dims, 4);
       dnnl_primitive_desc pd = lstmForwardPd(d, reverse);
       dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
       return new Prim(pd, null, new int[] {DNNL_ARG_SRC_LAYER, DNNL_ARG_SRC_ITER, DNNL_ARG_SRC_ITER_C,
@@ -337,9 +337,9 @@ final class Dnnl {
         || !usable(gradWhh, gradBias)) {
       return false;
     }
-    int[] dims = lstmDims(x, whh);
+    int[] dims = rnnDims(x, whh);
     Prim prim = prim("lstm_bwd" + java.util.Arrays.toString(dims) + reverse, () -> {
-      LstmDescs d = lstmDescs(dims);
+      RnnDescs d = rnnDescs(dims, 4);
       dnnl_primitive_desc hint = lstmForwardPd(d, reverse);
       dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(hint, dnnl_query_workspace_md, 0);
       long[] wl = {1, 1, dims[2], 4, dims[3]};
@@ -392,25 +392,30 @@ final class Dnnl {
   }
 
   /** {T, N, in, H} of an LSTM call. */
-  private static int[] lstmDims(Strided x, Strided whh) {
+  private static int[] rnnDims(Strided x, Strided whh) {
     return new int[] {x.shape()[0], x.shape()[1], x.shape()[2], whh.shape()[1]};
   }
 
-  /** The memory descriptors of an LSTM layer direction with plain (ldigo) weights. */
-  private record LstmDescs(dnnl_memory_desc_t src, dnnl_memory_desc_t state, dnnl_memory_desc_t weightsLayer,
+  /**
+   * The memory descriptors of one RNN layer direction with plain weights: {@code gates} weight blocks
+   * per layer (ldigo; 4 for the LSTM, 3 for the GRU) and four bias vectors (ldgo; the LSTM's four
+   * gates, the linear-before-reset GRU's three plus {@code b_hn}).
+   */
+  private record RnnDescs(dnnl_memory_desc_t src, dnnl_memory_desc_t state, dnnl_memory_desc_t weightsLayer,
       dnnl_memory_desc_t weightsIter, dnnl_memory_desc_t bias, dnnl_memory_desc_t dst) {}
 
-  private static LstmDescs lstmDescs(int[] dims) {
+  /** {@link RnnDescs} for {@code dims} {T, N, in, H} and {@code gates} weight blocks. */
+  private static RnnDescs rnnDescs(int[] dims, int gates) {
     long t = dims[0];
     long n = dims[1];
     long in = dims[2];
     long h = dims[3];
-    return new LstmDescs(md(new long[] {t, n, in}, dnnl_tnc), md(new long[] {1, 1, n, h}, dnnl_ldnc),
-        md(new long[] {1, 1, in, 4, h}, dnnl_ldigo), md(new long[] {1, 1, h, 4, h}, dnnl_ldigo),
+    return new RnnDescs(md(new long[] {t, n, in}, dnnl_tnc), md(new long[] {1, 1, n, h}, dnnl_ldnc),
+        md(new long[] {1, 1, in, gates, h}, dnnl_ldigo), md(new long[] {1, 1, h, gates, h}, dnnl_ldigo),
         md(new long[] {1, 1, 4, h}, dnnl_ldgo), md(new long[] {t, n, h}, dnnl_tnc));
   }
 
-  private static dnnl_primitive_desc lstmForwardPd(LstmDescs d, boolean reverse) {
+  private static dnnl_primitive_desc lstmForwardPd(RnnDescs d, boolean reverse) {
     dnnl_rnn_desc_t rd = new dnnl_rnn_desc_t();
     check(dnnl_lstm_forward_desc_init(rd, dnnl_forward_training, direction(reverse), d.src, d.state, d.state,
         d.weightsLayer, d.weightsIter, d.bias, d.dst, d.state, d.state, dnnl_rnn_flags_undef), "lstm");
@@ -457,9 +462,9 @@ final class Dnnl {
     if (!usable(x, h0, wih, whh, bih, bhh, out)) {
       return null;
     }
-    int[] dims = lstmDims(x, whh);
+    int[] dims = rnnDims(x, whh);
     Prim prim = prim("gru_fwd" + java.util.Arrays.toString(dims) + reverse, () -> {
-      GruDescs d = gruDescs(dims);
+      RnnDescs d = rnnDescs(dims, 3);
       dnnl_primitive_desc pd = gruForwardPd(d, reverse);
       dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
       return new Prim(pd, null, new int[] {DNNL_ARG_SRC_LAYER, DNNL_ARG_SRC_ITER, DNNL_ARG_WEIGHTS_LAYER,
@@ -502,9 +507,9 @@ final class Dnnl {
     if (!usable(x, h0, wih, whh, bih, bhh, out) || !usable(gradOut, gradX, gradH0, gradWih, gradWhh, gradBih, gradBhh)) {
       return false;
     }
-    int[] dims = lstmDims(x, whh);
+    int[] dims = rnnDims(x, whh);
     Prim prim = prim("gru_bwd" + java.util.Arrays.toString(dims) + reverse, () -> {
-      GruDescs d = gruDescs(dims);
+      RnnDescs d = rnnDescs(dims, 3);
       dnnl_primitive_desc hint = gruForwardPd(d, reverse);
       dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(hint, dnnl_query_workspace_md, 0);
       // Logical dims are always {l, d, i, g, o}; the tag orders them in memory as [g][o][i].
@@ -565,21 +570,7 @@ final class Dnnl {
     }
   }
 
-  /** The memory descriptors of a GRU layer direction with plain (ldigo) weights and four biases. */
-  private record GruDescs(dnnl_memory_desc_t src, dnnl_memory_desc_t state, dnnl_memory_desc_t weightsLayer,
-      dnnl_memory_desc_t weightsIter, dnnl_memory_desc_t bias, dnnl_memory_desc_t dst) {}
-
-  private static GruDescs gruDescs(int[] dims) {
-    long t = dims[0];
-    long n = dims[1];
-    long in = dims[2];
-    long h = dims[3];
-    return new GruDescs(md(new long[] {t, n, in}, dnnl_tnc), md(new long[] {1, 1, n, h}, dnnl_ldnc),
-        md(new long[] {1, 1, in, 3, h}, dnnl_ldigo), md(new long[] {1, 1, h, 3, h}, dnnl_ldigo),
-        md(new long[] {1, 1, 4, h}, dnnl_ldgo), md(new long[] {t, n, h}, dnnl_tnc));
-  }
-
-  private static dnnl_primitive_desc gruForwardPd(GruDescs d, boolean reverse) {
+  private static dnnl_primitive_desc gruForwardPd(RnnDescs d, boolean reverse) {
     dnnl_rnn_desc_t rd = new dnnl_rnn_desc_t();
     check(dnnl_lbr_gru_forward_desc_init(rd, dnnl_forward_training, direction(reverse), d.src, d.state,
         d.weightsLayer, d.weightsIter, d.bias, d.dst, d.state, dnnl_rnn_flags_undef), "gru");
