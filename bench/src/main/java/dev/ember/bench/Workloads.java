@@ -141,9 +141,9 @@ public final class Workloads {
   static Step w4(Device device, boolean scoped) {
     int vocab = 65;
     int context = 64;
-    Tensor data = Tensor.randint(0, vocab, 16, context + 1);
-    Tensor x = data.narrow(1, 0, context).contiguous().to(device);
-    Tensor y = data.narrow(1, 1, context).contiguous().reshape(-1).to(device);
+    TokenBatch tokens = TokenBatch.random(vocab, 16, context, device);
+    Tensor x = tokens.x();
+    Tensor y = tokens.y();
     Module model = new TinyGpt(vocab, context, 4, 4, 128).to(device);
     Optimizer opt = new AdamW(model.parameters(), AdamW.options(3e-4).withWeightDecay(0.01));
     Step step = () -> {
@@ -170,9 +170,9 @@ public final class Workloads {
     int seq = 35;
     int batch = 32;
     int hidden = 128;
-    Tensor data = Tensor.randint(0, vocab, batch, seq + 1);
-    Tensor x = data.narrow(1, 0, seq).contiguous().to(device);
-    Tensor y = data.narrow(1, 1, seq).contiguous().reshape(-1).to(device);
+    TokenBatch tokens = TokenBatch.random(vocab, batch, seq, device);
+    Tensor x = tokens.x();
+    Tensor y = tokens.y();
     Embedding emb = new Embedding(vocab, 64);
     LSTM lstm = new LSTM(64, hidden, 1, true);
     Linear dec = new Linear(hidden, vocab);
@@ -203,9 +203,9 @@ public final class Workloads {
     int seq = 35;
     int batch = 32;
     int hidden = 128;
-    Tensor data = Tensor.randint(0, vocab, batch, seq + 1);
-    Tensor x = data.narrow(1, 0, seq).contiguous().to(device);
-    Tensor y = data.narrow(1, 1, seq).contiguous().reshape(-1).to(device);
+    TokenBatch tokens = TokenBatch.random(vocab, batch, seq, device);
+    Tensor x = tokens.x();
+    Tensor y = tokens.y();
     Embedding emb = new Embedding(vocab, 64);
     GRU gru = new GRU(64, hidden, 1, true);
     Linear dec = new Linear(hidden, vocab);
@@ -223,6 +223,18 @@ public final class Workloads {
         return loss.item();
       }
     };
+  }
+
+  /**
+   * A language-model batch of random tokens: {@code x} [batch, length] and its next-token targets
+   * {@code y} [batch * length], both cut from one [batch, length + 1] draw.
+   */
+  private record TokenBatch(Tensor x, Tensor y) {
+    static TokenBatch random(int vocab, int batch, int length, Device device) {
+      Tensor data = Tensor.randint(0, vocab, batch, length + 1);
+      return new TokenBatch(data.narrow(1, 0, length).contiguous().to(device),
+          data.narrow(1, 1, length).contiguous().reshape(-1).to(device));
+    }
   }
 
   /** One step, in a {@link TensorScope} so activations are freed as it ends (Ember's training idiom). */
