@@ -17,7 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -142,8 +141,7 @@ class ComplexConformanceTest {
     }
     DType dtype = DType.parse(dtypeName);
     List<Golden.Outcome> outcomes = Golden.run(cases, device, dtype);
-    List<String> failures = outcomes.stream().filter(o -> o.status() != Golden.Status.PASSED)
-        .map(o -> o.c().name() + " (" + o.status() + ": " + o.detail() + ")").collect(Collectors.toList());
+    List<String> failures = Golden.failures(outcomes);
     System.out.println("golden/complex[" + device + "," + dtype + "]: " + (outcomes.size() - failures.size())
         + " of " + outcomes.size() + " passed");
     assertTrue(outcomes.size() >= 39, "golden/complex: " + outcomes.size() + " cases");

@@ -60,9 +60,7 @@ class FusedActivationBackwardConformanceTest {
     FusedPrimitives.setEnabled(fused);
     assertEquals(OPS.size(), cases.size(), "golden cases of the activations");
     for (DType dtype : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
-      List<String> failures = Golden.run(cases, device, dtype).stream()
-          .filter(o -> o.status() != Golden.Status.PASSED)
-          .map(o -> o.c().name() + " (" + o.detail() + ")").collect(Collectors.toList());
+      List<String> failures = Golden.failures(Golden.run(cases, device, dtype));
       assertTrue(failures.isEmpty(), "fused=" + fused + " " + dtype + ": " + String.join("\n  ", failures));
     }
   }

@@ -17,7 +17,6 @@ import dev.ember.nn.functional.F;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,9 +63,8 @@ class FusedAttentionConformanceTest {
     assertEquals(13, cases.size(), "golden/attention.json: expected 13 cases");
     long before = FusedPrimitives.calls();
     List<Golden.Outcome> outcomes = Golden.run(cases, device, DType.parse(dtypeName));
-    String failures = outcomes.stream().filter(o -> o.status() != Golden.Status.PASSED)
-        .map(o -> o.c().name() + ": " + o.detail()).collect(Collectors.joining("\n"));
-    assertTrue(failures.isEmpty(), failures);
+    List<String> failures = Golden.failures(outcomes);
+    assertTrue(failures.isEmpty(), String.join("\n", failures));
     if (device.isCpu()) {
       // 12 cases forward and backward on the kernel; the float mask that needs a gradient composes.
       assertEquals(path.equals("fused") ? 24 : 0, FusedPrimitives.calls() - before, "fused attention calls");

@@ -150,6 +150,17 @@ final class Golden {
     return new Data(s, (String) m.get("dtype"), v);
   }
 
+  /** Returns one line per outcome that did not pass: the case's name, its status and the detail. */
+  static List<String> failures(List<Outcome> outcomes) {
+    List<String> failed = new ArrayList<>();
+    for (Outcome o : outcomes) {
+      if (o.status() != Status.PASSED) {
+        failed.add(o.c().name() + " (" + o.status() + ": " + o.detail() + ")");
+      }
+    }
+    return failed;
+  }
+
   /** Runs every case on {@code device} with floating inputs converted to {@code dtype}. */
   static List<Outcome> run(List<Case> cases, Device device, DType dtype) {
     List<Outcome> out = new ArrayList<>();

@@ -10,7 +10,6 @@ import dev.ember.internal.FusedPrimitives;
 import dev.ember.nn.GRU;
 import dev.ember.nn.RNN;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.Parameter;
@@ -71,9 +70,8 @@ class GruGoldenTest {
     assertEquals(12, cases.size(), "golden/gru.json: expected 12 cases");
     long before = FusedPrimitives.calls();
     List<Golden.Outcome> outcomes = Golden.run(cases, device, DType.parse(dtypeName));
-    String failures = outcomes.stream().filter(o -> o.status() != Golden.Status.PASSED)
-        .map(o -> o.c().name() + ": " + o.detail()).collect(Collectors.joining("\n"));
-    assertTrue(failures.isEmpty(), failures);
+    List<String> failures = Golden.failures(outcomes);
+    assertTrue(failures.isEmpty(), String.join("\n", failures));
     if (device.equals(Device.CPU)) {
       assertEquals(path.equals("fused"), FusedPrimitives.calls() > before, path + " path: fused calls");
     }

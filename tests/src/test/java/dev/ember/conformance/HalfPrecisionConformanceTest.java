@@ -242,8 +242,7 @@ class HalfPrecisionConformanceTest {
         .filter(c -> c.name().endsWith(suffix)).collect(Collectors.toList());
     assertTrue(cases.size() > 60, "cases for " + name + ": " + cases.size());
     List<Golden.Outcome> outcomes = Golden.run(cases, device, dtype);
-    List<String> failures = outcomes.stream().filter(o -> o.status() != Golden.Status.PASSED)
-        .map(o -> o.c().name() + " (" + o.detail() + ")").collect(Collectors.toList());
+    List<String> failures = Golden.failures(outcomes);
     assertTrue(failures.isEmpty(), "half golden[" + device + "," + name + "]: " + failures.size() + " of "
         + cases.size() + " failed:\n  " + String.join("\n  ", failures));
   }

@@ -113,8 +113,7 @@ class IndexingGoldenConformanceTest {
         "OPS lists exactly the ops of " + RESOURCE);
     DType dtype = DType.parse(dtypeName);
     List<Golden.Outcome> outcomes = Golden.run(cases, device, dtype);
-    List<String> failures = outcomes.stream().filter(o -> o.status() != Golden.Status.PASSED)
-        .map(o -> o.c().name() + " (" + o.status() + ": " + o.detail() + ")").collect(Collectors.toList());
+    List<String> failures = Golden.failures(outcomes);
     System.out.println("golden/indexing[" + device + "," + dtype + "]: " + (outcomes.size() - failures.size())
         + " of " + outcomes.size() + " passed");
     assertTrue(failures.isEmpty(), "golden/indexing[" + device + "," + dtype + "]:\n  "

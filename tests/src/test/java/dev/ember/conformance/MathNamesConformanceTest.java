@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -124,8 +123,7 @@ class MathNamesConformanceTest {
   void goldenCasesMatchPyTorch(String dtypeName) {
     DType dtype = DType.parse(dtypeName);
     List<Golden.Outcome> outcomes = Golden.run(cases, device, dtype);
-    List<String> failures = outcomes.stream().filter(o -> o.status() != Golden.Status.PASSED)
-        .map(o -> o.c().name() + " (" + o.detail() + ")").collect(Collectors.toList());
+    List<String> failures = Golden.failures(outcomes);
     System.out.println("golden/math.json[" + device + "," + dtype + "]: " + (outcomes.size() - failures.size())
         + " of " + outcomes.size() + " passed");
     assertTrue(outcomes.size() >= 90, "golden/math.json holds " + outcomes.size() + " cases");

@@ -9,7 +9,6 @@ import dev.ember.Tensor;
 import dev.ember.internal.FusedPrimitives;
 import dev.ember.nn.LSTM;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.Parameter;
@@ -71,9 +70,8 @@ class RecurrentGoldenTest {
     List<Golden.Case> cases = Golden.loadResource("/golden/lstm.json");
     assertEquals(9, cases.size(), "golden/lstm.json: expected 9 cases");
     List<Golden.Outcome> outcomes = Golden.run(cases, device, DType.parse(dtypeName));
-    String failures = outcomes.stream().filter(o -> o.status() != Golden.Status.PASSED)
-        .map(o -> o.c().name() + ": " + o.detail()).collect(Collectors.joining("\n"));
-    assertTrue(failures.isEmpty(), failures);
+    List<String> failures = Golden.failures(outcomes);
+    assertTrue(failures.isEmpty(), String.join("\n", failures));
   }
 
   /** The golden tensors are plain data: a guard that the row really ran the module. */

@@ -68,8 +68,7 @@ class SparseGoldenConformanceTest {
         "OPS lists exactly the ops of " + RESOURCE);
     DType dtype = DType.parse(dtypeName);
     List<Golden.Outcome> outcomes = Golden.run(cases, device, dtype);
-    List<String> failures = outcomes.stream().filter(o -> o.status() != Golden.Status.PASSED)
-        .map(o -> o.c().name() + " (" + o.status() + ": " + o.detail() + ")").collect(Collectors.toList());
+    List<String> failures = Golden.failures(outcomes);
     System.out.println("golden/sparse[" + device + "," + dtype + "]: " + (outcomes.size() - failures.size())
         + " of " + outcomes.size() + " passed");
     assertTrue(failures.isEmpty(), "golden/sparse[" + device + "," + dtype + "]:\n  "
