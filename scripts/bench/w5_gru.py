@@ -3,7 +3,7 @@ nn.GRU in place of nn.LSTM at the same shapes (vocab 1000, embedding 64, hidden 
 batch-first, sequence 35, batch 32, cross-entropy over every step, SGD lr 1.0, state carried over and
 detached), float32 on the CPU, two threads. Prints the median, min and max of one step in ms.
 
-    OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE /tmp/ember-torch-venv/bin/python -P scripts/bench/w5_gru.py [steps] [warmup]
+    OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE /tmp/ember-torch-venv/bin/python scripts/bench/w5_gru.py [steps] [warmup]
 """
 import statistics
 import sys

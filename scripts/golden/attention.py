@@ -6,7 +6,7 @@ float), attrs is_causal / scale, dropout_p 0; grads of sum(output * grad_output)
 v (and a float mask in one case). Causal and not, L != S, Ev != E, broadcast batch dims, 2-d and 5-d
 inputs, sizes that are not multiples of a vector's 8 lanes. float64, seeded.
 
-    /tmp/ember-torch-venv/bin/python -P scripts/golden/attention.py   # -P: scripts/golden/math.py would shadow math
+    /tmp/ember-torch-venv/bin/python scripts/golden/attention.py
 """
 import json
 import os

@@ -1,7 +1,6 @@
 """Golden cases for complex tensors (issue 12, torch.view_as_real), computed by PyTorch.
 
-Run by hand:  /tmp/ember-torch-venv/bin/python -P scripts/golden/complex.py  (-P: scripts/golden/math.py
-would shadow the math module)
+Run by hand:  /tmp/ember-torch-venv/bin/python scripts/golden/complex.py
 Writes tests/src/test/resources/golden/complex.json in the format of golden-cases.json; ComplexConformanceTest
 replays it on every device in float64 and float32.
 

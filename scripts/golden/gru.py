@@ -5,7 +5,7 @@ Writes tests/src/test/resources/golden/gru.json in the format of shared/golden/R
 state-dict order, attrs with the constructor's arguments (dropout 0) and output_index (0 output,
 1 h_n); grads of sum(output * grad_output) with respect to every input. float64, seeded.
 
-    /tmp/ember-torch-venv/bin/python -P scripts/golden/gru.py   (-P: scripts/golden/math.py would shadow math)
+    /tmp/ember-torch-venv/bin/python scripts/golden/gru.py
 """
 import json
 import os

@@ -1,8 +1,7 @@
 """Golden cases for sparse COO tensors (torch.sparse_coo_tensor, coalesce, torch.sparse.mm, sparse add),
 computed by PyTorch.
 
-Run by hand:  /tmp/ember-torch-venv/bin/python -P scripts/golden/sparse.py
-(-P: scripts/golden/math.py must not shadow the standard library's math module)
+Run by hand:  /tmp/ember-torch-venv/bin/python scripts/golden/sparse.py
 Writes tests/src/test/resources/golden/sparse.json in the format of golden-cases.json; SparseGoldenConformanceTest
 replays it on every device in float64 and float32. Inputs are the parts of the sparse tensors (int64 indices
 [sparse_dim, nnz], float64 values [nnz, ...]) and dense operands; attrs.size is the sparse tensor's size.

@@ -2,8 +2,7 @@
 """Golden cases for elementwise math, comparisons and torch.nn.functional names (issue 12, part B).
 
 Run by hand with PyTorch (CPU, float64):
-    /tmp/ember-torch-venv/bin/python -P scripts/golden/math.py
-(-P: this file is named math.py, so its folder must stay off sys.path or it shadows the math module)
+    /tmp/ember-torch-venv/bin/python scripts/golden/math_names.py
 writes tests/src/test/resources/golden/math.json in the format of golden-cases.json (see
 /work/shared/golden/README.md). Non-finite numbers are written as the strings "NaN", "Infinity"
 and "-Infinity" (JSON has no literal for them). Inputs are multiples of 1/8 or other values exact in
@@ -258,7 +257,7 @@ case("linear_1d", "torch.nn.functional.interpolate",
      lambda t: F.interpolate(t, size=8, mode="linear", align_corners=False), [d(2, 3, 5)],
      {"size": [8], "mode": "linear", "align_corners": False})
 
-out = {"meta": {"generator": "scripts/golden/math.py", "torch": torch.__version__, "dtype": "float64",
+out = {"meta": {"generator": "scripts/golden/math_names.py", "torch": torch.__version__, "dtype": "float64",
                 "device": "cpu"}, "cases": cases}
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "src", "test", "resources",
                     "golden", "math.json")
