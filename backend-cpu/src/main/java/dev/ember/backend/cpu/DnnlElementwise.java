@@ -1,0 +1,188 @@
+package dev.ember.backend.cpu;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import dev.ember.DType;
+import dev.ember.spi.BinaryOp;
+import dev.ember.spi.Strided;
+import dev.ember.spi.UnaryOp;
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_binary_desc_t;
+import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+
+/**
+ * Large contiguous float32 elementwise work on oneDNN's binary and eltwise primitives, which run at
+ * memory speed across the cores where Java 17's loops over off-heap memory do not (they are not
+ * vectorized, and the Vector API kernels stage every block through a heap array). Below a per-op
+ * size threshold, measured on the bench (docs/benchmarks.md, "Elementwise ops on oneDNN"), the Java
+ * kernels stay: oneDNN's call costs 5-10 us.
+ *
+ * <p>What routes here, and why only this:
+ * <ul>
+ *   <li>{@code add}, {@code sub}, {@code mul}, {@code div} on float32 operands of {@code out}'s shape,
+ *       the second one (or, for {@code add} and {@code mul}, which commute exactly, either one)
+ *       possibly a single broadcast value: one IEEE operation per element, bit-identical to the Java
+ *       loops.
+ *   <li>{@code sigmoid} forward (oneDNN's {@code logistic}): within a few ulps of the Java kernels,
+ *       NaN and the infinities as they give them.
+ * </ul>
+ * Not routed, measured on oneDNN 2.5.2 ({@code jit:avx2}): {@code relu} maps NaN to 0 (its
+ * {@code max(x, 0)}) and its backward gives {@code -0.0} where Ember's mask gives {@code +0.0};
+ * {@code maximum}/{@code minimum} drop a NaN in the first operand and order signed zeros otherwise than
+ * {@code Math.max}; {@code exp} maps NaN to infinity and {@code log} NaN and infinity to about 89; its
+ * {@code tanh} ran several times slower than the Vector API kernel.
+ *
+ * <p>Primitives are cached by op and element count (shapes do not matter to a contiguous elementwise
+ * op, so every contiguous operand is described as one dimension) in their own small LRU cache, so
+ * these calls never evict a convolution's primitives. Calls take the {@code Dnnl} class lock (one
+ * stream, primitives whose memory handles are set per call); nothing inside calls back into Ember's
+ * parallel loops, so the lock cannot deadlock with them.
+ *
+ * <p>Off where oneDNN is off ({@code -Dember.cpu.dnnl=false} or its natives did not load) or with
+ * {@code -Dember.cpu.dnnlElementwise=false}; every method then returns false and the Java path runs.
+ */
+final class DnnlElementwise {
+  /** The system property that keeps elementwise work off oneDNN ({@code -Dember.cpu.dnnlElementwise=false}). */
+  static final String PROPERTY = "ember.cpu.dnnlElementwise";
+
+  /** Whether elementwise work may go to oneDNN; a holder, so small calls never load oneDNN. */
+  private static final class On {
+    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"))
+        && Dnnl.available();
+  }
+
+  /** Returns whether elementwise work may go to oneDNN (loads it on the first call). */
+  static boolean enabled() {
+    return On.ENABLED;
+  }
+
+  /** From this many elements {@code add}/{@code sub}/{@code mul}/{@code div} run on oneDNN. */
+  static final long BINARY_MIN_ELEMENTS = Long.getLong("ember.cpu.dnnlBinaryMinElements", 1L << 16);
+
+  /** From this many elements {@code sigmoid} runs on oneDNN. */
+  static final long SIGMOID_MIN_ELEMENTS = Long.getLong("ember.cpu.dnnlSigmoidMinElements", 1L << 15);
+
+  private static final Dnnl.PrimCache CACHE = new Dnnl.PrimCache(64);
+  private static long calls;
+
+  /** A primitive: its oneDNN kind and algorithm, the element count and whether operand 2 is one value. */
+  private record Key(int kind, int alg, long n, boolean single) {}
+
+  private DnnlElementwise() {}
+
+  /** Returns how many elementwise calls have run on oneDNN in this JVM. */
+  static long calls() {
+    synchronized (Dnnl.class) {
+      return calls;
+    }
+  }
+
+  /**
+   * Computes {@code out = op(a, b)} on oneDNN where it pays and is exact (see the class comment);
+   * returns false to let the Java loops run it. Operands have {@code out}'s shape, broadcast dims
+   * with stride 0.
+   */
+  static boolean binary(BinaryOp op, Strided a, Strided b, Strided out) {
+    int alg = switch (op) {
+      case ADD -> dnnl_binary_add;
+      case SUB -> dnnl_binary_sub;
+      case MUL -> dnnl_binary_mul;
+      case DIV -> dnnl_binary_div;
+      default -> -1;
+    };
+    long n = out.numel();
+    if (alg < 0 || n < BINARY_MIN_ELEMENTS || !float32(a, b, out) || !out.isContiguous() || !On.ENABLED) {
+      return false;
+    }
+    if (single(a) && b.isContiguous() && (op == BinaryOp.ADD || op == BinaryOp.MUL)) {
+      Strided t = a;   // a broadcast value on the left: x + y and x * y commute exactly
+      a = b;
+      b = t;
+    }
+    if (!a.isContiguous()) {
+      return false;
+    }
+    boolean single = single(b);
+    if (!single && !b.isContiguous()) {
+      return false;
+    }
+    synchronized (Dnnl.class) {
+      Dnnl.Prim prim = CACHE.get(new Key(dnnl_binary, alg, n, single), () -> {
+        dnnl_memory_desc_t src0 = vector(n);
+        dnnl_memory_desc_t src1 = vector(single ? 1 : n);
+        dnnl_memory_desc_t dst = vector(n);
+        dnnl_binary_desc_t d = new dnnl_binary_desc_t();
+        Dnnl.check(dnnl_binary_desc_init(d, alg, src0, src1, dst), "binary");
+        return jitOnly(new const_dnnl_op_desc_t(d), new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST},
+            src0, src1, dst);
+      });
+      return prim != null && counted(prim.run(a, b, out));
+    }
+  }
+
+  /**
+   * Computes {@code out = op(x)} on oneDNN where it pays and is accurate (see the class comment);
+   * returns false to let the Java kernels run it.
+   */
+  static boolean unary(UnaryOp op, Strided x, Strided out) {
+    long n = out.numel();
+    long min = op == UnaryOp.SIGMOID ? SIGMOID_MIN_ELEMENTS : Long.MAX_VALUE;
+    if (n < min || !float32(x, out) || !x.isContiguous() || !out.isContiguous() || !On.ENABLED) {
+      return false;
+    }
+    int alg = dnnl_eltwise_logistic;
+    synchronized (Dnnl.class) {
+      Dnnl.Prim prim = CACHE.get(new Key(dnnl_eltwise, alg, n, false), () -> {
+        dnnl_memory_desc_t data = vector(n);
+        dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
+        Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, alg, data, 0f, 0f), "eltwise");
+        return jitOnly(new const_dnnl_op_desc_t(d), new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, data, data);
+      });
+      return prim != null && counted(prim.run(x, out));
+    }
+  }
+
+  /** Creates the primitive unless oneDNN would run it on a reference (unvectorized) kernel. */
+  private static Dnnl.Prim jitOnly(const_dnnl_op_desc_t desc, int[] argKinds, dnnl_memory_desc_t... mds) {
+    org.bytedeco.dnnl.dnnl_primitive_desc pd = Dnnl.createPd(desc, null);
+    if (Dnnl.implementation(pd).startsWith("ref")) {
+      dnnl_primitive_desc_destroy(pd);
+      throw new Dnnl.Declined("reference elementwise kernel");
+    }
+    return new Dnnl.Prim(pd, null, argKinds, mds);
+  }
+
+  private static boolean counted(boolean ran) {
+    if (ran) {
+      calls++;
+    }
+    return ran;
+  }
+
+  /** A float32 memory descriptor of {@code n} contiguous elements. */
+  private static dnnl_memory_desc_t vector(long n) {
+    dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+    Dnnl.check(dnnl_memory_desc_init_by_tag(md, 1, new long[] {n}, dnnl_f32, dnnl_a), "memory descriptor");
+    return md;
+  }
+
+  private static boolean float32(Strided... operands) {
+    for (Strided s : operands) {
+      if (s.dtype() != DType.FLOAT32) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether every element of {@code s} is the same one (all strides 0: a broadcast value). */
+  private static boolean single(Strided s) {
+    for (int stride : s.strides()) {
+      if (stride != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
