@@ -7,12 +7,14 @@ import dev.ember.DType;
 import dev.ember.Tensor;
 import dev.ember.backend.cpu.CpuBackend;
 import java.util.function.BinaryOperator;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
- * Large contiguous float32 add/sub/mul/div and sigmoid run on oneDNN's binary and eltwise
- * primitives, small ones in Java loops: the binary ops must agree bit for bit (NaN, the infinities
- * and signed zeros included), sigmoid with double-precision math within VectorMathTest's tolerance. Each op runs on a
+ * Large contiguous float32 add/sub/mul/div, relu, exp and sigmoid run on oneDNN's binary and eltwise
+ * primitives, small ones in Java loops: the binary ops and relu must agree bit for bit (NaN, the
+ * infinities and signed zeros included), exp and sigmoid with double-precision math within
+ * VectorMathTest's tolerance. Each op runs on a
  * tensor above the threshold and, in 1,000-element slices, below it. {@code DnnlFallbackCheck}
  * covers {@code -Dember.cpu.dnnl=false}.
  */
@@ -115,6 +117,47 @@ class DnnlElementwiseTest {
             "sigmoid at " + (start + i) + ": Java " + part[i] + ", oneDNN " + whole[start + i]);
       }
     }
+  }
+
+  /** {@code op(x)} on the whole tensor (oneDNN) and slice by slice (Java), bit for bit. */
+  private static void unaryAgrees(String name, UnaryOperator<Tensor> op, Tensor x) {
+    long before = CpuBackend.dnnlElementwiseCalls();
+    double[] whole = op.apply(x).toDoubleArray();
+    assertEquals(before + 1, CpuBackend.dnnlElementwiseCalls(), name + " should run on oneDNN");
+    double[] sliced = new double[N];
+    for (int start = 0; start < N; start += 1000) {
+      System.arraycopy(op.apply(x.narrow(0, start, 1000)).toDoubleArray(), 0, sliced, start, 1000);
+    }
+    assertSameFloats(name, sliced, whole);
+  }
+
+  @Test
+  void largeReluIsBitIdenticalToTheJavaLoops() {
+    Tensor x = values(7, 2);
+    unaryAgrees("relu", Tensor::relu, x);
+    unaryAgrees("relu in place", v -> v.clone().reluInPlace(), x);
+    double[] edges = Tensor.of(new double[] {Double.NaN, -0.0, 0.0, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY,
+        -1, 1e-45}, 7).to(DType.FLOAT32).repeat(N / 7 + 1).narrow(0, 0, N).relu().narrow(0, 0, 7).toDoubleArray();
+    assertTrue(Double.isNaN(edges[0]), "relu(NaN) is NaN");
+    assertEquals(0L, Double.doubleToRawLongBits(edges[1]), "relu(-0.0) is +0.0");
+    assertEquals(Double.POSITIVE_INFINITY, edges[4]);
+    assertEquals(0.0, edges[3]);
+    assertEquals((double) 1e-45f, edges[6]);
+  }
+
+  @Test
+  void largeExpMatchesDoubleMathAndKeepsNaN() {
+    Tensor x = values(8, 30);
+    long before = CpuBackend.dnnlElementwiseCalls();
+    double[] got = x.exp().toDoubleArray();
+    assertEquals(before + 1, CpuBackend.dnnlElementwiseCalls(), "exp should run on oneDNN");
+    double[] in = x.toDoubleArray();
+    for (int i = 0; i < N; i++) {
+      double want = (float) Math.exp(in[i]);
+      assertTrue(close(want, got[i]), "exp(" + in[i] + ") = " + got[i] + ", want " + want);
+    }
+    double[] inPlace = x.clone().expInPlace().toDoubleArray();
+    assertSameFloats("exp in place", got, inPlace);
   }
 
   @Test

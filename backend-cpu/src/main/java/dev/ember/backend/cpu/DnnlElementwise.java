@@ -10,6 +10,10 @@ import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_binary_desc_t;
 import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * Large contiguous float32 elementwise work on oneDNN's binary and eltwise primitives, which run at
@@ -60,14 +64,23 @@ final class DnnlElementwise {
   /** From this many elements {@code add}/{@code sub}/{@code mul}/{@code div} run on oneDNN. */
   static final long BINARY_MIN_ELEMENTS = Long.getLong("ember.cpu.dnnlBinaryMinElements", 1L << 16);
 
+  /** From this many elements {@code relu} runs on oneDNN. */
+  static final long RELU_MIN_ELEMENTS = Long.getLong("ember.cpu.dnnlReluMinElements", 1L << 16);
+
+  /** From this many elements {@code exp} runs on oneDNN. */
+  static final long EXP_MIN_ELEMENTS = Long.getLong("ember.cpu.dnnlExpMinElements", 1L << 15);
+
   /** From this many elements {@code sigmoid} runs on oneDNN. */
   static final long SIGMOID_MIN_ELEMENTS = Long.getLong("ember.cpu.dnnlSigmoidMinElements", 1L << 15);
 
   private static final Dnnl.PrimCache CACHE = new Dnnl.PrimCache(64);
   private static long calls;
 
-  /** A primitive: its oneDNN kind and algorithm, the element count and whether operand 2 is one value. */
-  private record Key(int kind, int alg, long n, boolean single) {}
+  /**
+   * A primitive: what it computes ({@code UnaryOp.ordinal()} for a unary op; for a binary op its
+   * oneDNN algorithm, or {@code -alg - 1} where the second operand is one value) and the element count.
+   */
+  private record Key(int what, long n) {}
 
   private DnnlElementwise() {}
 
@@ -108,13 +121,13 @@ final class DnnlElementwise {
       return false;
     }
     synchronized (Dnnl.class) {
-      Dnnl.Prim prim = CACHE.get(new Key(dnnl_binary, alg, n, single), () -> {
+      Dnnl.Prim prim = CACHE.get(new Key(single ? -alg - 1 : alg, n), () -> {
         dnnl_memory_desc_t src0 = vector(n);
         dnnl_memory_desc_t src1 = vector(single ? 1 : n);
         dnnl_memory_desc_t dst = vector(n);
         dnnl_binary_desc_t d = new dnnl_binary_desc_t();
         Dnnl.check(dnnl_binary_desc_init(d, alg, src0, src1, dst), "binary");
-        return jitOnly(new const_dnnl_op_desc_t(d), new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST},
+        return jitOnly(new const_dnnl_op_desc_t(d), null, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST},
             src0, src1, dst);
       });
       return prim != null && counted(prim.run(a, b, out));
@@ -122,30 +135,99 @@ final class DnnlElementwise {
   }
 
   /**
-   * Computes {@code out = op(x)} on oneDNN where it pays and is accurate (see the class comment);
-   * returns false to let the Java kernels run it.
+   * Computes {@code out = op(x)} on oneDNN where it pays and is exact or accurate (see the class
+   * comment); returns false to let the Java kernels run it.
    */
   static boolean unary(UnaryOp op, Strided x, Strided out) {
     long n = out.numel();
-    long min = op == UnaryOp.SIGMOID ? SIGMOID_MIN_ELEMENTS : Long.MAX_VALUE;
+    long min = switch (op) {
+      case RELU -> RELU_MIN_ELEMENTS;
+      case EXP -> EXP_MIN_ELEMENTS;
+      case SIGMOID -> SIGMOID_MIN_ELEMENTS;
+      default -> Long.MAX_VALUE;
+    };
     if (n < min || !float32(x, out) || !x.isContiguous() || !out.isContiguous() || !On.ENABLED) {
       return false;
     }
-    int alg = dnnl_eltwise_logistic;
     synchronized (Dnnl.class) {
-      Dnnl.Prim prim = CACHE.get(new Key(dnnl_eltwise, alg, n, false), () -> {
-        dnnl_memory_desc_t data = vector(n);
-        dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
-        Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, alg, data, 0f, 0f), "eltwise");
-        return jitOnly(new const_dnnl_op_desc_t(d), new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, data, data);
-      });
-      return prim != null && counted(prim.run(x, out));
+      Dnnl.Prim prim = CACHE.get(new Key(op.ordinal(), n), () -> unaryPrim(op, n));
+      return prim != null && counted(op == UnaryOp.SIGMOID ? prim.run(x, out) : prim.run(x, zero(), out, x));
     }
   }
 
-  /** Creates the primitive unless oneDNN would run it on a reference (unvectorized) kernel. */
-  private static Dnnl.Prim jitOnly(const_dnnl_op_desc_t desc, int[] argKinds, dnnl_memory_desc_t... mds) {
-    org.bytedeco.dnnl.dnnl_primitive_desc pd = Dnnl.createPd(desc, null);
+  /**
+   * The primitive of {@code op} over {@code n} floats. ReLU and exp are binary primitives with
+   * post-ops, arguments {@code (x, a zero, out, x)}: oneDNN's own relu and exp lose NaN in their
+   * {@code max}/{@code min} clamps (their second operand is the constant), while a binary
+   * {@code max(v, x)} post-op returns its second operand, x, when either is NaN.
+   * <ul>
+   *   <li>ReLU: {@code max(x, 0)}, then {@code max(., x)} (NaN back; also x where x >= 0), then
+   *       {@code 1 * . + 0} (turns the -0.0 that the second max returns for x = -0.0 into +0.0):
+   *       {@code x > 0 ? x : NaN ? x : +0.0}, Ember's ReLU bit for bit.
+   *   <li>exp: {@code x + 0}, then exp, then {@code max(., x)}: exp(x) > x for every float but NaN
+   *       (and +inf, where both are +inf), so this only puts NaN back.
+   *   <li>sigmoid: oneDNN's eltwise {@code logistic}, which keeps NaN and the infinities' limits.
+   * </ul>
+   */
+  private static Dnnl.Prim unaryPrim(UnaryOp op, long n) {
+    dnnl_memory_desc_t data = vector(n);
+    if (op == UnaryOp.SIGMOID) {
+      dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
+      Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, dnnl_eltwise_logistic, data, 0f, 0f),
+          "eltwise");
+      return jitOnly(new const_dnnl_op_desc_t(d), null, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, data, data);
+    }
+    dnnl_memory_desc_t one = vector(1);
+    boolean relu = op == UnaryOp.RELU;
+    dnnl_binary_desc_t d = new dnnl_binary_desc_t();
+    Dnnl.check(dnnl_binary_desc_init(d, relu ? dnnl_binary_max : dnnl_binary_add, data, one, data), "binary");
+    try (PointerPointer<?> pp = new PointerPointer<>(1)) {
+      Dnnl.check(dnnl_post_ops_create(pp), "post-ops");
+      dnnl_post_ops postOps = new dnnl_post_ops(pp.get(0));
+      Dnnl.check(dnnl_primitive_attr_create(pp), "attributes");
+      dnnl_primitive_attr attr = new dnnl_primitive_attr(pp.get(0));
+      try {
+        if (!relu) {
+          Dnnl.check(dnnl_post_ops_append_eltwise(postOps, 1f, dnnl_eltwise_exp, 0f, 0f), "post-op");
+        }
+        Dnnl.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_max, data), "post-op");
+        if (relu) {
+          Dnnl.check(dnnl_post_ops_append_eltwise(postOps, 1f, dnnl_eltwise_linear, 1f, 0f), "post-op");
+        }
+        Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, postOps), "post-ops");
+        int postMax = DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * (relu ? 1 : 2) | DNNL_ARG_SRC_1;
+        return jitOnly(new const_dnnl_op_desc_t(d), attr, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST,
+            postMax}, data, one, data, data);
+      } finally {
+        dnnl_primitive_attr_destroy(attr);
+        dnnl_post_ops_destroy(postOps);
+      }
+    }
+  }
+
+  private static Strided zero;
+
+  /** A float32 zero in its own storage, the second operand of ReLU's and exp's binary primitive. */
+  private static Strided zero() {
+    if (zero == null) {
+      CpuStorage s = new CpuStorage(DType.FLOAT32, 1);
+      Elementwise.fill(new Strided(s, DType.FLOAT32, new int[] {1}, new int[] {1}, 0), 0);
+      zero = new Strided(s, DType.FLOAT32, new int[] {1}, new int[] {1}, 0);
+    }
+    return zero;
+  }
+
+  /**
+   * Creates the primitive (with {@code attr}'s post-ops, if any) unless oneDNN would run it on a
+   * reference (unvectorized) kernel.
+   */
+  private static Dnnl.Prim jitOnly(const_dnnl_op_desc_t desc, dnnl_primitive_attr attr, int[] argKinds,
+      dnnl_memory_desc_t... mds) {
+    dnnl_primitive_desc pd;
+    try (PointerPointer<?> pp = new PointerPointer<>(1)) {
+      Dnnl.check(dnnl_primitive_desc_create(pp, desc, attr, Dnnl.ENGINE, null), "primitive descriptor");
+      pd = new dnnl_primitive_desc(pp.get(0));
+    }
     if (Dnnl.implementation(pd).startsWith("ref")) {
       dnnl_primitive_desc_destroy(pd);
       throw new Dnnl.Declined("reference elementwise kernel");
