@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.DType;
+import dev.ember.Shape;
 import dev.ember.Tensor;
 import dev.ember.backend.cpu.CpuBackend;
+import dev.ember.spi.UnaryBackwardOp;
 import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -158,6 +160,30 @@ class DnnlElementwiseTest {
     }
     double[] inPlace = x.clone().expInPlace().toDoubleArray();
     assertSameFloats("exp in place", got, inPlace);
+  }
+
+  /**
+   * The activation gradients on oneDNN equal the SPI's composition bit for bit: sigmoid and tanh with
+   * a dense or a broadcast gradient, ReLU with a broadcast one (a dense one, and a broadcast -0.0 or
+   * infinity, stay in Java).
+   */
+  @Test
+  void largeActivationGradientsAreBitIdenticalToTheComposition() {
+    Tensor y = values(9, 1.5);
+    Tensor dense = values(10, 2);
+    for (UnaryBackwardOp op : UnaryBackwardOp.values()) {
+      for (double v : new double[] {Double.NaN, 0.75, -2.5, 1e-45, -0.0, Double.POSITIVE_INFINITY}) {
+        Tensor g = v != v ? dense : Tensor.of(new double[] {v}, 1).to(DType.FLOAT32).expand(N);
+        boolean routed = op != UnaryBackwardOp.RELU || (v == v && Double.isFinite(v) && Double.doubleToRawLongBits(v) != Long.MIN_VALUE);
+        Tensor fused = Tensor.empty(Shape.of(N), DType.FLOAT32, y.device());
+        Tensor composed = Tensor.empty(Shape.of(N), DType.FLOAT32, y.device());
+        long before = CpuBackend.dnnlElementwiseCalls();
+        y.backend().unaryBackward(op, y.strided(), g.strided(), fused.strided());
+        assertEquals(before + (routed ? 1 : 0), CpuBackend.dnnlElementwiseCalls(), op + " with gradient " + v);
+        new DefaultAxpbyTest.Plain().unaryBackward(op, y.strided(), g.strided(), composed.strided());
+        assertSameFloats(op + " with gradient " + v, composed.toDoubleArray(), fused.toDoubleArray());
+      }
+    }
   }
 
   @Test

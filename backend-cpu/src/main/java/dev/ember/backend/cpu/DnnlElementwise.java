@@ -5,6 +5,7 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 import dev.ember.DType;
 import dev.ember.spi.BinaryOp;
 import dev.ember.spi.Strided;
+import dev.ember.spi.UnaryBackwardOp;
 import dev.ember.spi.UnaryOp;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_binary_desc_t;
@@ -177,27 +178,118 @@ final class DnnlElementwise {
           "eltwise");
       return jitOnly(new const_dnnl_op_desc_t(d), null, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, data, data);
     }
-    dnnl_memory_desc_t one = vector(1);
-    boolean relu = op == UnaryOp.RELU;
+    return op == UnaryOp.RELU
+        ? chain(n, dnnl_binary_max, vector(1), Post.binary(dnnl_binary_max, data),
+            Post.eltwise(dnnl_eltwise_linear, 1f, 0f))
+        : chain(n, dnnl_binary_add, vector(1), Post.eltwise(dnnl_eltwise_exp, 0f, 0f),
+            Post.binary(dnnl_binary_max, data));
+  }
+
+  /**
+   * Computes an activation's gradient {@code out = op'(y, g)} ({@code Backend.unaryBackward}) on
+   * oneDNN where it pays and is bit-identical to the composition; returns false to let the Java
+   * kernels run it. {@code y} and {@code out} contiguous float32, {@code g} contiguous or one value.
+   * Each is a binary primitive with post-ops that rounds every step in the composition's order:
+   * <ul>
+   *   <li>sigmoid {@code g * (y * (1 - y))}: {@code y * 1}, then {@code -1 * . + 1} (one rounding,
+   *       as {@code 1 - y}), then {@code . * y}, then {@code . * g};
+   *   <li>tanh {@code g * (1 - y * y)}: {@code y * y}, then {@code -1 * . + 1}, then {@code . * g};
+   *   <li>ReLU {@code y > 0 ? g : +0} only where g is one finite value other than -0.0 (as
+   *       {@code out.sum().backward()} sends): a step {@code s} of 1 where y > 0 (NaN: 0) from
+   *       {@code max(y, 0) * 2^127 * 2^127} clipped to [0, 1], then {@code s * g}, then {@code + 0}
+   *       (a binary add of a zero: oneDNN 2.5.2's jit binary kernel gives every {@code linear} post-op
+   *       the constants of the first one, measured). A tensor gradient stays in Java: oneDNN has no
+   *       select, and {@code 0 * g} is NaN for an infinite g.
+   * </ul>
+   */
+  static boolean unaryBackward(UnaryBackwardOp op, Strided y, Strided g, Strided out) {
+    long n = out.numel();
+    long min = switch (op) {
+      case RELU -> RELU_MIN_ELEMENTS;
+      case SIGMOID, TANH -> BINARY_MIN_ELEMENTS;
+    };
+    if (n < min || !float32(y, g, out) || !y.isContiguous() || !out.isContiguous()) {
+      return false;
+    }
+    boolean single = single(g);
+    if (!single && (!g.isContiguous() || op == UnaryBackwardOp.RELU)) {
+      return false;
+    }
+    if (op == UnaryBackwardOp.RELU) {
+      float v = Raw.getFloat(((CpuStorage) g.storage()).at(g.offset()));
+      if (!Float.isFinite(v) || Float.floatToRawIntBits(v) == Integer.MIN_VALUE) {
+        return false;   // s * g + 0 would not give g's bits (-0.0) or 0 (0 * inf is NaN)
+      }
+    }
+    if (!On.ENABLED) {
+      return false;
+    }
+    synchronized (Dnnl.class) {
+      Dnnl.Prim prim = CACHE.get(new Key(BACKWARD + 2 * op.ordinal() + (single ? 1 : 0), n), () -> {
+        dnnl_memory_desc_t grad = vector(single ? 1 : n);
+        return switch (op) {
+          case SIGMOID -> chain(n, dnnl_binary_mul, vector(1), Post.eltwise(dnnl_eltwise_linear, -1f, 1f),
+              Post.binary(dnnl_binary_mul, vector(n)), Post.binary(dnnl_binary_mul, grad));
+          case TANH -> chain(n, dnnl_binary_mul, vector(n), Post.eltwise(dnnl_eltwise_linear, -1f, 1f),
+              Post.binary(dnnl_binary_mul, grad));
+          case RELU -> chain(n, dnnl_binary_max, vector(1), Post.eltwise(dnnl_eltwise_linear, TWO_127, 0f),
+              Post.eltwise(dnnl_eltwise_linear, TWO_127, 0f), Post.eltwise(dnnl_eltwise_clip, 0f, 1f),
+              Post.binary(dnnl_binary_mul, grad), Post.binary(dnnl_binary_add, vector(1)));
+        };
+      });
+      return prim != null && counted(switch (op) {
+        case SIGMOID -> prim.run(y, one(), out, y, g);
+        case TANH -> prim.run(y, y, out, g);
+        case RELU -> prim.run(y, zero(), out, g, zero());
+      });
+    }
+  }
+
+  private static final float TWO_127 = 0x1p127f;
+  /** Keys of backward primitives start here (forward ones are UnaryOp ordinals, binary ones oneDNN algs). */
+  private static final int BACKWARD = 1 << 10;
+
+  /** One post-op: an eltwise function {@code alg(alpha, beta)}, or with an operand, a binary op with it. */
+  private record Post(int alg, float alpha, float beta, dnnl_memory_desc_t operand) {
+    static Post eltwise(int alg, float alpha, float beta) {
+      return new Post(alg, alpha, beta, null);
+    }
+
+    static Post binary(int alg, dnnl_memory_desc_t operand) {
+      return new Post(alg, 0f, 0f, operand);
+    }
+  }
+
+  /**
+   * A binary primitive {@code src0 alg src1} over {@code n} floats followed by {@code posts}; run it
+   * with the operands {@code (src0, src1, dst, the operand of each binary post-op in order)}.
+   */
+  private static Dnnl.Prim chain(long n, int alg, dnnl_memory_desc_t src1, Post... posts) {
+    dnnl_memory_desc_t data = vector(n);
     dnnl_binary_desc_t d = new dnnl_binary_desc_t();
-    Dnnl.check(dnnl_binary_desc_init(d, relu ? dnnl_binary_max : dnnl_binary_add, data, one, data), "binary");
+    Dnnl.check(dnnl_binary_desc_init(d, alg, data, src1, data), "binary");
+    java.util.List<Integer> kinds = new java.util.ArrayList<>(java.util.List.of(DNNL_ARG_SRC_0, DNNL_ARG_SRC_1,
+        DNNL_ARG_DST));
+    java.util.List<dnnl_memory_desc_t> mds = new java.util.ArrayList<>(java.util.List.of(data, src1, data));
     try (PointerPointer<?> pp = new PointerPointer<>(1)) {
       Dnnl.check(dnnl_post_ops_create(pp), "post-ops");
       dnnl_post_ops postOps = new dnnl_post_ops(pp.get(0));
       Dnnl.check(dnnl_primitive_attr_create(pp), "attributes");
       dnnl_primitive_attr attr = new dnnl_primitive_attr(pp.get(0));
       try {
-        if (!relu) {
-          Dnnl.check(dnnl_post_ops_append_eltwise(postOps, 1f, dnnl_eltwise_exp, 0f, 0f), "post-op");
-        }
-        Dnnl.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_max, data), "post-op");
-        if (relu) {
-          Dnnl.check(dnnl_post_ops_append_eltwise(postOps, 1f, dnnl_eltwise_linear, 1f, 0f), "post-op");
+        for (int i = 0; i < posts.length; i++) {
+          Post p = posts[i];
+          if (p.operand() == null) {
+            Dnnl.check(dnnl_post_ops_append_eltwise(postOps, 1f, p.alg(), p.alpha(), p.beta()), "post-op");
+          } else {
+            Dnnl.check(dnnl_post_ops_append_binary(postOps, p.alg(), p.operand()), "post-op");
+            kinds.add(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * (i + 1) | DNNL_ARG_SRC_1);
+            mds.add(p.operand());
+          }
         }
         Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, postOps), "post-ops");
-        int postMax = DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * (relu ? 1 : 2) | DNNL_ARG_SRC_1;
-        return jitOnly(new const_dnnl_op_desc_t(d), attr, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST,
-            postMax}, data, one, data, data);
+        return jitOnly(new const_dnnl_op_desc_t(d), attr, kinds.stream().mapToInt(Integer::intValue).toArray(),
+            mds.toArray(new dnnl_memory_desc_t[0]));
       } finally {
         dnnl_primitive_attr_destroy(attr);
         dnnl_post_ops_destroy(postOps);
@@ -205,14 +297,29 @@ final class DnnlElementwise {
     }
   }
 
+  private static Strided one;
+
+  /** A float32 one in its own storage, the second operand of sigmoid's gradient. */
+  private static Strided one() {
+    if (one == null) {
+      one = constant(1);
+    }
+    return one;
+  }
+
+  private static Strided constant(double value) {
+    CpuStorage s = new CpuStorage(DType.FLOAT32, 1);
+    Strided c = new Strided(s, DType.FLOAT32, new int[] {1}, new int[] {1}, 0);
+    Elementwise.fill(c, value);
+    return c;
+  }
+
   private static Strided zero;
 
   /** A float32 zero in its own storage, the second operand of ReLU's and exp's binary primitive. */
   private static Strided zero() {
     if (zero == null) {
-      CpuStorage s = new CpuStorage(DType.FLOAT32, 1);
-      Elementwise.fill(new Strided(s, DType.FLOAT32, new int[] {1}, new int[] {1}, 0), 0);
-      zero = new Strided(s, DType.FLOAT32, new int[] {1}, new int[] {1}, 0);
+      zero = constant(0);
     }
     return zero;
   }
