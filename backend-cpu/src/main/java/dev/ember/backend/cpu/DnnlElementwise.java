@@ -66,7 +66,7 @@ final class DnnlElementwise {
   static final long BINARY_MIN_ELEMENTS = Long.getLong("ember.cpu.dnnlBinaryMinElements", 1L << 16);
 
   /** From this many elements {@code relu} runs on oneDNN. */
-  static final long RELU_MIN_ELEMENTS = Long.getLong("ember.cpu.dnnlReluMinElements", 1L << 16);
+  static final long RELU_MIN_ELEMENTS = Long.getLong("ember.cpu.dnnlReluMinElements", 1L << 18);
 
   /** From this many elements {@code exp} runs on oneDNN. */
   static final long EXP_MIN_ELEMENTS = Long.getLong("ember.cpu.dnnlExpMinElements", 1L << 15);
