@@ -23,20 +23,24 @@ import org.bytedeco.javacpp.PointerPointer;
  * size threshold, measured on the bench (docs/benchmarks.md, "Elementwise ops on oneDNN"), the Java
  * kernels stay: oneDNN's call costs 5-10 us.
  *
- * <p>What routes here, and why only this:
+ * <p>What routes here (the table and the measurements are in docs/benchmarks.md):
  * <ul>
  *   <li>{@code add}, {@code sub}, {@code mul}, {@code div} on float32 operands of {@code out}'s shape,
  *       the second one (or, for {@code add} and {@code mul}, which commute exactly, either one)
  *       possibly a single broadcast value: one IEEE operation per element, bit-identical to the Java
  *       loops.
+ *   <li>{@code relu} and {@code exp} forward as binary primitives with post-ops ({@link #unaryPrim}):
+ *       ReLU bit-identical, exp within a few ulps, NaN kept by both.
  *   <li>{@code sigmoid} forward (oneDNN's {@code logistic}): within a few ulps of the Java kernels,
  *       NaN and the infinities as they give them.
+ *   <li>the gradients of sigmoid, tanh and (for one broadcast gradient value) ReLU, bit-identical to
+ *       the composition ({@link #unaryBackward}).
  * </ul>
- * Not routed, measured on oneDNN 2.5.2 ({@code jit:avx2}): {@code relu} maps NaN to 0 (its
- * {@code max(x, 0)}) and its backward gives {@code -0.0} where Ember's mask gives {@code +0.0};
- * {@code maximum}/{@code minimum} drop a NaN in the first operand and order signed zeros otherwise than
- * {@code Math.max}; {@code exp} maps NaN to infinity and {@code log} NaN and infinity to about 89; its
- * {@code tanh} ran several times slower than the Vector API kernel.
+ * Not routed, measured on oneDNN 2.5.2 ({@code jit:avx2}): {@code maximum}/{@code minimum} drop a NaN
+ * in the first operand and order signed zeros otherwise than {@code Math.max}; {@code log} maps NaN
+ * and infinity to about 89; its {@code tanh} and {@code gelu_tanh} kernels ran 30-60x slower per
+ * element than its exp here. oneDNN's own eltwise {@code relu} and {@code exp} lose NaN (0 and +inf),
+ * which is why those two are built as chains.
  *
  * <p>Primitives are cached by op and element count (shapes do not matter to a contiguous elementwise
  * op, so every contiguous operand is described as one dimension) in their own small LRU cache, so
@@ -55,11 +59,6 @@ final class DnnlElementwise {
   private static final class On {
     static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"))
         && Dnnl.available();
-  }
-
-  /** Returns whether elementwise work may go to oneDNN (loads it on the first call). */
-  static boolean enabled() {
-    return On.ENABLED;
   }
 
   /** From this many elements {@code add}/{@code sub}/{@code mul}/{@code div} run on oneDNN. */
