@@ -141,6 +141,11 @@ public class OpsBenchmark {
         Tensor t = TensorScope.disown(Tensor.randint(0, s[1], s[0]).to(device));
         return new Case(() -> Losses.crossEntropy(x, t, Losses.Options.defaults()), List.of(x));
       }
+      case "mul" -> {   // not in ops.py: x * y of one shape, for the elementwise path (OP_CASES=mul:1048576)
+        Tensor x = leaf(device, s);
+        Tensor y = leaf(device, s);
+        return new Case(() -> x.mul(y), List.of(x, y));
+      }
       case "add_bias" -> {
         Tensor x = leaf(device, s);
         Tensor b = leaf(device, s[s.length - 1]);

@@ -91,4 +91,23 @@ class DnnlFallbackCheck {
       assertEquals(results[1][i], results[0][i], 1e-5, "element " + i);
     }
   }
+
+  /** Large float32 elementwise ops (add, relu, exp, sigmoid and their gradients) run in Java, with the same values. */
+  @Test
+  void largeElementwiseOpsUseTheJavaLoops() {
+    int n = 300_000;   // above every oneDNN elementwise threshold
+    Tensor x = Tensor.arange(n).to(dev.ember.DType.FLOAT32).div(n / 8.0).sub(4).requiresGrad(true);
+    long before = CpuBackend.dnnlElementwiseCalls();
+    Tensor y = x.relu().add(x.exp()).mul(x.sigmoid()).add(x.tanh());
+    y.sum().backward();
+    assertEquals(before, CpuBackend.dnnlElementwiseCalls(), "elementwise work may not reach oneDNN");
+    double[] xs = x.detach().toDoubleArray();
+    double[] ys = y.detach().toDoubleArray();
+    for (int i = 0; i < n; i += 997) {
+      double v = xs[i];
+      double s = 1 / (1 + Math.exp(-v));
+      assertEquals((Math.max(v, 0) + Math.exp(v)) * s + Math.tanh(v), ys[i], 1e-4 * Math.max(1, Math.abs(ys[i])),
+          "element " + i);
+    }
+  }
 }

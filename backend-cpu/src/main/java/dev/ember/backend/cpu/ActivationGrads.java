@@ -13,7 +13,8 @@ import dev.ember.spi.UnaryBackwardOp;
  * runs (and a gradient broadcast from one value, as {@code out.sum().backward()} sends) run on the
  * Vector API ({@link VectorMath#unaryBackwardF32}: 0.3 ns per element here, against 0.7-1 ns for
  * the Unsafe loops below, which serve JVMs without the vector module); large tensors are split
- * across the threads by {@link StridedLoop}.
+ * across the threads by {@link StridedLoop}, or go to oneDNN first ({@link DnnlElementwise#unaryBackward},
+ * with the same roundings in the same order).
  */
 final class ActivationGrads {
   private ActivationGrads() {}
@@ -26,6 +27,9 @@ final class ActivationGrads {
     DType t = out.dtype();
     if ((t != DType.FLOAT32 && t != DType.FLOAT64) || ys.dtype() != t || gs.dtype() != t) {
       return false;
+    }
+    if (DnnlElementwise.unaryBackward(op, ys, gs, out)) {
+      return true;
     }
     CpuStorage y = (CpuStorage) ys.storage();
     CpuStorage g = (CpuStorage) gs.storage();

@@ -326,6 +326,14 @@ public final class CpuBackend implements Backend {
     return Blas.dnnlGemms();
   }
 
+  /**
+   * Returns how many large float32 elementwise calls (add, sub, mul, div, sigmoid) this JVM has run on
+   * oneDNN's binary and eltwise primitives.
+   */
+  public static long dnnlElementwiseCalls() {
+    return DnnlElementwise.calls();
+  }
+
   /** Returns how many float32 batches of products this JVM has run as one call of oneDNN's matmul primitive. */
   public static long dnnlBatchedMatmuls() {
     return Blas.dnnlBatchedMatmuls();

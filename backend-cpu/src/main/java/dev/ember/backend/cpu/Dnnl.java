@@ -54,7 +54,7 @@ final class Dnnl {
   private static final Object DECLINED = new Object();
 
   private static final String UNAVAILABLE;
-  private static final dnnl_engine ENGINE;
+  static final dnnl_engine ENGINE;
   private static final dnnl_stream STREAM;
 
   static {
@@ -81,19 +81,8 @@ final class Dnnl {
     STREAM = stream;
   }
 
-  /** Primitives by key, least recently used first; owns their native objects. */
-  private static final Map<String, Object> CACHE = new LinkedHashMap<>(64, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
-      if (size() > CACHE_CAPACITY) {
-        if (eldest.getValue() instanceof Prim p) {
-          p.destroy();
-        }
-        return true;
-      }
-      return false;
-    }
-  };
+  /** Convolution, matmul and RNN primitives by key (a String naming shapes and geometry). */
+  private static final PrimCache CACHE = new PrimCache(CACHE_CAPACITY);
 
   private static long created;
 
@@ -275,7 +264,7 @@ final class Dnnl {
   }
 
   /** The implementation oneDNN picked for a primitive descriptor, e.g. {@code jit:avx2}. */
-  private static String implementation(dnnl_primitive_desc pd) {
+  static String implementation(dnnl_primitive_desc pd) {
     try (PointerPointer<?> pp = new PointerPointer<>(1)) {
       check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, pp), "implementation");
       return new BytePointer(pp.get(0)).getString();
@@ -633,23 +622,52 @@ final class Dnnl {
   // ---------------------------------------------------------------- the primitive cache
 
   /** Creates a primitive for the cache; throws {@link Declined} where oneDNN rejects it. */
-  private interface Factory {
+  interface Factory {
     Prim create();
   }
 
   /** Returns the cached primitive for {@code key}, creating it once; null if declined. */
   private static Prim prim(String key, Factory factory) {
-    Object cached = CACHE.get(key);
-    if (cached == null) {
-      try {
-        cached = factory.create();
-        created++;
-      } catch (Declined e) {
-        cached = DECLINED;
-      }
-      CACHE.put(key, cached);
+    return CACHE.get(key, factory);
+  }
+
+  /**
+   * Primitives by key, least recently used first, at most {@code capacity}; owns their native objects
+   * and destroys an evicted one. A key oneDNN declined is remembered, so it is not tried again. Callers
+   * hold the {@code Dnnl} class lock.
+   */
+  static final class PrimCache {
+    private final Map<Object, Object> map;
+
+    PrimCache(int capacity) {
+      map = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Object, Object> eldest) {
+          if (size() > capacity) {
+            if (eldest.getValue() instanceof Prim p) {
+              p.destroy();
+            }
+            return true;
+          }
+          return false;
+        }
+      };
     }
-    return cached instanceof Prim p ? p : null;
+
+    /** Returns the primitive for {@code key} (an object with value equality), creating it once; null if declined. */
+    Prim get(Object key, Factory factory) {
+      Object cached = map.get(key);
+      if (cached == null) {
+        try {
+          cached = factory.create();
+          created++;
+        } catch (Declined e) {
+          cached = DECLINED;
+        }
+        map.put(key, cached);
+      }
+      return cached instanceof Prim p ? p : null;
+    }
   }
 
   /**
@@ -661,7 +679,7 @@ final class Dnnl {
    * run (outputs). The staged buffers of a run lie in one arena shared by all primitives (calls are
    * serialized), so cached primitives hold no copies of activations between calls.
    */
-  private static final class Prim {
+  static final class Prim {
     private final dnnl_primitive_desc pd;
     private final dnnl_primitive_desc hint;
     private final dnnl_primitive primitive;
@@ -846,7 +864,7 @@ final class Dnnl {
   }
 
   /** oneDNN rejected a descriptor: the op falls back to tensor-api's composition. */
-  private static final class Declined extends RuntimeException {
+  static final class Declined extends RuntimeException {
     Declined(String what) {
       super(what, null, false, false);
     }
@@ -854,7 +872,7 @@ final class Dnnl {
 
   // ---------------------------------------------------------------- helpers
 
-  private static dnnl_primitive_desc createPd(const_dnnl_op_desc_t desc, dnnl_primitive_desc hint) {
+  static dnnl_primitive_desc createPd(const_dnnl_op_desc_t desc, dnnl_primitive_desc hint) {
     PointerPointer<?> pp = new PointerPointer<>(1);
     check(dnnl_primitive_desc_create(pp, desc, null, ENGINE, hint), "primitive descriptor");
     return new dnnl_primitive_desc(pp.get(0));
@@ -876,7 +894,7 @@ final class Dnnl {
     return md;
   }
 
-  private static void check(int status, String what) {
+  static void check(int status, String what) {
     if (status != dnnl_success) {
       throw new Declined(what + ": status " + status);
     }

@@ -8,7 +8,8 @@ import dev.ember.spi.UnaryOp;
 /**
  * Elementwise kernels in plain Java over strided off-heap storage. Floating dtypes compute in
  * double and round once on store; integer and bool dtypes compute in long. Contiguous float32
- * runs of the common ops take dedicated loops.
+ * runs of the common ops take dedicated loops; large contiguous float32 add, sub, mul, div and
+ * sigmoid go to oneDNN first ({@link DnnlElementwise}).
  */
 final class Elementwise {
   private Elementwise() {}
@@ -153,6 +154,9 @@ final class Elementwise {
   }
 
   static void unary(UnaryOp op, Strided xs, Strided out) {
+    if (DnnlElementwise.unary(op, xs, out)) {
+      return;
+    }
     boolean vector = xs.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32 && VectorSupport.handles(op)
         && !Nd4jKernels.PREFERRED_OVER_VECTOR;
     if (!vector && (Nd4jKernels.unary(op, xs, out) || GeluKernels.unary(op, xs, out))) {
@@ -257,6 +261,9 @@ final class Elementwise {
   }
 
   static void binary(BinaryOp op, Strided as, Strided bs, Strided out) {
+    if (DnnlElementwise.binary(op, as, bs, out)) {
+      return;
+    }
     CpuStorage a = storage(as);
     CpuStorage b = storage(bs);
     CpuStorage y = storage(out);
