@@ -275,7 +275,7 @@ final class Dnnl {
   }
 
   /** The implementation oneDNN picked for a primitive descriptor, e.g. {@code jit:avx2}. */
-  private static String implementation(dnnl_primitive_desc pd) {
+  static String implementation(dnnl_primitive_desc pd) {
     try (PointerPointer<?> pp = new PointerPointer<>(1)) {
       check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, pp), "implementation");
       return new BytePointer(pp.get(0)).getString();
@@ -633,12 +633,12 @@ final class Dnnl {
   // ---------------------------------------------------------------- the primitive cache
 
   /** Creates a primitive for the cache; throws {@link Declined} where oneDNN rejects it. */
-  private interface Factory {
+  interface Factory {
     Prim create();
   }
 
   /** Returns the cached primitive for {@code key}, creating it once; null if declined. */
-  private static Prim prim(String key, Factory factory) {
+  static Prim prim(String key, Factory factory) {
     Object cached = CACHE.get(key);
     if (cached == null) {
       try {
@@ -661,7 +661,7 @@ final class Dnnl {
    * run (outputs). The staged buffers of a run lie in one arena shared by all primitives (calls are
    * serialized), so cached primitives hold no copies of activations between calls.
    */
-  private static final class Prim {
+  static final class Prim {
     private final dnnl_primitive_desc pd;
     private final dnnl_primitive_desc hint;
     private final dnnl_primitive primitive;
@@ -846,7 +846,7 @@ final class Dnnl {
   }
 
   /** oneDNN rejected a descriptor: the op falls back to tensor-api's composition. */
-  private static final class Declined extends RuntimeException {
+  static final class Declined extends RuntimeException {
     Declined(String what) {
       super(what, null, false, false);
     }
@@ -854,7 +854,7 @@ final class Dnnl {
 
   // ---------------------------------------------------------------- helpers
 
-  private static dnnl_primitive_desc createPd(const_dnnl_op_desc_t desc, dnnl_primitive_desc hint) {
+  static dnnl_primitive_desc createPd(const_dnnl_op_desc_t desc, dnnl_primitive_desc hint) {
     PointerPointer<?> pp = new PointerPointer<>(1);
     check(dnnl_primitive_desc_create(pp, desc, null, ENGINE, hint), "primitive descriptor");
     return new dnnl_primitive_desc(pp.get(0));
@@ -870,13 +870,13 @@ final class Dnnl {
     return md;
   }
 
-  private static dnnl_memory_desc_t md(long[] dims, int tag) {
+  static dnnl_memory_desc_t md(long[] dims, int tag) {
     dnnl_memory_desc_t md = new dnnl_memory_desc_t();
     check(dnnl_memory_desc_init_by_tag(md, dims.length, dims, dnnl_f32, tag), "memory descriptor");
     return md;
   }
 
-  private static void check(int status, String what) {
+  static void check(int status, String what) {
     if (status != dnnl_success) {
       throw new Declined(what + ": status " + status);
     }

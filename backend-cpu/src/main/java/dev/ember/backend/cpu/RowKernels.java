@@ -88,6 +88,9 @@ final class RowKernels {
     if (!usable(x, out)) {
       return false;
     }
+    if (!log && DnnlRows.softmax(x, out)) {
+      return true;
+    }
     int c = x.shape()[x.rank() - 1];
     long rows = x.numel() / c;
     long xa = addr(x);
@@ -294,6 +297,9 @@ final class RowKernels {
       Strided rstd) {
     if (!usable(x, weight, bias, out, mean, rstd)) {
       return false;
+    }
+    if (DnnlRows.layerNorm(x, weight, bias, eps, out, mean, rstd)) {
+      return true;
     }
     int d = x.shape()[x.rank() - 1];
     long rows = x.numel() / d;
