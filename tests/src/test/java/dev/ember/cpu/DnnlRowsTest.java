@@ -118,6 +118,39 @@ class DnnlRowsTest {
   }
 
   @Test
+  void logSoftmaxEdgeRowsMatchTheComposition() {
+    // the Java log-softmax kernel (one and two threads: 70 x 130 and 300 x 130 floats) against the
+    // composition of primitives: masks, a row of -inf, NaN, +inf and huge logits
+    for (int rows : new int[] {70, 300}) {
+      Tensor.manualSeed(28);
+      double[] v = Tensor.randn(rows, COLS).mul(4).toDoubleArray();
+      for (int j = 0; j < COLS; j++) {
+        if (j % 3 == 0) {
+          v[3 * COLS + j] = Double.NEGATIVE_INFINITY;
+        }
+        v[5 * COLS + j] = Double.NEGATIVE_INFINITY;
+        v[17 * COLS + j] *= 1e37;
+      }
+      v[7 * COLS + 40] = Double.NaN;
+      v[9 * COLS + 129] = Double.POSITIVE_INFINITY;
+      Tensor x = Tensor.of(v, rows, COLS).to(DType.FLOAT32);
+      double[] fused = x.logSoftmax(-1).toDoubleArray();
+      boolean was = dev.ember.internal.FusedPrimitives.setEnabled(false);
+      double[] composed;
+      try {
+        composed = x.logSoftmax(-1).toDoubleArray();
+      } finally {
+        dev.ember.internal.FusedPrimitives.setEnabled(was);
+      }
+      assertAgree(composed, fused, 2e-6, "log_softmax of " + rows + " rows");
+      for (int row : new int[] {5, 7, 9}) {
+        assertTrue(Double.isNaN(fused[row * COLS + 1]), "log_softmax of row " + row + " is NaN");
+      }
+      assertEquals(Double.NEGATIVE_INFINITY, fused[3 * COLS], "a masked log-probability is -inf");
+    }
+  }
+
+  @Test
   void layerNormWithAndWithoutItsAffineParametersAgreeWithTheJavaKernels() {
     Tensor x = input(23).add(3);
     Tensor.manualSeed(24);
