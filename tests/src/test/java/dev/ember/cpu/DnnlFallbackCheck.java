@@ -63,6 +63,27 @@ class DnnlFallbackCheck {
   }
 
   @Test
+  void softmaxAndLayerNormUseTheJavaRowKernels() {
+    // [70, 130]: above the 8192 elements from which they run on oneDNN when it is on
+    dev.ember.Tensor.manualSeed(31);
+    Tensor x = Tensor.randn(70, 130).mul(4);
+    Tensor w = Tensor.randn(130);
+    Tensor b = Tensor.randn(130);
+    long before = CpuBackend.dnnlRowOps();
+    double[] soft = x.to(dev.ember.DType.FLOAT32).softmax(-1).toDoubleArray();
+    double[] norm = F.layerNorm(x.to(dev.ember.DType.FLOAT32), new int[] {130}, w.to(dev.ember.DType.FLOAT32),
+        b.to(dev.ember.DType.FLOAT32), 1e-5).toDoubleArray();
+    assertEquals(before, CpuBackend.dnnlRowOps(), "a row op may not reach oneDNN");
+    double[] softExpected = x.to(dev.ember.DType.FLOAT64).softmax(-1).toDoubleArray();
+    double[] normExpected = F.layerNorm(x.to(dev.ember.DType.FLOAT64), new int[] {130}, w.to(dev.ember.DType.FLOAT64),
+        b.to(dev.ember.DType.FLOAT64), 1e-5).toDoubleArray();
+    for (int i = 0; i < soft.length; i++) {
+      assertEquals(softExpected[i], soft[i], 1e-6, "softmax at " + i);
+      assertEquals(normExpected[i], norm[i], 1e-5 * Math.max(1, Math.abs(normExpected[i])), "layer_norm at " + i);
+    }
+  }
+
+  @Test
   void float32GruTakesTheJavaFusedNode() {
     dev.ember.nn.GRU gru = new dev.ember.nn.GRU(3, 4, 1, true, false, 0, false, new dev.ember.Generator(1));
     Tensor x = Tensor.randn(dev.ember.Shape.of(5, 2, 3), dev.ember.DType.FLOAT32, dev.ember.Device.CPU,

@@ -339,6 +339,11 @@ public final class CpuBackend implements Backend {
     return Blas.dnnlBatchedMatmuls();
   }
 
+  /** Returns how many float32 softmax, log-softmax and layer-norm forwards this JVM has run on oneDNN. */
+  public static long dnnlRowOps() {
+    return DnnlRows.calls();
+  }
+
   @Override
   public boolean conv2d(Strided x, Strided weight, Strided bias, ConvParams p, Strided out) {
     try (Pinned pin = Pinned.of("conv2d", storage(x), storage(weight), storage(bias), storage(out))) {

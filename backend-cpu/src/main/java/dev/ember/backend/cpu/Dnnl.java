@@ -888,7 +888,7 @@ final class Dnnl {
     return md;
   }
 
-  private static dnnl_memory_desc_t md(long[] dims, int tag) {
+  static dnnl_memory_desc_t md(long[] dims, int tag) {
     dnnl_memory_desc_t md = new dnnl_memory_desc_t();
     check(dnnl_memory_desc_init_by_tag(md, dims.length, dims, dnnl_f32, tag), "memory descriptor");
     return md;

@@ -88,16 +88,54 @@ final class RowKernels {
     if (!usable(x, out)) {
       return false;
     }
+    if (!log && DnnlRows.softmax(x, out)) {
+      return true;
+    }
     int c = x.shape()[x.rank() - 1];
     long rows = x.numel() / c;
     long xa = addr(x);
     long ya = addr(out);
-    if (x.dtype() == DType.FLOAT32) {
-      StridedLoop.forRows(rows, c, (from, to) -> softmaxF32(xa, ya, c, from, to, log));
+    if (x.dtype() == DType.FLOAT32 && log && VectorSupport.ready()) {
+      StridedLoop.forRows(rows, costlyRowWork(c), (from, to) -> logSoftmaxF32(xa, ya, c, from, to));
+    } else if (x.dtype() == DType.FLOAT32) {
+      StridedLoop.forRows(rows, costlyRowWork(c), (from, to) -> softmaxF32(xa, ya, c, from, to, log));
     } else {
       StridedLoop.forRows(rows, c, (from, to) -> softmaxF64(xa, ya, c, from, to, log));
     }
     return true;
+  }
+
+  /**
+   * A row of {@code c} exponentials counted as copy-equivalent work for {@link StridedLoop#forRows}'s
+   * threshold: exp costs about ten copies, so rows split across threads from {@link
+   * StridedLoop#COSTLY_PARALLEL_THRESHOLD} elements (32,768: log-softmax [512, 65] 78 us on one thread).
+   */
+  private static long costlyRowWork(int c) {
+    return (long) c * Math.max(1, StridedLoop.PARALLEL_THRESHOLD / StridedLoop.COSTLY_PARALLEL_THRESHOLD);
+  }
+
+  /**
+   * Float32 log-softmax rows on the vector kernels, three passes over each staged row: its maximum,
+   * the sum of {@code e^(x - max)} (nothing stored), and {@code (x - max) - log(sum)}. A row of -inf
+   * sums to 0 and gives NaN, as PyTorch; a NaN or +inf gives a NaN row.
+   */
+  private static void logSoftmaxF32(long xa, long ya, int c, long from, long to) {
+    for (long row = from; row < to; ) {
+      int r = blockRows(c, row, to);
+      int n = r * c;
+      float[] s = buffer(0, n);
+      Raw.copyToArray(xa + 4L * row * c, s, 0, 4L * n);
+      for (int i = 0; i < r; i++) {
+        int base = i * c;
+        float max = VectorMath.max(s, base, c);
+        if (max == Float.NEGATIVE_INFINITY) {
+          max = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
+        }
+        VectorMath.subtractTwice(s, base, c, max, (float) Math.log(VectorMath.sumExpShifted(s, base, c, max)));
+      }
+      Raw.copyFromArray(s, 0, ya + 4L * row * c, 4L * n);
+      row += r;
+    }
   }
 
   private static void softmaxF32(long xa, long ya, int c, long from, long to, boolean log) {
@@ -294,6 +332,9 @@ final class RowKernels {
       Strided rstd) {
     if (!usable(x, weight, bias, out, mean, rstd)) {
       return false;
+    }
+    if (DnnlRows.layerNorm(x, weight, bias, eps, out, mean, rstd)) {
+      return true;
     }
     int d = x.shape()[x.rank() - 1];
     long rows = x.numel() / d;

@@ -590,6 +590,44 @@ final class VectorMath {
     return s;
   }
 
+  /**
+   * Returns the sum of {@code e^(a[off + i] - shift)} over {@code n} elements in float lanes, storing
+   * nothing (log-softmax's row sum, {@code shift} the row's largest finite value). -inf lanes add
+   * exactly 0; lanes below -87 add e^-87 (about 1.6e-38, nothing beside the row maximum's 1); NaN
+   * lanes make the sum NaN.
+   */
+  static float sumExpShifted(float[] a, int off, int n, float shift) {
+    int full = n - n % LANES;
+    float s = 0;
+    if (full > 0) {
+      FloatVector acc = FloatVector.zero(S);
+      FloatVector m = bc(shift);
+      for (int i = 0; i < full; i += LANES) {
+        FloatVector x = FloatVector.fromArray(S, a, off + i).sub(m);
+        VectorMask<Float> negInf = x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY);
+        acc = acc.add(expCore(x.max(-EXP_LIMIT).min(EXP_LIMIT)).blend(0f, negInf));
+      }
+      s = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (int i = full; i < n; i++) {
+      s += (float) Math.exp(a[off + i] - shift);
+    }
+    return s;
+  }
+
+  /** Computes {@code a[off + i] = (a[off + i] - first) - second} over {@code n} elements (two roundings). */
+  static void subtractTwice(float[] a, int off, int n, float first, float second) {
+    int full = n - n % LANES;
+    FloatVector f = bc(first);
+    FloatVector g = bc(second);
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector.fromArray(S, a, off + i).sub(f).sub(g).intoArray(a, off + i);
+    }
+    for (int i = full; i < n; i++) {
+      a[off + i] = (a[off + i] - first) - second;
+    }
+  }
+
   /** Computes {@code a[off + i] = a[off + i] * mul + add} over {@code n} elements. */
   static void scaleShift(float[] a, int off, int n, float mul, float add) {
     int full = n - n % LANES;
