@@ -29,7 +29,10 @@ final class VectorSums {
 
   /**
    * Adds {@link FloatSums}' 32 lane sums of every 256-float block of the {@code full} floats at
-   * {@code address} (a multiple of 256) into {@code d}.
+   * {@code address} (a multiple of 256) into {@code d}. The lane sums of a staged run of blocks are
+   * stored first and then widened to double 4 lanes at a time into 8 double vectors that hold {@code
+   * d} (lane j still adds block after block, in order): reading a lane sum back right after its
+   * 256-bit store, or adding the 32 lanes one by one in scalar code, measured 25-30% slower.
    */
   static void blocks(long address, int full, double[] d) {
     float[][] b = BUFFERS.get();
@@ -39,19 +42,47 @@ final class VectorSums {
       int len = Math.min(BLOCK, full - start);
       Raw.copyToArray(address + 4L * start, buf, 0, 4L * len);
       for (int k = 0; k < len; k += 256) {
-        blockLanes(buf, k, lanes);
-        for (int j = 0; j < 32; j++) {
-          d[j] += lanes[j];
-        }
+        blockLanes(buf, k, lanes, k / 8);
       }
+      addLanes(lanes, len / 8, d);
     }
   }
 
+  /** Adds the staged lane sums {@code lanes[0, count)} (32 per block, blocks in order) into {@code d[0, 32)}. */
+  private static void addLanes(float[] lanes, int count, double[] d) {
+    DoubleVector d0 = DoubleVector.fromArray(D4, d, 0);
+    DoubleVector d1 = DoubleVector.fromArray(D4, d, 4);
+    DoubleVector d2 = DoubleVector.fromArray(D4, d, 8);
+    DoubleVector d3 = DoubleVector.fromArray(D4, d, 12);
+    DoubleVector d4 = DoubleVector.fromArray(D4, d, 16);
+    DoubleVector d5 = DoubleVector.fromArray(D4, d, 20);
+    DoubleVector d6 = DoubleVector.fromArray(D4, d, 24);
+    DoubleVector d7 = DoubleVector.fromArray(D4, d, 28);
+    for (int l = 0; l < count; l += 32) {
+      d0 = d0.add(widen(lanes, l));
+      d1 = d1.add(widen(lanes, l + 4));
+      d2 = d2.add(widen(lanes, l + 8));
+      d3 = d3.add(widen(lanes, l + 12));
+      d4 = d4.add(widen(lanes, l + 16));
+      d5 = d5.add(widen(lanes, l + 20));
+      d6 = d6.add(widen(lanes, l + 24));
+      d7 = d7.add(widen(lanes, l + 28));
+    }
+    d0.intoArray(d, 0);
+    d1.intoArray(d, 4);
+    d2.intoArray(d, 8);
+    d3.intoArray(d, 12);
+    d4.intoArray(d, 16);
+    d5.intoArray(d, 20);
+    d6.intoArray(d, 24);
+    d7.intoArray(d, 28);
+  }
+
   /**
-   * Sums buf[k, k + 256) into 32 float lanes ({@code lanes[0, 32)}), lane j taking elements 32i + j:
-   * four independent vector chains, so the adds overlap instead of waiting on each other.
+   * Sums buf[k, k + 256) into 32 float lanes ({@code lanes[at, at + 32)}), lane j taking elements
+   * 32i + j: four independent vector chains, so the adds overlap instead of waiting on each other.
    */
-  private static void blockLanes(float[] buf, int k, float[] lanes) {
+  private static void blockLanes(float[] buf, int k, float[] lanes, int at) {
     FloatVector a0 = FloatVector.zero(F8);
     FloatVector a1 = a0;
     FloatVector a2 = a0;
@@ -62,10 +93,10 @@ final class VectorSums {
       a2 = a2.add(FloatVector.fromArray(F8, buf, i + 16));
       a3 = a3.add(FloatVector.fromArray(F8, buf, i + 24));
     }
-    a0.intoArray(lanes, 0);
-    a1.intoArray(lanes, 8);
-    a2.intoArray(lanes, 16);
-    a3.intoArray(lanes, 24);
+    a0.intoArray(lanes, at);
+    a1.intoArray(lanes, at + 8);
+    a2.intoArray(lanes, at + 16);
+    a3.intoArray(lanes, at + 24);
   }
 
   /**
