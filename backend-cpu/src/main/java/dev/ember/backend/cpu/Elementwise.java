@@ -30,6 +30,9 @@ final class Elementwise {
     }
     int[][] strides = {out.strides(), src.strides()};
     long[] offsets = {out.offset(), src.offset()};
+    if (src.dtype() == out.dtype() && StridedCopy.copyRuns(src, out, size)) {
+      return;
+    }
     if (src.dtype() == out.dtype()) {
       StridedLoop.forEachParallel(out.shape(), strides, offsets, (o, so, i, si, u, su, n) ->
           FastLoops.copySame(size, x.at(i), (long) si * size, y.at(o), (long) so * size, n));

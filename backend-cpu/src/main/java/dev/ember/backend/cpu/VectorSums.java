@@ -1,6 +1,8 @@
 package dev.ember.backend.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,6 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorSums {
   private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+  private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+  private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
   private static final int BLOCK = 2048;
   private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
   /** Whether the machine has 256-bit vectors; narrower ones would run 8-float lanes in slow Java code. */
@@ -25,7 +29,10 @@ final class VectorSums {
 
   /**
    * Adds {@link FloatSums}' 32 lane sums of every 256-float block of the {@code full} floats at
-   * {@code address} (a multiple of 256) into {@code d}.
+   * {@code address} (a multiple of 256) into {@code d}. The lane sums of a staged run of blocks are
+   * stored first and then widened to double 4 lanes at a time into 8 double vectors that hold {@code
+   * d} (lane j still adds block after block, in order): reading a lane sum back right after its
+   * 256-bit store, or adding the 32 lanes one by one in scalar code, measured 25-30% slower.
    */
   static void blocks(long address, int full, double[] d) {
     float[][] b = BUFFERS.get();
@@ -35,19 +42,47 @@ final class VectorSums {
       int len = Math.min(BLOCK, full - start);
       Raw.copyToArray(address + 4L * start, buf, 0, 4L * len);
       for (int k = 0; k < len; k += 256) {
-        blockLanes(buf, k, lanes);
-        for (int j = 0; j < 32; j++) {
-          d[j] += lanes[j];
-        }
+        blockLanes(buf, k, lanes, k / 8);
       }
+      addLanes(lanes, len / 8, d);
     }
   }
 
+  /** Adds the staged lane sums {@code lanes[0, count)} (32 per block, blocks in order) into {@code d[0, 32)}. */
+  private static void addLanes(float[] lanes, int count, double[] d) {
+    DoubleVector d0 = DoubleVector.fromArray(D4, d, 0);
+    DoubleVector d1 = DoubleVector.fromArray(D4, d, 4);
+    DoubleVector d2 = DoubleVector.fromArray(D4, d, 8);
+    DoubleVector d3 = DoubleVector.fromArray(D4, d, 12);
+    DoubleVector d4 = DoubleVector.fromArray(D4, d, 16);
+    DoubleVector d5 = DoubleVector.fromArray(D4, d, 20);
+    DoubleVector d6 = DoubleVector.fromArray(D4, d, 24);
+    DoubleVector d7 = DoubleVector.fromArray(D4, d, 28);
+    for (int l = 0; l < count; l += 32) {
+      d0 = d0.add(widen(lanes, l));
+      d1 = d1.add(widen(lanes, l + 4));
+      d2 = d2.add(widen(lanes, l + 8));
+      d3 = d3.add(widen(lanes, l + 12));
+      d4 = d4.add(widen(lanes, l + 16));
+      d5 = d5.add(widen(lanes, l + 20));
+      d6 = d6.add(widen(lanes, l + 24));
+      d7 = d7.add(widen(lanes, l + 28));
+    }
+    d0.intoArray(d, 0);
+    d1.intoArray(d, 4);
+    d2.intoArray(d, 8);
+    d3.intoArray(d, 12);
+    d4.intoArray(d, 16);
+    d5.intoArray(d, 20);
+    d6.intoArray(d, 24);
+    d7.intoArray(d, 28);
+  }
+
   /**
-   * Sums buf[k, k + 256) into 32 float lanes ({@code lanes[0, 32)}), lane j taking elements 32i + j:
-   * four independent vector chains, so the adds overlap instead of waiting on each other.
+   * Sums buf[k, k + 256) into 32 float lanes ({@code lanes[at, at + 32)}), lane j taking elements
+   * 32i + j: four independent vector chains, so the adds overlap instead of waiting on each other.
    */
-  private static void blockLanes(float[] buf, int k, float[] lanes) {
+  private static void blockLanes(float[] buf, int k, float[] lanes, int at) {
     FloatVector a0 = FloatVector.zero(F8);
     FloatVector a1 = a0;
     FloatVector a2 = a0;
@@ -58,9 +93,79 @@ final class VectorSums {
       a2 = a2.add(FloatVector.fromArray(F8, buf, i + 16));
       a3 = a3.add(FloatVector.fromArray(F8, buf, i + 24));
     }
-    a0.intoArray(lanes, 0);
-    a1.intoArray(lanes, 8);
-    a2.intoArray(lanes, 16);
-    a3.intoArray(lanes, 24);
+    a0.intoArray(lanes, at);
+    a1.intoArray(lanes, at + 8);
+    a2.intoArray(lanes, at + 16);
+    a3.intoArray(lanes, at + 24);
+  }
+
+  /**
+   * Adds rows {@code [0, rows)} of a float32 matrix at {@code address} (row r starts {@code
+   * rowStride} floats after row r - 1), columns {@code [from, to)}, into {@code acc[at + k - from]}
+   * for column k, in double: each accumulator takes its column's values in row order, as the scalar
+   * loop {@code acc[at + k - from] += x[r][k]} over r = 0, 1, ... does, so the result is the same
+   * bit for bit. Rows are staged into a per-thread float[] a block at a time, and 16 columns at a
+   * time are widened to double (4 floats to 4 doubles per vector) and added in registers over the
+   * block's rows.
+   */
+  static void addRows(long address, int rows, long rowStride, int from, int to, double[] acc, int at) {
+    float[] stage = BUFFERS.get()[0];
+    for (int c0 = from; c0 < to; c0 += BLOCK) {
+      int width = Math.min(BLOCK, to - c0);
+      int rowsPerBlock = BLOCK / width;
+      int a0 = at + c0 - from;
+      for (int r0 = 0; r0 < rows; r0 += rowsPerBlock) {
+        int n = Math.min(rowsPerBlock, rows - r0);
+        long first = address + 4L * (r0 * rowStride + c0);
+        if (rowStride == width) {
+          Raw.copyToArray(first, stage, 0, 4L * n * width);
+        } else {
+          for (int r = 0; r < n; r++) {
+            Raw.copyToArray(first + 4L * r * rowStride, stage, 4L * r * width, 4L * width);
+          }
+        }
+        addStaged(stage, n, width, acc, a0);
+      }
+    }
+  }
+
+  /** Adds the {@code n} staged rows of {@code width} floats into {@code acc[a0, a0 + width)}, rows in order. */
+  private static void addStaged(float[] stage, int n, int width, double[] acc, int a0) {
+    int k = 0;
+    for (; k + 16 <= width; k += 16) {
+      DoubleVector s0 = DoubleVector.fromArray(D4, acc, a0 + k);
+      DoubleVector s1 = DoubleVector.fromArray(D4, acc, a0 + k + 4);
+      DoubleVector s2 = DoubleVector.fromArray(D4, acc, a0 + k + 8);
+      DoubleVector s3 = DoubleVector.fromArray(D4, acc, a0 + k + 12);
+      for (int r = 0, i = k; r < n; r++, i += width) {
+        s0 = s0.add(widen(stage, i));
+        s1 = s1.add(widen(stage, i + 4));
+        s2 = s2.add(widen(stage, i + 8));
+        s3 = s3.add(widen(stage, i + 12));
+      }
+      s0.intoArray(acc, a0 + k);
+      s1.intoArray(acc, a0 + k + 4);
+      s2.intoArray(acc, a0 + k + 8);
+      s3.intoArray(acc, a0 + k + 12);
+    }
+    for (; k + 4 <= width; k += 4) {
+      DoubleVector s0 = DoubleVector.fromArray(D4, acc, a0 + k);
+      for (int r = 0, i = k; r < n; r++, i += width) {
+        s0 = s0.add(widen(stage, i));
+      }
+      s0.intoArray(acc, a0 + k);
+    }
+    for (; k < width; k++) {
+      double v = acc[a0 + k];
+      for (int r = 0, i = k; r < n; r++, i += width) {
+        v += stage[i];
+      }
+      acc[a0 + k] = v;
+    }
+  }
+
+  /** The 4 floats at {@code buf[i]} widened to 4 doubles. */
+  private static DoubleVector widen(float[] buf, int i) {
+    return (DoubleVector) FloatVector.fromArray(F4, buf, i).convertShape(VectorOperators.F2D, D4, 0);
   }
 }

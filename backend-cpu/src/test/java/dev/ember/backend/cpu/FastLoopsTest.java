@@ -91,4 +91,43 @@ class FastLoopsTest {
       }
     }
   }
+
+  /**
+   * Fills and broadcast copies store exactly the value's bits into every element of the run, and
+   * nothing past its end (the moving-address loop of {@link FastLoops#storeInts}).
+   */
+  @Test
+  void fillsAndBroadcastCopiesStoreEveryElementOfTheRunOnly() {
+    for (int n : new int[] {0, 1, 7, 8, 9, N}) {
+      for (int k = 0; k <= n; k++) {
+        Raw.putInt(y + 4L * k, 0x55555555);
+      }
+      FastLoops.fillF32(y, 4, n, Float.intBitsToFloat(0x7fc01234));
+      assertRun(n, 0x7fc01234, "fill");
+      FastLoops.copySame(4, a + 4L * 2, 0, y, 4, n); // a[2] is -0.0
+      assertRun(n, Float.floatToRawIntBits(-0f), "broadcast copy");
+    }
+  }
+
+  private void assertRun(int n, int bits, String what) {
+    for (int k = 0; k < n; k++) {
+      assertEquals(bits, Raw.getInt(y + 4L * k), what + " of " + n + ", element " + k);
+    }
+    assertEquals(0x55555555, Raw.getInt(y + 4L * n), what + " of " + n + " wrote past the run");
+  }
+
+  /** A row added into a row (scatter-add's run with one index), from a strided row or one value. */
+  @Test
+  void rowAddsTakeAUnitStrideOrBroadcastSource() {
+    for (long step : new long[] {4, 0}) {
+      for (int k = 0; k < N; k++) {
+        Raw.putFloat(y + 4L * k, k * 0.5f);
+      }
+      Scatter.addRowF32(b, step, y, N);
+      for (int k = 0; k < N; k++) {
+        assertEquals(k * 0.5f + Raw.getFloat(b + step * k), Raw.getFloat(y + 4L * k), "source step " + step
+            + ", element " + k);
+      }
+    }
+  }
 }

@@ -92,4 +92,40 @@ class FloatSumsTest {
     double got = FloatSums.sum(a, n);
     assertTrue(Math.abs(got - exact) <= 1e-6 * abs, got + " vs " + exact);
   }
+
+  /**
+   * {@link VectorSums#addRows} (a sum over a middle dim, [outer, R, inner] over R) gives the bits of
+   * the scalar row loop it replaces: each accumulator adds its column's values in row order, in
+   * double, for widths with vector tails, column windows, row blocks past the staging block and a
+   * width wider than it.
+   */
+  @Test
+  void rowSumsMatchTheScalarRowOrderBitForBit() {
+    if (!FloatSums.vector()) {
+      return; // nothing to compare: sumMiddleF32 runs the scalar loop itself
+    }
+    int[][] cases = {{64, 128, 0, 128}, {3, 5, 0, 5}, {17, 37, 3, 30}, {300, 19, 0, 19}, {5, 5000, 7, 4999},
+        {1, 16, 0, 16}, {40, 2100, 100, 2100}};
+    for (int[] c : cases) {
+      int rows = c[0];
+      int stride = c[1];
+      int from = c[2];
+      int to = c[3];
+      long a = floats(rows * stride, rows * 31L + stride);
+      double[] want = new double[to - from + 3];
+      double[] got = new double[to - from + 3];
+      for (int k = 0; k < want.length; k++) {
+        want[k] = k * 0.25;
+        got[k] = k * 0.25;
+      }
+      for (int r = 0; r < rows; r++) {
+        for (int k = from; k < to; k++) {
+          want[2 + k - from] += Raw.getFloat(a + 4L * ((long) r * stride + k));
+        }
+      }
+      VectorSums.addRows(a, rows, stride, from, to, got, 2);
+      assertTrue(java.util.Arrays.equals(want, got), "rows " + rows + ", stride " + stride + ", columns ["
+          + from + ", " + to + ")");
+    }
+  }
 }
