@@ -41,6 +41,14 @@ public final class StepProfile {
     int top = args.length > 3 ? Integer.parseInt(args[3]) : 30;
     boolean noJfr = top == 0;
     Workloads.Step step = Workloads.build(workload, Device.parse("cpu"));
+    // JFR is set up before the warm-up, and only when it records: setting it up (even a recording never
+    // started) made HotSpot discard about 2,000 compiled methods at once, so the steps after it ran while
+    // C2 compiled them again (W2: tier-4 code for the ReLU loops only ~40 s later, C2 busy meanwhile).
+    Recording rec = noJfr ? null : new Recording();
+    if (rec != null) {
+      rec.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1)).withStackTrace();
+      rec.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(1)).withStackTrace();
+    }
     for (int i = 0; i < warmup; i++) {
       step.run();
     }
@@ -50,10 +58,8 @@ public final class StepProfile {
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     double processCpuMean;
     Path file = Files.createTempFile("ember-profile", ".jfr");
-    try (Recording rec = new Recording()) {
-      rec.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1)).withStackTrace();
-      rec.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(1)).withStackTrace();
-      if (!noJfr) {
+    try {
+      if (rec != null) {
         rec.start();
       }
       long processStart = os.getProcessCpuTime();
@@ -65,11 +71,15 @@ public final class StepProfile {
         cpu[i] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
       }
       processCpuMean = (os.getProcessCpuTime() - processStart) / 1e6 / steps;
-      if (noJfr) {
+      if (rec == null) {
         Files.deleteIfExists(file);
       } else {
         rec.stop();
         rec.dump(file);
+      }
+    } finally {
+      if (rec != null) {
+        rec.close();
       }
     }
     double wallMedian = median(wall);

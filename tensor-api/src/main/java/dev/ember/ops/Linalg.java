@@ -177,7 +177,14 @@ public final class Linalg {
     int[] shape = x.shapeArray();
     shape[shape.length - 1] = weight.size(0);
     // The result comes fresh in x's leading shape, not as a view: in-place ops may follow.
-    Tensor y = rows(x.dim() == 2 ? x : x.reshape(-1, weight.size(1)), weight, shape);
+    Tensor x2 = x.dim() == 2 ? x : x.reshape(-1, weight.size(1));
+    if (bias != null) {
+      Tensor fused = FusedLinear.forward(x2, weight, bias, shape);
+      if (fused != null) {
+        return fused;
+      }
+    }
+    Tensor y = rows(x2, weight, shape);
     return bias == null ? y : y.add(bias);
   }
 
@@ -204,10 +211,21 @@ public final class Linalg {
               new int[] {0, ws.strides()[1], ws.strides()[0]}, ws.offset()),
           Strided.contiguous(y.strided().storage(), 1, n, out));
     }
-    return record("linear", y, new Tensor[] {x, w}, new Tensor[] {x, w}, g -> {
-      Tensor g2 = g.dim() == 2 ? g : g.reshape(n, out);
-      return new Tensor[] {x.requiresGrad() ? g2.mm(w) : null, w.requiresGrad() ? g2.t().mm(x) : null};
-    });
+    return record("linear", y, new Tensor[] {x, w}, new Tensor[] {x, w},
+        g -> linearGrads(x, w, g.dim() == 2 ? g : g.reshape(n, out)));
+  }
+
+  /**
+   * The gradients of {@code x @ w^T} for the incoming gradient {@code g} [N, out]: {@code g @ w} for x
+   * (null unless x requires grad) and {@code g^T @ x} for w. A {@code g} that no GEMM reads in place (no
+   * unit stride, such as the scalar gradient of {@code sum()} broadcast with stride 0) is made contiguous
+   * once for both products, instead of once inside each.
+   */
+  static Tensor[] linearGrads(Tensor x, Tensor w, Tensor g) {
+    int[] st = g.strided().strides();
+    boolean readable = (st[1] == 1 && st[0] >= g.size(1)) || (st[0] == 1 && st[1] >= g.size(0));
+    Tensor gm = readable || !(x.requiresGrad() && w.requiresGrad()) ? g : g.contiguous();
+    return new Tensor[] {x.requiresGrad() ? gm.mm(w) : null, w.requiresGrad() ? gm.t().mm(x) : null};
   }
 
   /**

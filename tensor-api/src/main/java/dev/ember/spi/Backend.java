@@ -439,4 +439,27 @@ public interface Backend {
       Strided out, Strided lse, Strided gradOut, Strided gradQ, Strided gradK, Strided gradV) {
     return false;
   }
+
+  // ================================================================ optional fused primitives: a Linear
+  // layer (dev.ember.ops.Linalg.linear). Each returns false ("not here": tensor-api composes the op from
+  // the primitives above) unless the backend computed the result; a backend may decline any call.
+
+  /**
+   * Computes {@code out} [N, M] = {@code x} [N, K] @ {@code weight}^T + {@code bias}: {@code weight} [M, K]
+   * (x and weight any strides), {@code bias} [M] contiguous, added to every row; {@code out} contiguous; one
+   * floating dtype, K > 0. Returns false to let tensor-api compose it ({@link #matmul}, then a broadcast
+   * {@link #binary} add).
+   */
+  default boolean linear(Strided x, Strided weight, Strided bias, Strided out) {
+    return false;
+  }
+
+  /**
+   * Computes a Linear's bias gradient {@code gradBias} [M] (contiguous): the sum of the contiguous {@code
+   * grad} [N, M] over its N rows, in any order of additions. Returns false to let tensor-api sum it with
+   * {@link #reduce}.
+   */
+  default boolean linearBiasGrad(Strided grad, Strided gradBias) {
+    return false;
+  }
 }

@@ -580,4 +580,19 @@ public final class HalfWidening implements Backend {
   public String toString() {
     return inner.toString();
   }
+
+  /**
+   * Forwards a Linear's forward to the wrapped backend; declines 2-byte operands, so they keep the
+   * composition's two roundings (the product, then the sum with the bias).
+   */
+  @Override
+  public boolean linear(Strided x, Strided weight, Strided bias, Strided out) {
+    return !anyHalf(x, weight, bias, out) && inner.linear(x, weight, bias, out);
+  }
+
+  /** Forwards a Linear's bias gradient to the wrapped backend; declines 2-byte operands. */
+  @Override
+  public boolean linearBiasGrad(Strided grad, Strided gradBias) {
+    return !anyHalf(grad, gradBias) && inner.linearBiasGrad(grad, gradBias);
+  }
 }

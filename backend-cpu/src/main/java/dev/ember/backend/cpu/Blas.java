@@ -125,6 +125,106 @@ final class Blas {
     }
   }
 
+  /**
+   * Computes {@code out} [N, M] = {@code x} [N, K] @ {@code weight}^T + {@code bias} [M] (contiguous, added
+   * to every row): a Linear's forward, {@code weight} [M, K] read transposed in place. float32 products that
+   * {@link #gemms} would send to oneDNN run as one call of its matmul primitive with a bias argument, which
+   * adds the bias as it writes each block of the result (no second pass over it): bit for bit the sgemm's
+   * product plus the bias, in 1.02-1.05x the sgemm's time against 1.15-1.25x for the product and then a
+   * broadcast add (docs/benchmarks.md, "Linear: forward and backward"). Returns false, writing nothing, for
+   * everything else (float64, small products that stay on OpenBLAS, oneDNN off or declining the layout),
+   * and the caller adds the bias after {@link #matmul}.
+   */
+  static boolean linear(Strided x, Strided weight, Strided bias, Strided out) {
+    int n = out.shape()[0];
+    int m = out.shape()[1];
+    int k = x.shape()[1];
+    if (!DNNL_GEMM || x.dtype() != DType.FLOAT32 || k == 0 || !inPlace(x) || !inPlace(weight)
+        || ((long) n * m * k < DNNL_MIN_MACS && n >= DNNL_SKINNY_ROWS)) {
+      return false;
+    }
+    // 2-d descriptors: oneDNN 2.5 runs a batch dim of stride 0 on its reference kernel.
+    Strided weightT = new Strided(weight.storage(), weight.dtype(), new int[] {k, m},
+        new int[] {weight.strides()[1], weight.strides()[0]}, weight.offset());
+    Strided biasRow = new Strided(bias.storage(), bias.dtype(), new int[] {1, m}, new int[] {m, 1}, bias.offset());
+    if (!Dnnl.matmul(x, weightT, biasRow, out)) {
+      return false;
+    }
+    DNNL_GEMMS.increment();
+    return true;
+  }
+
+  /**
+   * Whether oneDNN reads this [rows, cols] matrix in place: no stride 0, a unit stride in one dim and a
+   * pitch past the other.
+   */
+  private static boolean inPlace(Strided s) {
+    int rows = s.shape()[0];
+    int cols = s.shape()[1];
+    int rs = s.strides()[0];
+    int cs = s.strides()[1];
+    return rs > 0 && cs > 0
+        && (((cs == 1 || cols == 1) && rs >= Math.max(1, cols)) || ((rs == 1 || rows == 1) && cs >= Math.max(1, rows)));
+  }
+
+  /**
+   * Sums the contiguous float32 {@code grad} [N, M] over its rows into {@code out} [M] (contiguous): a
+   * Linear's bias gradient, in two levels. With N = per * parts ({@code per} the largest divisor of N not
+   * above its square root), one oneDNN product {@code ones [1, per] @ grad} viewed as [per, parts * M]
+   * sums every {@code parts}-th row in float32 ({@code per} values each: row r * parts + q into partial q),
+   * then the {@code parts} partials of each column are added in order in double. At [1024, 384]: 45-50 us
+   * against 250-300 us for the row loop that accumulates every element in double; the error stays that of
+   * a {@code per}-term float32 sum (32 terms at N = 1024). Returns false, touching nothing, where oneDNN is
+   * off, the dtype is not float32, or N has no divisor from 2 up to its square root (a prime N).
+   */
+  static boolean columnSums(Strided grad, Strided out, CpuBackend backend) {
+    int n = grad.shape()[0];
+    int m = grad.shape()[1];
+    if (!DNNL_GEMM || grad.dtype() != DType.FLOAT32 || !grad.isContiguous() || !out.isContiguous()
+        || (long) n * m > Integer.MAX_VALUE) {
+      return false;
+    }
+    int per = 1;
+    for (int d = 2; (long) d * d <= n; d++) {
+      if (n % d == 0) {
+        per = d;
+      }
+    }
+    if (per < 2) {
+      return false;
+    }
+    int parts = n / per;
+    int width = parts * m;
+    CpuStorage scratch = (CpuStorage) backend.allocate(DType.FLOAT32, (long) per + width);
+    try {
+      long ones = scratch.at(0);
+      for (int i = 0; i < per; i++) {
+        Raw.putFloat(ones + 4L * i, 1f);
+      }
+      CpuStorage g = (CpuStorage) grad.storage();
+      int status = dnnl.dnnl_sgemm((byte) 'N', (byte) 'N', 1, width, per, 1f, scratch.floatPointer(0), per,
+          g.floatPointer(grad.offset()), width, 0f, scratch.floatPointer(per), width);
+      if (status != dnnl.dnnl_success) {
+        return false;
+      }
+      long partials = scratch.at(per);
+      double[] acc = new double[m];
+      for (int q = 0; q < parts; q++) {
+        long row = partials + 4L * q * m;
+        for (int j = 0; j < m; j++) {
+          acc[j] += Raw.getFloat(row + 4L * j);
+        }
+      }
+      long o = ((CpuStorage) out.storage()).at(out.offset());
+      for (int j = 0; j < m; j++) {
+        Raw.putFloat(o + 4L * j, (float) acc[j]);
+      }
+      return true;
+    } finally {
+      scratch.close();
+    }
+  }
+
   private static void gemms(Strided as, Operand a, Operand b, Strided out) {
     int batch = out.shape()[0];
     int m = out.shape()[1];

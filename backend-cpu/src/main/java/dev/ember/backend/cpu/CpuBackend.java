@@ -457,4 +457,20 @@ public final class CpuBackend implements Backend {
           gradBih, gradBhh);
     }
   }
+
+  /** A Linear's forward as one oneDNN matmul with a bias argument (float32; see {@link Blas#linear}). */
+  @Override
+  public boolean linear(Strided x, Strided weight, Strided bias, Strided out) {
+    try (Pinned p = Pinned.of("linear", x, weight, bias, out)) {
+      return Blas.linear(x, weight, bias, out);
+    }
+  }
+
+  /** A Linear's bias gradient as a oneDNN product with ones, then a short double sum (see {@link Blas#columnSums}). */
+  @Override
+  public boolean linearBiasGrad(Strided grad, Strided gradBias) {
+    try (Pinned p = Pinned.of("linear_backward", grad, gradBias)) {
+      return Blas.columnSums(grad, gradBias, this);
+    }
+  }
 }

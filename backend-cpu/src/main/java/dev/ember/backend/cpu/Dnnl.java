@@ -207,26 +207,39 @@ final class Dnnl {
    * is fine). False where oneDNN is off, or declines the layout or would run it on a reference
    * (unvectorized) kernel; {@link Blas} then runs the entries one by one.
    */
-  static synchronized boolean matmul(Strided a, Strided b, Strided out) {
+  static boolean matmul(Strided a, Strided b, Strided out) {
+    return matmul(a, b, null, out);
+  }
+
+  /**
+   * {@link #matmul(Strided, Strided, Strided)} plus {@code bias} [1, 1, N] (float32, contiguous), added
+   * to every row of every product inside the primitive (a Linear's forward: no second pass over the
+   * result); null for none.
+   */
+  static synchronized boolean matmul(Strided a, Strided b, Strided bias, Strided out) {
     if (UNAVAILABLE != null || a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32
-        || out.dtype() != DType.FLOAT32 || out.numel() == 0) {
+        || out.dtype() != DType.FLOAT32 || out.numel() == 0 || (bias != null && bias.dtype() != DType.FLOAT32)) {
       return false;
     }
-    String key = "matmul" + layout(a) + layout(b) + layout(out);
+    String key = "matmul" + layout(a) + layout(b) + (bias == null ? "" : "bias" + layout(bias)) + layout(out);
     Prim prim = prim(key, () -> {
       dnnl_memory_desc_t src = stridedMd(a);
       dnnl_memory_desc_t weights = stridedMd(b);
+      dnnl_memory_desc_t biasMd = bias == null ? null : stridedMd(bias);
       dnnl_memory_desc_t dst = stridedMd(out);
       dnnl_matmul_desc_t md = new dnnl_matmul_desc_t();
-      check(dnnl_matmul_desc_init(md, src, weights, null, dst), "matmul");
+      check(dnnl_matmul_desc_init(md, src, weights, biasMd, dst), "matmul");
       dnnl_primitive_desc pd = createPd(new const_dnnl_op_desc_t(md), null);
       if (implementation(pd).startsWith("ref")) {
         dnnl_primitive_desc_destroy(pd);
         throw new Declined("matmul: only a reference kernel");
       }
-      return new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}, src, weights, dst);
+      return bias == null
+          ? new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}, src, weights, dst)
+          : new Prim(pd, null, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST}, src,
+              weights, biasMd, dst);
     });
-    return prim != null && prim.run(a, b, out);
+    return prim != null && (bias == null ? prim.run(a, b, out) : prim.run(a, b, bias, out));
   }
 
   /** A float32 memory descriptor with the operand's own dims and strides. */
