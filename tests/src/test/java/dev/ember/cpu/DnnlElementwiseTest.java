@@ -84,6 +84,34 @@ class DnnlElementwiseTest {
     binaryAgrees("in place", (a, b) -> a.clone().addInPlace(b), x, y, true);
   }
 
+  /** A row broadcast over the leading dims (a bias) goes to oneDNN too, bit for bit; a column stays in Java. */
+  @Test
+  void largeRowBroadcastsAreBitIdenticalToTheJavaLoops() {
+    Tensor x = values(11, 3).reshape(600, 500);
+    Tensor row = values(12, 0.5).narrow(0, 0, 500);
+    for (String name : new String[] {"add", "sub", "mul", "div", "row plus", "row times"}) {
+      BinaryOperator<Tensor> op = switch (name) {
+        case "add" -> Tensor::add;
+        case "sub" -> Tensor::sub;
+        case "mul" -> Tensor::mul;
+        case "div" -> Tensor::div;
+        case "row plus" -> (a, r) -> r.add(a);
+        default -> (a, r) -> r.mul(a);
+      };
+      long before = CpuBackend.dnnlElementwiseCalls();
+      double[] whole = op.apply(x, row).toDoubleArray();
+      assertEquals(before + 1, CpuBackend.dnnlElementwiseCalls(), name + " should run on oneDNN");
+      double[] sliced = new double[N];
+      for (int r = 0; r < 600; r += 2) {
+        System.arraycopy(op.apply(x.narrow(0, r, 2), row).toDoubleArray(), 0, sliced, r * 500, 1000);
+      }
+      assertSameFloats(name + " with a row", sliced, whole);
+    }
+    long before = CpuBackend.dnnlElementwiseCalls();
+    x.add(Tensor.randn(600, 1).to(DType.FLOAT32));
+    assertEquals(before, CpuBackend.dnnlElementwiseCalls(), "a column broadcast stays in Java");
+  }
+
   /** Relative and absolute error allowed, as in VectorMathTest: 20x tighter than the float32 golden tolerance. */
   private static final double RTOL = 5e-6;
   private static final double ATOL = 5e-7;

@@ -27,8 +27,8 @@ import org.bytedeco.javacpp.PointerPointer;
  * <ul>
  *   <li>{@code add}, {@code sub}, {@code mul}, {@code div} on float32 operands of {@code out}'s shape,
  *       the second one (or, for {@code add} and {@code mul}, which commute exactly, either one)
- *       possibly a single broadcast value: one IEEE operation per element, bit-identical to the Java
- *       loops.
+ *       possibly broadcast: a single value, or a row repeated over leading dims (a bias): one IEEE
+ *       operation per element, bit-identical to the Java loops.
  *   <li>{@code relu} and {@code exp} forward as binary primitives with post-ops ({@link #unaryPrim}):
  *       ReLU bit-identical, exp within a few ulps, NaN kept by both.
  *   <li>{@code sigmoid} forward (oneDNN's {@code logistic}): within a few ulps of the Java kernels,
@@ -77,10 +77,11 @@ final class DnnlElementwise {
   private static long calls;
 
   /**
-   * A primitive: what it computes ({@code UnaryOp.ordinal()} for a unary op; for a binary op its
-   * oneDNN algorithm, or {@code -alg - 1} where the second operand is one value) and the element count.
+   * A primitive: what it computes ({@code UnaryOp.ordinal()} for a unary op, {@link #BACKWARD} on for a
+   * gradient, a binary op's oneDNN algorithm), the element count and, for a binary op, the length of
+   * the row its second operand repeats ({@code n}: none; 1: one value; 0 for the others).
    */
-  private record Key(int what, long n) {}
+  private record Key(int what, long n, long inner) {}
 
   private DnnlElementwise() {}
 
@@ -108,30 +109,57 @@ final class DnnlElementwise {
     if (alg < 0 || n < BINARY_MIN_ELEMENTS || !float32(a, b, out) || !out.isContiguous() || !On.ENABLED) {
       return false;
     }
-    if (single(a) && b.isContiguous() && (op == BinaryOp.ADD || op == BinaryOp.MUL)) {
-      Strided t = a;   // a broadcast value on the left: x + y and x * y commute exactly
+    if (!a.isContiguous() && b.isContiguous() && (op == BinaryOp.ADD || op == BinaryOp.MUL)) {
+      Strided t = a;   // a broadcast operand on the left: x + y and x * y commute exactly
       a = b;
       b = t;
     }
     if (!a.isContiguous()) {
       return false;
     }
-    boolean single = single(b);
-    if (!single && !b.isContiguous()) {
+    long inner = b.isContiguous() ? n : rowLength(b);   // b repeats a row of this many elements; 1: one value
+    if (inner < 0) {
       return false;
     }
     synchronized (Dnnl.class) {
-      Dnnl.Prim prim = CACHE.get(new Key(single ? -alg - 1 : alg, n), () -> {
-        dnnl_memory_desc_t src0 = vector(n);
-        dnnl_memory_desc_t src1 = vector(single ? 1 : n);
-        dnnl_memory_desc_t dst = vector(n);
+      Dnnl.Prim prim = CACHE.get(new Key(alg, n, inner), () -> {
+        dnnl_memory_desc_t src0 = matrix(n / inner, inner);
+        dnnl_memory_desc_t src1 = matrix(1, inner);
         dnnl_binary_desc_t d = new dnnl_binary_desc_t();
-        Dnnl.check(dnnl_binary_desc_init(d, alg, src0, src1, dst), "binary");
+        Dnnl.check(dnnl_binary_desc_init(d, alg, src0, src1, src0), "binary");
         return jitOnly(new const_dnnl_op_desc_t(d), null, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST},
-            src0, src1, dst);
+            src0, src1, src0);
       });
       return prim != null && counted(prim.run(a, b, out));
     }
+  }
+
+  /**
+   * Returns {@code k} where {@code s} repeats one contiguous run of its last {@code k} elements over
+   * all its leading elements (its leading dims have stride 0, its trailing ones are contiguous: a bias
+   * row broadcast over a batch; {@code k = 1} for a single value), or -1 for any other layout.
+   */
+  private static long rowLength(Strided s) {
+    int[] shape = s.shape();
+    int[] strides = s.strides();
+    long k = 1;
+    int d = shape.length - 1;
+    for (; d >= 0 && (shape[d] == 1 || strides[d] == k); d--) {
+      k *= shape[d];
+    }
+    for (; d >= 0; d--) {
+      if (shape[d] != 1 && strides[d] != 0) {
+        return -1;
+      }
+    }
+    return k;
+  }
+
+  /** A float32 memory descriptor of a contiguous [rows, cols] matrix. */
+  private static dnnl_memory_desc_t matrix(long rows, long cols) {
+    dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+    Dnnl.check(dnnl_memory_desc_init_by_tag(md, 2, new long[] {rows, cols}, dnnl_f32, dnnl_ab), "memory descriptor");
+    return md;
   }
 
   /**
@@ -150,7 +178,7 @@ final class DnnlElementwise {
       return false;
     }
     synchronized (Dnnl.class) {
-      Dnnl.Prim prim = CACHE.get(new Key(op.ordinal(), n), () -> unaryPrim(op, n));
+      Dnnl.Prim prim = CACHE.get(new Key(op.ordinal(), n, 0), () -> unaryPrim(op, n));
       return prim != null && counted(op == UnaryOp.SIGMOID ? prim.run(x, out) : prim.run(x, zero(), out, x));
     }
   }
@@ -224,7 +252,7 @@ final class DnnlElementwise {
       return false;
     }
     synchronized (Dnnl.class) {
-      Dnnl.Prim prim = CACHE.get(new Key(BACKWARD + 2 * op.ordinal() + (single ? 1 : 0), n), () -> {
+      Dnnl.Prim prim = CACHE.get(new Key(BACKWARD + 2 * op.ordinal() + (single ? 1 : 0), n, 0), () -> {
         dnnl_memory_desc_t grad = vector(single ? 1 : n);
         return switch (op) {
           case SIGMOID -> chain(n, dnnl_binary_mul, vector(1), Post.eltwise(dnnl_eltwise_linear, -1f, 1f),
