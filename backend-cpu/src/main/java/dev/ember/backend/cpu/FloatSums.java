@@ -5,8 +5,9 @@ package dev.ember.backend.cpu;
  * width or the number of threads, so a sum is reproducible everywhere. Values are added in float32
  * in short blocks of {@link #BLOCK_ADDS} values, as vector lanes do, and the blocks' sums go into
  * double accumulators: about 8 float roundings per value, against PyTorch's float32 accumulation
- * over whole rows. (Java 17's Vector API cannot widen float lanes to double in compiled code: its
- * conversion falls back to boxed vectors, several times slower than scalar code.)
+ * over whole rows. (Java 17's C2 widens 4 float lanes to 4 doubles in vector code, which {@link
+ * VectorSums} uses for the double accumulators, but not 8 floats to 8 doubles in one shape change:
+ * that falls back to boxed vectors, several times slower than scalar code.)
  *
  * <p><b>One run</b> ({@link #sum}): the run is cut into chunks of {@link #CHUNK} floats whose sums
  * are added in order (chunks run on several threads from {@link StridedLoop#PARALLEL_THRESHOLD}
