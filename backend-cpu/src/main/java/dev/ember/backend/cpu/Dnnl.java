@@ -885,7 +885,7 @@ final class Dnnl {
 
   // ---------------------------------------------------------------- helpers
 
-  private static dnnl_primitive_desc createPd(const_dnnl_op_desc_t desc, dnnl_primitive_desc hint) {
+  static dnnl_primitive_desc createPd(const_dnnl_op_desc_t desc, dnnl_primitive_desc hint) {
     PointerPointer<?> pp = new PointerPointer<>(1);
     check(dnnl_primitive_desc_create(pp, desc, null, ENGINE, hint), "primitive descriptor");
     return new dnnl_primitive_desc(pp.get(0));
