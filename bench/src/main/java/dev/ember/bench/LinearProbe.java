@@ -68,6 +68,10 @@ public final class LinearProbe {
       F.linear(x, w, b).sum().backward();
     });
     pieces.put("fwd with grad, F.linear", () -> F.linear(x, w, b));
+    pieces.put("F.linear(x, w, b).backward(g), only b needs grad", () -> {
+      b.setGrad(null);
+      F.linear(xd, wd, b).backward(gc);
+    });
     pieces.put("y.sum() (the benchmark's loss)", () -> y.sum());
     pieces.put("x @ w^T (Ember matmul)", () -> xd.matmul(wd.t()));
     pieces.put("y + b (bias add)", () -> y.add(bd));
@@ -79,6 +83,7 @@ public final class LinearProbe {
     pieces.put("g.sum(0), g broadcast", () -> ge.sum(new int[] {0}, true));
     pieces.put("g.sum(0), g contiguous", () -> gc.sum(new int[] {0}, true));
     pieces.put("g.contiguous(), g broadcast", () -> ge.contiguous());
+    pieces.put("Tensor.full(1, N, M)", () -> Tensor.full(1.0, n, m));
     pieces.put("dnnl_sgemm N,T  x w^T  [N,K]x[K,M]", () -> sgemm('N', 'T', n, m, k, px, k, pw, k, po, m));
     pieces.put("dnnl_sgemm N,N  g w    [N,M]x[M,K]", () -> sgemm('N', 'N', n, k, m, pg, m, pw, k, po, k));
     pieces.put("dnnl_sgemm T,N  g^T x  [M,N]x[N,K]", () -> sgemm('T', 'N', m, k, n, pg, m, px, k, po, k));

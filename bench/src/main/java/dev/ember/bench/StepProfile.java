@@ -27,7 +27,8 @@ import jdk.jfr.consumer.RecordingFile;
  * <p>Usage: {@code java -XX:ActiveProcessorCount=1 -cp ... dev.ember.bench.StepProfile W2 [warm-up=30]
  * [steps=200] [top=30]}; {@code top=0} skips the recording and prints only the timings. With one processor the CPU backend's loops stay on the calling thread, so every
  * sample keeps its op (samples on worker threads are listed as such). Prints the median wall time,
- * main-thread CPU time and mean process CPU time (all threads: OpenBLAS/OpenMP workers, GC) per step, then the table of sample shares, also converted to milliseconds of a
+ * main-thread CPU time and mean process CPU time (all threads: OpenBLAS/OpenMP workers, GC) per step, the wall
+ * time's 10th and 90th percentiles, minor page faults per step and the collectors' time, then the table of sample shares, also converted to milliseconds of a
  * median step, then the innermost frames (the loops themselves).
  */
 public final class StepProfile {
@@ -57,12 +58,16 @@ public final class StepProfile {
     double[] cpu = new double[steps];
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     double processCpuMean;
+    long faults0;
+    long gc0;
     Path file = Files.createTempFile("ember-profile", ".jfr");
     try {
       if (rec != null) {
         rec.start();
       }
       long processStart = os.getProcessCpuTime();
+      faults0 = minorFaults();
+      gc0 = gcMillis();
       for (int i = 0; i < steps; i++) {
         long c0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
@@ -71,6 +76,8 @@ public final class StepProfile {
         cpu[i] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
       }
       processCpuMean = (os.getProcessCpuTime() - processStart) / 1e6 / steps;
+      faults0 = minorFaults() - faults0;
+      gc0 = gcMillis() - gc0;
       if (rec == null) {
         Files.deleteIfExists(file);
       } else {
@@ -86,6 +93,10 @@ public final class StepProfile {
     System.out.printf(Locale.ROOT, "%s: %d steps, median wall %.2f ms (min %.2f), main-thread CPU median %.2f ms"
         + " (min %.2f), process CPU mean %.2f ms%n", workload, steps, wallMedian, min(wall),
         median(cpu), min(cpu), processCpuMean);
+    double[] sorted = wall.clone();
+    Arrays.sort(sorted);
+    System.out.printf(Locale.ROOT, "  wall p10 %.2f, p90 %.2f ms; %.1f minor page faults per step; %d ms of GC in %d steps%n",
+        sorted[steps / 10], sorted[steps * 9 / 10], (double) faults0 / steps, gc0, steps);
     if (noJfr) {
       return;
     }
@@ -149,6 +160,25 @@ public final class StepProfile {
     counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(top)
         .forEach(en -> System.out.printf(Locale.ROOT, "| %s | %d | %.1f%% | %.2f |%n", en.getKey(), en.getValue(),
             100.0 * en.getValue() / total, stepMs * en.getValue() / total));
+  }
+
+  /** The process's minor page faults so far (field 10 of /proc/self/stat), or 0 where it cannot be read. */
+  private static long minorFaults() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** Milliseconds the garbage collectors report so far. */
+  private static long gcMillis() {
+    long sum = 0;
+    for (var b : ManagementFactory.getGarbageCollectorMXBeans()) {
+      sum += Math.max(0, b.getCollectionTime());
+    }
+    return sum;
   }
 
   private static double median(double[] v) {

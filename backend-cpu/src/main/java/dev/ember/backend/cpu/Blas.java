@@ -130,7 +130,7 @@ final class Blas {
    * to every row): a Linear's forward, {@code weight} [M, K] read transposed in place. float32 products that
    * {@link #gemms} would send to oneDNN run as one call of its matmul primitive with a bias argument, which
    * adds the bias as it writes each block of the result (no second pass over it): bit for bit the sgemm's
-   * product plus the bias, in 1.02-1.05x the sgemm's time against 1.15-1.25x for the product and then a
+   * product plus the bias, in 1.02-1.06x the sgemm's time against 1.11-1.28x for the product and then a
    * broadcast add (docs/benchmarks.md, "Linear: forward and backward"). Returns false, writing nothing, for
    * everything else (float64, small products that stay on OpenBLAS, oneDNN off or declining the layout),
    * and the caller adds the bias after {@link #matmul}.
@@ -172,7 +172,7 @@ final class Blas {
    * Linear's bias gradient, in two levels. With N = per * parts ({@code per} the largest divisor of N not
    * above its square root), one oneDNN product {@code ones [1, per] @ grad} viewed as [per, parts * M]
    * sums every {@code parts}-th row in float32 ({@code per} values each: row r * parts + q into partial q),
-   * then the {@code parts} partials of each column are added in order in double. At [1024, 384]: 45-50 us
+   * then the {@code parts} partials of each column are added in order in double. At [1024, 384]: about 70 us
    * against 250-300 us for the row loop that accumulates every element in double; the error stays that of
    * a {@code per}-term float32 sum (32 terms at N = 1024). Returns false, touching nothing, where oneDNN is
    * off, the dtype is not float32, or N has no divisor from 2 up to its square root (a prime N).

@@ -212,8 +212,8 @@ final class Dnnl {
   }
 
   /**
-   * {@link #matmul(Strided, Strided, Strided)} plus {@code bias} [1, 1, N] (float32, contiguous), added
-   * to every row of every product inside the primitive (a Linear's forward: no second pass over the
+   * {@link #matmul(Strided, Strided, Strided)} plus {@code bias} (float32, contiguous; [1, N] for 2-d
+   * operands, [1, 1, N] for 3-d), added to every row of every product inside the primitive (a Linear's forward: no second pass over the
    * result); null for none.
    */
   static synchronized boolean matmul(Strided a, Strided b, Strided bias, Strided out) {
