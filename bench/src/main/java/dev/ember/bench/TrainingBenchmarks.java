@@ -22,12 +22,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * JSON result holds one time per step and the report takes the median, minimum and maximum over them, as
  * {@code WORKLOADS.md} asks (at least 20 steps).
  *
- * <p>Warm-up iterations are untimed steps, a few seconds of each workload (W1 300 steps, W2 300, W3 300,
- * W4 30, W5 60): HotSpot's C2 compiler is still compiling the step's loops after the first hundred W2
- * steps and the first 150 W3 steps (measured alternately in one session, load 8-10: W2's median step
- * 18.8-20.7 ms after 15 warm-up steps, 8.1-8.9 ms after 300). These benchmarks report the steady state of
- * a training run; the cold start is reported apart, as the time from launch to the first step ({@link
- * Startup}).
+ * <p>Warm-up iterations are untimed steps, about ten seconds of each workload on 2 cores (W1 300 steps,
+ * W2 2,000, W3 1,000, W4 120, W5 400): HotSpot's C2 compiler keeps compiling and recompiling the step's
+ * code for 8-28 s after launch (measured with JIT logging), and with 15 warm-up steps W2's median step read
+ * 18.8-20.7 ms against 8.1-8.9 ms after 300 (load 8-10), and 7.69 ms after 300 against 5.93 ms after 2,000
+ * on a quiet box (12:47 UTC 2026-12-05). These benchmarks report the steady state of a training run; the
+ * cold start is reported apart, as the time from launch to the first step ({@link Startup}).
  *
  * <p>The {@code device} parameter takes {@code cpu} and {@code cuda}; on a machine without a CUDA backend
  * the cuda trial fails in its set-up with the reason, and {@code bench/run} only asks for cuda when it
@@ -131,7 +131,7 @@ public class TrainingBenchmarks {
 
   /** W2 MLP training step. */
   @Benchmark
-  @Warmup(iterations = 300)
+  @Warmup(iterations = 2000)
   @Measurement(iterations = 50)
   public double w2(W2 s) {
     return s.step.run();
@@ -142,7 +142,7 @@ public class TrainingBenchmarks {
    * iterations than W2, so the measurement spans several of the allocator's collections.
    */
   @Benchmark
-  @Warmup(iterations = 300)
+  @Warmup(iterations = 2000)
   @Measurement(iterations = 200)
   public double w2Unscoped(W2Unscoped s) {
     return s.step.run();
@@ -150,7 +150,7 @@ public class TrainingBenchmarks {
 
   /** W4 written without {@code TensorScope}. */
   @Benchmark
-  @Warmup(iterations = 30)
+  @Warmup(iterations = 120)
   @Measurement(iterations = 40)
   public double w4Unscoped(W4Unscoped s) {
     return s.step.run();
@@ -158,7 +158,7 @@ public class TrainingBenchmarks {
 
   /** W3 CNN training step. */
   @Benchmark
-  @Warmup(iterations = 300)
+  @Warmup(iterations = 1000)
   @Measurement(iterations = 40)
   public double w3(W3 s) {
     return s.step.run();
@@ -166,7 +166,7 @@ public class TrainingBenchmarks {
 
   /** W4 tiny GPT training step. */
   @Benchmark
-  @Warmup(iterations = 30)
+  @Warmup(iterations = 120)
   @Measurement(iterations = 25)
   public double w4(W4 s) {
     return s.step.run();
@@ -174,7 +174,7 @@ public class TrainingBenchmarks {
 
   /** W5 LSTM language-model training step with nn.LSTM. */
   @Benchmark
-  @Warmup(iterations = 60)
+  @Warmup(iterations = 400)
   @Measurement(iterations = 30)
   public double w5(W5 s) {
     return s.step.run();
@@ -182,7 +182,7 @@ public class TrainingBenchmarks {
 
   /** W5 language-model training step with nn.GRU in place of the LSTM (same shapes). */
   @Benchmark
-  @Warmup(iterations = 60)
+  @Warmup(iterations = 400)
   @Measurement(iterations = 30)
   public double w5Gru(W5Gru s) {
     return s.step.run();
