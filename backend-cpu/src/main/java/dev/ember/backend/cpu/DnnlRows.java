@@ -17,8 +17,8 @@ import org.bytedeco.openblas.global.openblas;
  * splits them over its threads, where {@link RowKernels}' Java kernels stage every block of rows
  * through heap arrays (on JDK 17 a copy that costs about what the math does). Measured 1.4-1.8x
  * faster on one thread from 8k elements up (docs/benchmarks.md, section "Softmax, log-softmax,
- * layer norm and cross-entropy rows"); below {@link #MIN_ELEMENTS} a call's fixed cost (about 4 us)
- * loses to the Java kernels, which then run.
+ * layer norm and cross-entropy rows"); below {@link #MIN_ELEMENTS} a call's fixed cost (about 4 us,
+ * and the wake-up of oneDNN's second thread) loses to the Java kernels, which then run.
  *
  * <p>Left to the Java kernels: log-softmax (oneDNN 2.5's log is off by up to 1.4e-6 absolute, so a
  * row whose largest entry takes all the mass gets 1.4e-6 instead of 0, 12 ulps of 1; cross-entropy
@@ -39,9 +39,11 @@ final class DnnlRows {
 
   /**
    * The fewest elements a call hands to oneDNN ({@code -Dember.cpu.dnnl.rows.minElements}, default
-   * 8192): at 4096 the Java kernels measured as fast or faster (layer norm [32, 128]: 4 against 11 us).
+   * 65,536): at 4096 the Java kernels measured as fast or faster on one thread (layer norm [32, 128]: 4
+   * against 11 us), and on two threads softmax [512, 26] (13,312 elements) took 26 or 61-65 us on oneDNN
+   * from one JVM to the next against a steady 32 us in Java (PyTorch 35; 13:20 UTC 2026-12-05).
    */
-  static final long MIN_ELEMENTS = Long.getLong("ember.cpu.dnnl.rows.minElements", 8192);
+  static final long MIN_ELEMENTS = Long.getLong("ember.cpu.dnnl.rows.minElements", 1L << 16);
 
   /** Primitives by key ({@link Dnnl.PrimCache}, 64 entries). Guarded by Dnnl.class. */
   private static final Dnnl.PrimCache CACHE = new Dnnl.PrimCache(64);
