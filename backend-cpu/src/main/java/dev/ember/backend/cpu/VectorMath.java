@@ -100,13 +100,51 @@ final class VectorMath {
     }
   }
 
-  /** Computes {@code y[i] = op(x[i])} for {@code n} contiguous floats at addresses x and y. */
+  /** Blocks per op that run {@link #unaryF32}'s priming form (see there) before it goes all vector. */
+  private static final int PRIMING_BLOCKS = Integer.getInteger("ember.cpu.vectorPrimingBlocks", 3000);
+
+  /** Floats of a priming block that take the vector code. */
+  private static final int PRIMING_FLOATS = 4 * 8;
+
+  /** Per {@link UnaryOp}, the blocks run in the priming form so far (a racy count: only a heuristic). */
+  private static final int[] PRIMED = new int[UnaryOp.values().length];
+
+  /** Returns whether {@link #unaryF32} still runs {@code op} in its priming form (for tests). */
+  static boolean priming(UnaryOp op) {
+    return PRIMED[op.ordinal()] < PRIMING_BLOCKS;
+  }
+
+  /** Starts {@code op}'s priming form over (for tests). */
+  static void restartPriming(UnaryOp op) {
+    PRIMED[op.ordinal()] = 0;
+  }
+
+  /**
+   * Computes {@code y[i] = op(x[i])} for {@code n} contiguous floats at addresses x and y.
+   *
+   * <p>While an op is cold (its first {@link #PRIMING_BLOCKS} 2,048-float blocks in this JVM) each block
+   * runs its first {@link #PRIMING_FLOATS} floats on the vector code and the rest on the double-precision
+   * scalar formula, instead of all of it on vector code that is still interpreted or in C1 (where every
+   * vector operation allocates; GELU-tanh on the first 131,072 floats measured 1.29 s that way, at load).
+   * The short vector calls climb the invocation counts that make C2 compile the loop with almost no
+   * boxed vectors; the scalar formula is the reference the vector code is tested against (a few float
+   * ulps apart).
+   */
   static void unaryF32(UnaryOp op, long x, long y, int n) {
     float[] buf = BUFFER.get();
     for (int start = 0; start < n; start += BLOCK) {
       int len = Math.min(BLOCK, n - start);
       Raw.copyToArray(x + 4L * start, buf, 0, 4L * len);
-      apply(op, buf, len);
+      if (PRIMED[op.ordinal()] < PRIMING_BLOCKS) {
+        PRIMED[op.ordinal()]++;
+        int k = Math.min(len, PRIMING_FLOATS);
+        apply(op, buf, k);
+        for (int i = k; i < len; i++) {
+          buf[i] = (float) Elementwise.unaryDouble(op, buf[i]);
+        }
+      } else {
+        apply(op, buf, len);
+      }
       Raw.copyFromArray(buf, 0, y + 4L * start, 4L * len);
     }
   }

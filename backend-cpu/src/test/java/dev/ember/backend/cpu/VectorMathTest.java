@@ -101,4 +101,44 @@ class VectorMathTest {
           "relu(" + a[i] + ") at " + i);
     }
   }
+
+  /**
+   * {@link VectorMath#unaryF32} over off-heap memory: while an op is cold it computes most of each block
+   * with the scalar formula (its priming form), then all of it on the vector code; both stay within the
+   * tolerance of the double-precision path, and the form switches after the priming blocks.
+   */
+  @org.junit.jupiter.api.Test
+  void unaryF32PrimesThenRunsAllVector() {
+    UnaryOp op = UnaryOp.GELU_TANH_GRAD;
+    int n = 3 * 2048 + 5;
+    CpuStorage in = new CpuStorage(dev.ember.DType.FLOAT32, n);
+    CpuStorage out = new CpuStorage(dev.ember.DType.FLOAT32, n);
+    Random random = new Random(3);
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = (float) (random.nextDouble() * 16 - 8);
+      Raw.putFloat(in.at(0) + 4L * i, x[i]);
+    }
+    VectorMath.restartPriming(op);
+    boolean sawPriming = false;
+    for (int call = 0; call < 2000 && (call == 0 || VectorMath.priming(op)); call++) {
+      sawPriming |= VectorMath.priming(op);
+      VectorMath.unaryF32(op, in.at(0), out.at(0), n);
+      for (int i = 0; i < n; i += 97) {
+        float want = (float) Elementwise.unaryDouble(op, x[i]);
+        float got = Raw.getFloat(out.at(0) + 4L * i);
+        assertTrue(Math.abs(got - want) <= ATOL + RTOL * Math.abs(want), op + "(" + x[i] + ") = " + got + ", want " + want);
+      }
+    }
+    assertTrue(sawPriming, "a fresh op starts in the priming form");
+    assertTrue(!VectorMath.priming(op), "the priming form ends after its blocks");
+    VectorMath.unaryF32(op, in.at(0), out.at(0), n);
+    for (int i = 0; i < n; i++) {
+      float want = (float) Elementwise.unaryDouble(op, x[i]);
+      float got = Raw.getFloat(out.at(0) + 4L * i);
+      assertTrue(Math.abs(got - want) <= ATOL + RTOL * Math.abs(want), op + "(" + x[i] + ") = " + got + ", want " + want);
+    }
+    in.close();
+    out.close();
+  }
 }
