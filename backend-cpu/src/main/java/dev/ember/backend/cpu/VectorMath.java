@@ -109,9 +109,20 @@ final class VectorMath {
   /** Per {@link UnaryOp}, the blocks run in the priming form so far (a racy count: only a heuristic). */
   private static final int[] PRIMED = new int[UnaryOp.values().length];
 
+  /**
+   * Blocks {@link #adamF32} has run in the priming form ({@link #unaryF32}'s: a few lanes on the vector
+   * loop while it is cold, the rest on its scalar loop, which rounds every step the same way).
+   */
+  private static int adamPrimed;
+
   /** Returns whether {@link #unaryF32} still runs {@code op} in its priming form (for tests). */
   static boolean priming(UnaryOp op) {
     return PRIMED[op.ordinal()] < PRIMING_BLOCKS;
+  }
+
+  /** Returns whether {@link #adamF32} still runs in its priming form (for tests). */
+  static boolean adamPriming() {
+    return adamPrimed < PRIMING_BLOCKS;
   }
 
   /** Starts {@code op}'s priming form over (for tests). */
@@ -241,6 +252,10 @@ final class VectorMath {
       Raw.copyToArray(m + 4L * start, mb, 0, bytes);
       Raw.copyToArray(v + 4L * start, vb, 0, bytes);
       int full = len - len % LANES;
+      if (adamPrimed < PRIMING_BLOCKS) {   // cold: vector code on a few lanes, the rest below (same bits)
+        adamPrimed++;
+        full = Math.min(full, PRIMING_FLOATS);
+      }
       adamLoop(pb, gb, mb, vb, full, bc(w), bc(b2), bc(ob2), bc(bc2), bc(eps), bc(scale), bc(negStep));
       for (int i = full; i < len; i++) {
         float gi = gb[i];

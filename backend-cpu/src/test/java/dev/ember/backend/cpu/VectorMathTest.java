@@ -141,4 +141,62 @@ class VectorMathTest {
     in.close();
     out.close();
   }
+
+  /**
+   * {@link VectorMath#adamF32} gives the scalar Adam update bit for bit in its priming form (a few
+   * lanes on the vector loop) and once it runs all vector.
+   */
+  @org.junit.jupiter.api.Test
+  void adamF32MatchesTheScalarUpdateBeforeAndAfterPriming() {
+    int n = 2 * 2048 + 13;
+    Random random = new Random(5);
+    float[] p0 = new float[n];
+    float[] g = new float[n];
+    float[] m0 = new float[n];
+    float[] v0 = new float[n];
+    for (int i = 0; i < n; i++) {
+      p0[i] = (float) random.nextGaussian();
+      g[i] = (float) random.nextGaussian();
+      m0[i] = (float) random.nextGaussian() * 0.1f;
+      v0[i] = (float) random.nextDouble() * 0.01f;
+    }
+    float w = 0.1f, b2 = 0.999f, ob2 = 0.001f, bc2 = 0.3f, eps = 1e-8f, scale = 0.99f, negStep = -1e-3f;
+    float[] pw = new float[n];
+    float[] mw = new float[n];
+    float[] vw = new float[n];
+    for (int i = 0; i < n; i++) {
+      float mi = m0[i] + w * (g[i] - m0[i]);
+      float vi = b2 * v0[i] + ob2 * (g[i] * g[i]);
+      mw[i] = mi;
+      vw[i] = vi;
+      pw[i] = scale * p0[i] + negStep * (mi / ((float) Math.sqrt(vi) / bc2 + eps));
+    }
+    CpuStorage[] s = new CpuStorage[4];
+    for (int k = 0; k < 4; k++) {
+      s[k] = new CpuStorage(dev.ember.DType.FLOAT32, n);
+    }
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < n; i++) {
+        Raw.putFloat(s[0].at(i), p0[i]);
+        Raw.putFloat(s[1].at(i), g[i]);
+        Raw.putFloat(s[2].at(i), m0[i]);
+        Raw.putFloat(s[3].at(i), v0[i]);
+      }
+      VectorMath.adamF32(s[0].at(0), s[1].at(0), s[2].at(0), s[3].at(0), n, w, b2, ob2, bc2, eps, scale, negStep);
+      for (int i = 0; i < n; i++) {
+        String at = "round " + round + " at " + i;
+        assertEquals(Float.floatToRawIntBits(pw[i]), Float.floatToRawIntBits(Raw.getFloat(s[0].at(i))), "param " + at);
+        assertEquals(Float.floatToRawIntBits(mw[i]), Float.floatToRawIntBits(Raw.getFloat(s[2].at(i))), "m " + at);
+        assertEquals(Float.floatToRawIntBits(vw[i]), Float.floatToRawIntBits(Raw.getFloat(s[3].at(i))), "v " + at);
+      }
+      for (int call = 0; call < 5000 && VectorMath.adamPriming(); call++) {   // run the priming blocks out
+        VectorMath.adamF32(s[0].at(0), s[1].at(0), s[2].at(0), s[3].at(0), n, w, b2, ob2, bc2, eps, scale,
+            negStep);
+      }
+      assertTrue(!VectorMath.adamPriming(), "the priming form ends after its blocks");
+    }
+    for (CpuStorage t : s) {
+      t.close();
+    }
+  }
 }
