@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ember.Autograd;
 import dev.ember.DType;
 import dev.ember.Device;
-import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.backend.cpu.CpuBackend;
 import dev.ember.internal.FusedPrimitives;
 import dev.ember.nn.functional.F;
 import dev.ember.ops.Pooling.Pool2d;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -137,9 +135,9 @@ class FusedPrimitivesConformanceTest {
     return DynamicTest.dynamicTest(name, () -> {
       Tensor v = randn(f.apply(inputs).shapeArray());
       long before = FusedPrimitives.calls();
-      List<Tensor> fused = run(f, inputs, v, true);
+      List<Tensor> fused = FusedPath.outputAndGrads(f, inputs, v, true);
       long fusedCalls = FusedPrimitives.calls() - before;
-      List<Tensor> composed = run(f, inputs, v, false);
+      List<Tensor> composed = FusedPath.outputAndGrads(f, inputs, v, false);
       if (expectFused(name)) {
         assertTrue(fusedCalls >= 2, name + ": expected the fused forward and backward, got " + fusedCalls + " calls");
       }
@@ -157,50 +155,15 @@ class FusedPrimitivesConformanceTest {
         Tensor g = Autograd.grad(new Tensor[] {y}, new Tensor[] {in[0]}, new Tensor[] {v}, true, true, false)[0];
         return g.mul(g).sum();
       };
-      List<Tensor> fused = run(gradOfF, inputs, null, true);
-      List<Tensor> composed = run(gradOfF, inputs, null, false);
+      List<Tensor> fused = FusedPath.outputAndGrads(gradOfF, inputs, null, true);
+      List<Tensor> composed = FusedPath.outputAndGrads(gradOfF, inputs, null, false);
       for (int i = 0; i < fused.size(); i++) {
         close(name + " double backward " + i, fused.get(i), composed.get(i));
       }
     });
   }
 
-  /** Returns the output and every input's gradient, with the fused primitives on or off. */
-  private static List<Tensor> run(Function<Tensor[], Tensor> f, Tensor[] inputs, Tensor v, boolean fused) {
-    FusedPrimitives.setEnabled(fused);
-    try (GradMode on = GradMode.enableGrad()) {
-      Tensor[] leaves = new Tensor[inputs.length];
-      for (int i = 0; i < inputs.length; i++) {
-        leaves[i] = inputs[i].detach().clone().requiresGrad(true);
-      }
-      Tensor y = f.apply(leaves);
-      y.backward(v == null ? Tensor.onesLike(y) : v);
-      List<Tensor> out = new ArrayList<>();
-      out.add(y.detach());
-      for (Tensor l : leaves) {
-        out.add(l.grad());
-      }
-      return out;
-    } finally {
-      FusedPrimitives.setEnabled(true);
-    }
-  }
-
   private static void close(String what, Tensor actual, Tensor expected) {
-    if (expected == null || actual == null) {
-      assertTrue(expected == actual, what + ": one path has no gradient, the other has");
-      return;
-    }
-    assertEquals(expected.shape(), actual.shape(), what + ": shape");
-    double[] e = expected.toDoubleArray();
-    double[] a = actual.toDoubleArray();
-    double scale = 1;
-    for (double x : e) {
-      scale = Math.max(scale, Math.abs(x));
-    }
-    for (int i = 0; i < e.length; i++) {
-      assertTrue(Math.abs(a[i] - e[i]) <= 1e-4 * scale, what + ": element " + i + " is " + a[i] + ", composed "
-          + e[i]);
-    }
+    FusedPath.assertClose(what, actual, expected, 1e-4);
   }
 }
