@@ -14,7 +14,7 @@ import java.util.Locale;
  * <p>Usage: {@code java -cp ... dev.ember.bench.FirstStep W2 [steps=20] [device=cpu]}. Prints one line
  * {@code STARTUP {json}} with {@code first_step_end_epoch_ms} (wall clock, comparable with the parent's
  * launch time), {@code first_step_ms_from_jvm_start} (from the JVM's own start time), {@code build_ms},
- * {@code first_step_ms}, {@code steps}, {@code step_ms_last} and {@code vm_hwm_mib}.
+ * {@code first_step_ms}, {@code steps}, {@code step_ms_last}, {@code vm_hwm_mib} and {@code heap_alloc_mib_per_step} (Java heap allocated per step over the second half of the steps).
  */
 public final class FirstStep {
   private FirstStep() {}
@@ -32,17 +32,39 @@ public final class FirstStep {
     long firstEnd = System.currentTimeMillis();
     long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
     double lastMs = Double.NaN;
+    int half = steps / 2;
+    long allocatedAtHalf = 0;
     for (int i = 1; i < steps; i++) {
+      if (i == half) {
+        allocatedAtHalf = heapAllocatedBytes();
+      }
       long s = System.nanoTime();
       loss = step.run();
       lastMs = (System.nanoTime() - s) / 1e6;
     }
+    double allocPerStepMib = half >= 1 ? (heapAllocatedBytes() - allocatedAtHalf) / 1048576.0 / (steps - half)
+        : Double.NaN;
     System.out.printf(Locale.ROOT,
         "STARTUP {\"workload\":\"%s\",\"device\":\"%s\",\"first_step_end_epoch_ms\":%d,"
             + "\"first_step_ms_from_jvm_start\":%d,\"build_ms\":%.1f,\"first_step_ms\":%.1f,\"steps\":%d,"
-            + "\"step_ms_last\":%.2f,\"loss_last\":%.5f,\"vm_hwm_mib\":%.1f}%n",
+            + "\"step_ms_last\":%.2f,\"loss_last\":%.5f,\"vm_hwm_mib\":%.1f,\"heap_alloc_mib_per_step\":%.2f}%n",
         workload, device, firstEnd, firstEnd - jvmStart, (t1 - t0) / 1e6, (t2 - t1) / 1e6, steps, lastMs, loss,
-        peakRssMib());
+        peakRssMib(), allocPerStepMib);
+  }
+
+  /**
+   * Returns the Java heap bytes every live thread has allocated so far (HotSpot's per-thread counters):
+   * over the second half of the steps, a steady step that boxes vectors or builds garbage shows here.
+   */
+  static long heapAllocatedBytes() {
+    if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads)) {
+      return 0;
+    }
+    long total = 0;
+    for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      total += Math.max(0, bytes);
+    }
+    return total;
   }
 
   /** Returns VmHWM, the peak resident set of this process, in MiB; NaN where /proc is missing. */

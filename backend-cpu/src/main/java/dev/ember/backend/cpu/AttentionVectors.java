@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * touches this class.
  */
 final class AttentionVectors {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> S = VectorShape.FLOATS;
   private static final int LANES = S.length();
 
   private AttentionVectors() {}

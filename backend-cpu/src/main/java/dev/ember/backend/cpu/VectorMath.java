@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * (cheap beside the math): Java 17's Vector API loads only from arrays and byte buffers.
  */
 final class VectorMath {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> S = VectorShape.FLOATS;
   private static final int LANES = S.length();
   private static final int BLOCK = 2048;
   private static final ThreadLocal<float[]> BUFFER = ThreadLocal.withInitial(() -> new float[BLOCK]);
@@ -256,7 +256,7 @@ final class VectorMath {
         adamPrimed++;
         full = Math.min(full, PRIMING_FLOATS);
       }
-      adamLoop(pb, gb, mb, vb, full, bc(w), bc(b2), bc(ob2), bc(bc2), bc(eps), bc(scale), bc(negStep));
+      adamLoop(pb, gb, mb, vb, full, w, b2, ob2, bc2, eps, scale, negStep);
       for (int i = full; i < len; i++) {
         float gi = gb[i];
         float mi = mb[i] + w * (gi - mb[i]);
@@ -271,9 +271,12 @@ final class VectorMath {
     }
   }
 
-  /** {@link #adamF32}'s vector loop over {@code [0, full)} of heap blocks, alone so C2 inlines all of it. */
-  private static void adamLoop(float[] pb, float[] gb, float[] mb, float[] vb, int full, FloatVector w,
-      FloatVector b2, FloatVector ob2, FloatVector bc2, FloatVector eps, FloatVector scale, FloatVector negStep) {
+  /**
+   * {@link #adamF32}'s vector loop over {@code [0, full)} of heap blocks, alone so C2 inlines all of it. The
+   * hyper-parameters come as floats and broadcast here: vectors passed in are boxed objects, seven per block.
+   */
+  private static void adamLoop(float[] pb, float[] gb, float[] mb, float[] vb, int full, float w,
+      float b2, float ob2, float bc2, float eps, float scale, float negStep) {
     for (int i = 0; i < full; i += LANES) {
       FloatVector gv = FloatVector.fromArray(S, gb, i);
       FloatVector mv = FloatVector.fromArray(S, mb, i);
@@ -361,7 +364,7 @@ final class VectorMath {
     for (int i = 0; i < full; i += LANES) {
       FloatVector v = FloatVector.fromArray(S, a, i);
       if (finite(v)) {
-        geluTanh(v, false).intoArray(a, i);
+        geluTanh(v).intoArray(a, i);
       } else {
         scalar(UnaryOp.GELU_TANH, a, i);
       }
@@ -393,12 +396,21 @@ final class VectorMath {
     }
   }
 
-  /** a = the tanh-GELU derivative from x (in a) and t = sigmoid(2u). */
+  /**
+   * a = the tanh-GELU derivative {@code s + 2 x s (1 - s) k0 (1 + 3 k1 x^2)} from x (in a) and t = s =
+   * sigmoid(2u). The formula is written in the loop, not in a helper: C2 compiled such a helper on its own
+   * first (it is called once per vector), then would not inline that large compiled body into this loop,
+   * and every vector crossing the call was boxed (W4 allocated 126 MB/s at its steady state).
+   */
   private static void geluTanhGradPass(float[] a, float[] t, int full) {
     for (int i = 0; i < full; i += LANES) {
-      FloatVector v = FloatVector.fromArray(S, a, i);
-      if (finite(v)) {
-        geluTanhGrad(v, FloatVector.fromArray(S, t, i)).intoArray(a, i);
+      FloatVector x = FloatVector.fromArray(S, a, i);
+      if (finite(x)) {
+        FloatVector s = FloatVector.fromArray(S, t, i);
+        // Beyond |x| = 10 the second term is below e^-87; clamping keeps x^2 from overflowing to 0 * inf.
+        FloatVector xc = x.max(-10f).min(10f);
+        FloatVector inner = xc.mul(xc).fma(3 * GELU_K1, 1f).mul(2 * GELU_K0);
+        s.add(xc.mul(s).mul(FloatVector.broadcast(S, 1f).sub(s)).mul(inner)).intoArray(a, i);
       } else {
         scalar(UnaryOp.GELU_TANH_GRAD, a, i);
       }
@@ -570,22 +582,12 @@ final class VectorMath {
 
   /**
    * GELU with the tanh approximation, {@code x sigmoid(2u)} for {@code u = k0 (x + k1 x^3)} (equal to
-   * {@code x (1 + tanh u) / 2} without its cancellation for negative x), or its derivative {@code s +
-   * 2 x s (1 - s) k0 (1 + 3 k1 x^2)}.
+   * {@code x (1 + tanh u) / 2} without its cancellation for negative x).
    */
-  private static FloatVector geluTanh(FloatVector x, boolean grad) {
+  private static FloatVector geluTanh(FloatVector x) {
     FloatVector x2 = x.mul(x);
     FloatVector u2 = x2.fma(GELU_K1, 1f).mul(x).mul(2 * GELU_K0);
-    FloatVector s = sigmoid(u2);
-    return grad ? geluTanhGrad(x, s) : x.mul(s);
-  }
-
-  /** The tanh-GELU derivative from x and {@code s = sigmoid(2u)}: {@code s + 2 x s (1 - s) k0 (1 + 3 k1 x^2)}. */
-  private static FloatVector geluTanhGrad(FloatVector x, FloatVector s) {
-    // Beyond |x| = 10 the second term is below e^-87; clamping keeps x^2 from overflowing to 0 * inf.
-    FloatVector xc = x.max(-10f).min(10f);
-    FloatVector inner = xc.mul(xc).fma(3 * GELU_K1, 1f).mul(2 * GELU_K0);
-    return s.add(xc.mul(s).mul(FloatVector.broadcast(S, 1f).sub(s)).mul(inner));
+    return x.mul(sigmoid(u2));
   }
 
   /**

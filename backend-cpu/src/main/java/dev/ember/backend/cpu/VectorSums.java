@@ -12,13 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
  * VectorMath} (Java 17's Vector API loads from arrays; its byte-buffer loads are gone from Java 19).
  */
 final class VectorSums {
-  private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-  private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
-  private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+  private static final VectorSpecies<Float> F8 = VectorShape.FLOATS;
+  private static final VectorSpecies<Double> D4 = VectorShape.DOUBLES;
   private static final int BLOCK = 2048;
-  private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
-  /** Whether the machine has 256-bit vectors; narrower ones would run 8-float lanes in slow Java code. */
-  private static final boolean USABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+  /** Staging blocks, 4 floats longer: {@link #widen} loads 8 floats to convert the low 4. */
+  private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][BLOCK + 4]);
+  /** Whether the kernels run 8 float and 4 double lanes: {@link FloatSums}' lane order is built on them. */
+  private static final boolean USABLE = F8.length() == 8 && D4.length() == 4;
 
   private VectorSums() {}
 
@@ -164,8 +164,13 @@ final class VectorSums {
     }
   }
 
-  /** The 4 floats at {@code buf[i]} widened to 4 doubles. */
+  /**
+   * The 4 floats at {@code buf[i]} widened to 4 doubles: 8 floats loaded, the low 4 converted ({@code
+   * buf} has 4 floats of room past its last group). Not a 128-bit load of 4: a second float shape
+   * beside the 256-bit kernels makes C2 box their vectors ({@link VectorShape}); this form, part 0 of a
+   * 256-bit vector, compiles to one load and one conversion on Java 17 (part 1 would not).
+   */
   private static DoubleVector widen(float[] buf, int i) {
-    return (DoubleVector) FloatVector.fromArray(F4, buf, i).convertShape(VectorOperators.F2D, D4, 0);
+    return (DoubleVector) FloatVector.fromArray(F8, buf, i).convertShape(VectorOperators.F2D, D4, 0);
   }
 }
