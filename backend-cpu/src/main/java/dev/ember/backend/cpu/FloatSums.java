@@ -27,6 +27,11 @@ final class FloatSums {
   /** Float additions per lane before the lane's float sum goes into double. */
   static final int BLOCK_ADDS = 8;
 
+  /** Whether {@link VectorSums#blocks} runs compiled: until then it takes one block of each chunk. */
+  static final VectorGate BLOCKS_GATE = new VectorGate();
+  /** Whether {@link VectorSums#addRows} runs compiled: until then it takes a few columns of each piece. */
+  static final VectorGate ROWS_GATE = new VectorGate();
+
   private FloatSums() {}
 
   /** Whether the vector loops run in this JVM. */
@@ -66,11 +71,16 @@ final class FloatSums {
   private static double chunk(long address, int n, boolean vector) {
     int full = n - n % (LANES * BLOCK_ADDS);
     double[] d = new double[LANES];
-    if (vector) {
-      VectorSums.blocks(address, full, d);
-    } else {
+    int vectorFull = 0;
+    if (vector) { // cold (BLOCKS_GATE), one block on the vector loop and the rest below: the same additions
+      vectorFull = BLOCKS_GATE.vectorFloats(full, LANES * BLOCK_ADDS);
+      long t = BLOCKS_GATE.begin();
+      VectorSums.blocks(address, vectorFull, d);
+      BLOCKS_GATE.end(t, vectorFull);
+    }
+    if (vectorFull < full) {
       float[] f = new float[LANES];
-      for (int b = 0; b < full; b += LANES * BLOCK_ADDS) {
+      for (int b = vectorFull; b < full; b += LANES * BLOCK_ADDS) {
         java.util.Arrays.fill(f, 0f);
         for (int i = 0; i < BLOCK_ADDS; i++) {
           for (int j = 0; j < LANES; j++) {

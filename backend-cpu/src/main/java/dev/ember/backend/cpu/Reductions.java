@@ -132,13 +132,17 @@ final class Reductions {
       int to = (int) ((long) in * (b + 1) / blocksPerOuter);
       int at = (int) (o * in);
       long block = base + 4L * o * r * in;
-      if (FloatSums.vector()) {
-        VectorSums.addRows(block, r, in, from, to, acc, at + from);
-        return;
+      int scalarFrom = from;
+      if (FloatSums.vector()) { // cold (ROWS_GATE): a few columns on the vector loop, the rest below
+        VectorGate gate = FloatSums.ROWS_GATE;
+        scalarFrom = from + gate.vectorFloats(to - from);
+        long started = gate.begin();
+        VectorSums.addRows(block, r, in, from, scalarFrom, acc, at + from);
+        gate.end(started, (scalarFrom - from) * r);
       }
-      for (int row = 0; row < r; row++) {
+      for (int row = 0; row < r && scalarFrom < to; row++) {
         long a = block + 4L * ((long) row * in);
-        for (int k = from; k < to; k++) {
+        for (int k = scalarFrom; k < to; k++) {
           acc[at + k] += Raw.getFloat(a + 4L * k);
         }
       }

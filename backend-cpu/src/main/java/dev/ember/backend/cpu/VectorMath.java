@@ -100,61 +100,59 @@ final class VectorMath {
     }
   }
 
-  /** Blocks per op that run {@link #unaryF32}'s priming form (see there) before it goes all vector. */
-  private static final int PRIMING_BLOCKS = Integer.getInteger("ember.cpu.vectorPrimingBlocks", 3000);
+  /** Per {@link UnaryOp}, whether {@link #unaryF32}'s vector code runs compiled ({@link VectorGate}). */
+  private static final VectorGate[] UNARY_GATES = gates(UnaryOp.values().length);
 
-  /** Floats of a priming block that take the vector code. */
-  private static final int PRIMING_FLOATS = 4 * 8;
+  /** Per {@link UnaryBackwardOp}, the same for {@link #unaryBackwardF32}. */
+  private static final VectorGate[] BACKWARD_GATES = gates(UnaryBackwardOp.values().length);
 
-  /** Per {@link UnaryOp}, the blocks run in the priming form so far (a racy count: only a heuristic). */
-  private static final int[] PRIMED = new int[UnaryOp.values().length];
+  /** The same for {@link #adamF32}. */
+  private static final VectorGate ADAM_GATE = new VectorGate();
 
-  /**
-   * Blocks {@link #adamF32} has run in the priming form ({@link #unaryF32}'s: a few lanes on the vector
-   * loop while it is cold, the rest on its scalar loop, which rounds every step the same way).
-   */
-  private static int adamPrimed;
-
-  /** Returns whether {@link #unaryF32} still runs {@code op} in its priming form (for tests). */
-  static boolean priming(UnaryOp op) {
-    return PRIMED[op.ordinal()] < PRIMING_BLOCKS;
+  private static VectorGate[] gates(int n) {
+    VectorGate[] g = new VectorGate[n];
+    for (int i = 0; i < n; i++) {
+      g[i] = new VectorGate();
+    }
+    return g;
   }
 
-  /** Returns whether {@link #adamF32} still runs in its priming form (for tests). */
-  static boolean adamPriming() {
-    return adamPrimed < PRIMING_BLOCKS;
+  /** Returns the gate of {@code op}'s forward kernel (tests). */
+  static VectorGate gate(UnaryOp op) {
+    return UNARY_GATES[op.ordinal()];
   }
 
-  /** Starts {@code op}'s priming form over (for tests). */
-  static void restartPriming(UnaryOp op) {
-    PRIMED[op.ordinal()] = 0;
+  /** Returns the gate of {@code op}'s gradient kernel (tests). */
+  static VectorGate backwardGate(UnaryBackwardOp op) {
+    return BACKWARD_GATES[op.ordinal()];
+  }
+
+  /** Returns the gate of the fused Adam kernel (tests). */
+  static VectorGate adamGate() {
+    return ADAM_GATE;
   }
 
   /**
    * Computes {@code y[i] = op(x[i])} for {@code n} contiguous floats at addresses x and y.
    *
-   * <p>While an op is cold (its first {@link #PRIMING_BLOCKS} 2,048-float blocks in this JVM) each block
-   * runs its first {@link #PRIMING_FLOATS} floats on the vector code and the rest on the double-precision
+   * <p>While an op is cold ({@link VectorGate}: until its vector code runs compiled) each block runs its
+   * first {@link VectorGate#PROBE_FLOATS} floats on the vector code and the rest on the double-precision
    * scalar formula, instead of all of it on vector code that is still interpreted or in C1 (where every
    * vector operation allocates; GELU-tanh on the first 131,072 floats measured 1.29 s that way, at load).
-   * The short vector calls climb the invocation counts that make C2 compile the loop with almost no
-   * boxed vectors; the scalar formula is the reference the vector code is tested against (a few float
-   * ulps apart).
+   * The scalar formula is the reference the vector code is tested against (a few float ulps apart).
    */
   static void unaryF32(UnaryOp op, long x, long y, int n) {
     float[] buf = BUFFER.get();
     for (int start = 0; start < n; start += BLOCK) {
       int len = Math.min(BLOCK, n - start);
       Raw.copyToArray(x + 4L * start, buf, 0, 4L * len);
-      if (PRIMED[op.ordinal()] < PRIMING_BLOCKS) {
-        PRIMED[op.ordinal()]++;
-        int k = Math.min(len, PRIMING_FLOATS);
-        apply(op, buf, k);
-        for (int i = k; i < len; i++) {
-          buf[i] = (float) Elementwise.unaryDouble(op, buf[i]);
-        }
-      } else {
-        apply(op, buf, len);
+      VectorGate gate = UNARY_GATES[op.ordinal()];
+      int k = gate.vectorFloats(len);
+      long t = gate.begin();
+      apply(op, buf, k);
+      gate.end(t, k);
+      for (int i = k; i < len; i++) {   // a cold op's rest of the block
+        buf[i] = (float) Elementwise.unaryDouble(op, buf[i]);
       }
       Raw.copyFromArray(buf, 0, y + 4L * start, 4L * len);
     }
@@ -180,20 +178,34 @@ final class VectorMath {
       } else {
         Raw.copyToArray(g + 4L * start, gb, 0, 4L * len);
       }
-      switch (op) {
-        case RELU -> reluGradLoop(yb, gb, len);
-        case SIGMOID -> sigmoidGradLoop(yb, gb, len);
-        case TANH -> tanhGradLoop(yb, gb, len);
-      }
+      VectorGate gate = BACKWARD_GATES[op.ordinal()];
+      int k = gate.vectorFloats(len);
+      long t = gate.begin();
+      gradLoop(op, yb, gb, 0, k, true);
+      gate.end(t, k);
+      gradLoop(op, yb, gb, k, len, false);   // a cold op's rest: the scalar tail, the same bits
       Raw.copyFromArray(gb, 0, o + 4L * start, 4L * len);
     }
   }
 
-  /** {@code g = y > 0 ? g : 0} in place of g over {@code [0, len)}. */
-  private static void reluGradLoop(float[] y, float[] g, int len) {
-    int full = len - len % LANES;
+  /**
+   * {@code op}'s gradient loop over {@code [from, to)} of the blocks: with {@code vector}, whole vectors
+   * on the vector code and the remainder on the scalar tail (which rounds as the vector code does);
+   * without, all of it on the scalar tail.
+   */
+  private static void gradLoop(UnaryBackwardOp op, float[] y, float[] g, int from, int to, boolean vector) {
+    int full = vector ? to - (to - from) % LANES : from;
+    switch (op) {
+      case RELU -> reluGradLoop(y, g, from, full, to);
+      case SIGMOID -> sigmoidGradLoop(y, g, from, full, to);
+      case TANH -> tanhGradLoop(y, g, from, full, to);
+    }
+  }
+
+  /** {@code g = y > 0 ? g : 0} in place of g: vectors over {@code [from, full)}, scalar over {@code [full, len)}. */
+  private static void reluGradLoop(float[] y, float[] g, int from, int full, int len) {
     FloatVector zero = FloatVector.zero(S);
-    for (int i = 0; i < full; i += LANES) {
+    for (int i = from; i < full; i += LANES) {
       VectorMask<Float> positive = FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f);
       zero.blend(FloatVector.fromArray(S, g, i), positive).intoArray(g, i);
     }
@@ -202,11 +214,10 @@ final class VectorMath {
     }
   }
 
-  /** {@code g = g * (y * (1 - y))} in place of g over {@code [0, len)}. */
-  private static void sigmoidGradLoop(float[] y, float[] g, int len) {
-    int full = len - len % LANES;
+  /** {@code g = g * (y * (1 - y))} in place of g: vectors over {@code [from, full)}, scalar over {@code [full, len)}. */
+  private static void sigmoidGradLoop(float[] y, float[] g, int from, int full, int len) {
     FloatVector one = bc(1f);
-    for (int i = 0; i < full; i += LANES) {
+    for (int i = from; i < full; i += LANES) {
       FloatVector v = FloatVector.fromArray(S, y, i);
       FloatVector.fromArray(S, g, i).mul(v.mul(one.sub(v))).intoArray(g, i);
     }
@@ -215,11 +226,10 @@ final class VectorMath {
     }
   }
 
-  /** {@code g = g * (1 - y * y)} in place of g over {@code [0, len)}. */
-  private static void tanhGradLoop(float[] y, float[] g, int len) {
-    int full = len - len % LANES;
+  /** {@code g = g * (1 - y * y)} in place of g: vectors over {@code [from, full)}, scalar over {@code [full, len)}. */
+  private static void tanhGradLoop(float[] y, float[] g, int from, int full, int len) {
     FloatVector one = bc(1f);
-    for (int i = 0; i < full; i += LANES) {
+    for (int i = from; i < full; i += LANES) {
       FloatVector v = FloatVector.fromArray(S, y, i);
       FloatVector.fromArray(S, g, i).mul(one.sub(v.mul(v))).intoArray(g, i);
     }
@@ -251,12 +261,10 @@ final class VectorMath {
       Raw.copyToArray(g + 4L * start, gb, 0, bytes);
       Raw.copyToArray(m + 4L * start, mb, 0, bytes);
       Raw.copyToArray(v + 4L * start, vb, 0, bytes);
-      int full = len - len % LANES;
-      if (adamPrimed < PRIMING_BLOCKS) {   // cold: vector code on a few lanes, the rest below (same bits)
-        adamPrimed++;
-        full = Math.min(full, PRIMING_FLOATS);
-      }
+      int full = ADAM_GATE.vectorFloats(len - len % LANES);   // cold: a few lanes, the rest below (same bits)
+      long t = ADAM_GATE.begin();
       adamLoop(pb, gb, mb, vb, full, w, b2, ob2, bc2, eps, scale, negStep);
+      ADAM_GATE.end(t, full);
       for (int i = full; i < len; i++) {
         float gi = gb[i];
         float mi = mb[i] + w * (gi - mb[i]);

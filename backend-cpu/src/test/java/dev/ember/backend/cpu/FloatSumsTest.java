@@ -73,7 +73,37 @@ class FloatSumsTest {
       double want = reference(a, n);
       assertEquals(want, FloatSums.sum(a, n, false), "scalar, n = " + n);
       if (FloatSums.vector()) {
+        FloatSums.BLOCKS_GATE.close();
+        assertEquals(want, FloatSums.sum(a, n, true), "vector cold (one block a chunk), n = " + n);
+        FloatSums.BLOCKS_GATE.openNow();
         assertEquals(want, FloatSums.sum(a, n, true), "vector, n = " + n);
+      }
+    }
+  }
+
+  /**
+   * A sum over a middle dim gives the same bits whether {@link VectorSums#addRows} takes all columns (its
+   * gate open), a few columns with the scalar loop doing the rest (cold), or none (no Vector API).
+   */
+  @Test
+  void middleDimSumsAreTheSameColdAndOpen() {
+    try (dev.ember.Tensor x = dev.ember.Tensor.randn(3, 37, 150)) {
+      FloatSums.ROWS_GATE.close();
+      float[] cold = x.sum(1, false).toFloatArray();
+      FloatSums.ROWS_GATE.openNow();
+      float[] open = x.sum(1, false).toFloatArray();
+      double[] exact = new double[3 * 150];
+      float[] v = x.toFloatArray();
+      for (int a = 0; a < 3; a++) {
+        for (int r = 0; r < 37; r++) {
+          for (int b = 0; b < 150; b++) {
+            exact[a * 150 + b] += v[(a * 37 + r) * 150 + b];
+          }
+        }
+      }
+      for (int i = 0; i < exact.length; i++) {
+        assertEquals((float) exact[i], cold[i], "cold at " + i);
+        assertEquals((float) exact[i], open[i], "open at " + i);
       }
     }
   }

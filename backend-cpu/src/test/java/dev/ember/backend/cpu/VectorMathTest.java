@@ -105,7 +105,7 @@ class VectorMathTest {
   /**
    * {@link VectorMath#unaryF32} over off-heap memory: while an op is cold it computes most of each block
    * with the scalar formula (its priming form), then all of it on the vector code; both stay within the
-   * tolerance of the double-precision path, and the form switches after the priming blocks.
+   * tolerance of the double-precision path.
    */
   @org.junit.jupiter.api.Test
   void unaryF32PrimesThenRunsAllVector() {
@@ -119,10 +119,10 @@ class VectorMathTest {
       x[i] = (float) (random.nextDouble() * 16 - 8);
       Raw.putFloat(in.at(0) + 4L * i, x[i]);
     }
-    VectorMath.restartPriming(op);
-    boolean sawPriming = false;
-    for (int call = 0; call < 2000 && (call == 0 || VectorMath.priming(op)); call++) {
-      sawPriming |= VectorMath.priming(op);
+    VectorGate gate = VectorMath.gate(op);
+    gate.close();
+    for (int call = 0; call < 3; call++) {
+      assertTrue(!gate.open() || call > 0, "a closed gate stays closed until its probes run fast");
       VectorMath.unaryF32(op, in.at(0), out.at(0), n);
       for (int i = 0; i < n; i += 97) {
         float want = (float) Elementwise.unaryDouble(op, x[i]);
@@ -130,8 +130,7 @@ class VectorMathTest {
         assertTrue(Math.abs(got - want) <= ATOL + RTOL * Math.abs(want), op + "(" + x[i] + ") = " + got + ", want " + want);
       }
     }
-    assertTrue(sawPriming, "a fresh op starts in the priming form");
-    assertTrue(!VectorMath.priming(op), "the priming form ends after its blocks");
+    gate.openNow();
     VectorMath.unaryF32(op, in.at(0), out.at(0), n);
     for (int i = 0; i < n; i++) {
       float want = (float) Elementwise.unaryDouble(op, x[i]);
@@ -176,6 +175,11 @@ class VectorMathTest {
       s[k] = new CpuStorage(dev.ember.DType.FLOAT32, n);
     }
     for (int round = 0; round < 2; round++) {
+      if (round == 0) {
+        VectorMath.adamGate().close();
+      } else {
+        VectorMath.adamGate().openNow();
+      }
       for (int i = 0; i < n; i++) {
         Raw.putFloat(s[0].at(i), p0[i]);
         Raw.putFloat(s[1].at(i), g[i]);
@@ -189,14 +193,84 @@ class VectorMathTest {
         assertEquals(Float.floatToRawIntBits(mw[i]), Float.floatToRawIntBits(Raw.getFloat(s[2].at(i))), "m " + at);
         assertEquals(Float.floatToRawIntBits(vw[i]), Float.floatToRawIntBits(Raw.getFloat(s[3].at(i))), "v " + at);
       }
-      for (int call = 0; call < 5000 && VectorMath.adamPriming(); call++) {   // run the priming blocks out
-        VectorMath.adamF32(s[0].at(0), s[1].at(0), s[2].at(0), s[3].at(0), n, w, b2, ob2, bc2, eps, scale,
-            negStep);
-      }
-      assertTrue(!VectorMath.adamPriming(), "the priming form ends after its blocks");
     }
     for (CpuStorage t : s) {
       t.close();
     }
+  }
+
+  /**
+   * A {@link VectorGate} opens after {@link VectorGate#FAST_IN_A_ROW} timed blocks in a row at compiled
+   * speed (one slow block, e.g. the thread descheduled, starts the count over) and closes again after
+   * {@link VectorGate#SLOW_IN_A_ROW} slow ones (the kernel back on C1 code after a deoptimization).
+   */
+  @org.junit.jupiter.api.Test
+  void vectorGateOpensAfterFastBlocksAndClosesAfterSlowOnes() {
+    VectorGate gate = new VectorGate();
+    gate.close();
+    assertEquals(VectorGate.PROBE_FLOATS, gate.vectorFloats(2048));
+    for (int i = 0; i < VectorGate.FAST_IN_A_ROW - 1; i++) {
+      gate.record(40, 32);
+    }
+    gate.record(5_000, 32);   // interpreted speed: start over
+    for (int i = 0; i < VectorGate.FAST_IN_A_ROW - 1; i++) {
+      gate.record(40, 32);
+    }
+    assertTrue(!gate.open(), "one fast block short");
+    gate.record(40, 32);
+    assertTrue(gate.open());
+    assertEquals(2048, gate.vectorFloats(2048));
+    gate.record(200_000, 2048);
+    gate.record(900, 2048);   // compiled speed for 2,048 floats: the slow run starts over
+    gate.record(200_000, 2048);
+    assertTrue(gate.open(), "one slow block does not close it");
+    gate.record(200_000, 2048);
+    assertTrue(!gate.open(), "two slow blocks in a row close it");
+    assertEquals(VectorGate.PROBE_FLOATS, gate.vectorFloats(2048));
+    assertEquals(5, gate.vectorFloats(5));
+  }
+
+  /**
+   * {@link VectorMath#unaryBackwardF32} gives the scalar activation gradients bit for bit, cold (a few
+   * lanes on the vector loop, the rest on its scalar tail) and open.
+   */
+  @org.junit.jupiter.api.Test
+  void activationGradsMatchTheScalarFormulaColdAndOpen() {
+    int n = 2 * 2048 + 21;
+    Random random = new Random(11);
+    CpuStorage y = new CpuStorage(dev.ember.DType.FLOAT32, n);
+    CpuStorage g = new CpuStorage(dev.ember.DType.FLOAT32, n);
+    CpuStorage o = new CpuStorage(dev.ember.DType.FLOAT32, n);
+    float[] yv = new float[n];
+    float[] gv = new float[n];
+    for (int i = 0; i < n; i++) {
+      yv[i] = (float) (random.nextDouble() * 2 - 0.5);
+      gv[i] = (float) random.nextGaussian();
+      Raw.putFloat(y.at(i), yv[i]);
+      Raw.putFloat(g.at(i), gv[i]);
+    }
+    for (dev.ember.spi.UnaryBackwardOp op : dev.ember.spi.UnaryBackwardOp.values()) {
+      for (boolean open : new boolean[] {false, true}) {
+        VectorGate gate = VectorMath.backwardGate(op);
+        if (open) {
+          gate.openNow();
+        } else {
+          gate.close();
+        }
+        VectorMath.unaryBackwardF32(op, y.at(0), g.at(0), false, o.at(0), n);
+        for (int i = 0; i < n; i++) {
+          float want = switch (op) {
+            case RELU -> yv[i] > 0 ? gv[i] : 0f;
+            case SIGMOID -> gv[i] * (yv[i] * (1f - yv[i]));
+            case TANH -> gv[i] * (1f - yv[i] * yv[i]);
+          };
+          assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(Raw.getFloat(o.at(i))),
+              op + (open ? " open" : " cold") + " at " + i);
+        }
+      }
+    }
+    y.close();
+    g.close();
+    o.close();
   }
 }

@@ -1,0 +1,95 @@
+package dev.ember.backend.cpu;
+
+/**
+ * Tells when one Vector API kernel runs compiled, so it may take whole blocks. Until then (the kernel is
+ * <em>cold</em>) its caller runs the vector code on the first {@link #PROBE_FLOATS} floats of each block
+ * and the rest of the block on its scalar loop ({@link #vectorFloats} says how many floats go to the
+ * vector code); one block in 16 is timed ({@link #begin}, {@link #end}), cold or open.
+ *
+ * <p>Why: interpreted or C1-compiled, every vector operation allocates an object (W4's first steps made
+ * about 800 MB of such garbage, which grew G1's young generation and the process's peak RSS); compiled
+ * by C2 the same code allocates nothing and runs about a hundred times faster per float, which is what
+ * the timing sees. The short vector calls still climb the invocation counts that get the code compiled.
+ * A fixed count of cold blocks (the earlier rule) ended too early at load: C2 had not compiled the loop
+ * yet and the kernel then ran interpreted on whole blocks.
+ *
+ * <p>The gate opens after {@link #FAST_IN_A_ROW} timed blocks in a row ran at compiled speed (below
+ * {@code 500 ns + 4 ns} per float) and closes again after two slow ones: when the caller's compiled code
+ * is thrown away (a deoptimization, common right after the gate opens, as the caller's branch profile
+ * changes) the kernel may run on a C1-compiled copy for a while, and the gate sends it back to a few
+ * lanes until C2 has compiled that copy too. The caller's code has no branch on the gate's state (the
+ * vector share is a minimum, the timing a fixed 1-in-16 sample), so opening does not deoptimize it by
+ * itself. A JVM whose vector code never gets fast (no intrinsics for this machine) keeps the scalar
+ * loops, the faster choice there. {@code -Dember.cpu.vectorPriming=false} opens every gate from the start.
+ */
+final class VectorGate {
+  /** Floats of a block that a cold kernel runs on its vector code. */
+  static final int PROBE_FLOATS = 32;
+  /** Timed blocks in a row at compiled speed that open the gate. */
+  static final int FAST_IN_A_ROW = 64;
+  /** Timed blocks in a row at interpreted speed that close an open gate. */
+  static final int SLOW_IN_A_ROW = 2;
+  private static final int SAMPLE_MASK = 15;
+  private static final boolean PRIMING = Boolean.parseBoolean(System.getProperty("ember.cpu.vectorPriming", "true"));
+
+  /** The most floats of a block the vector code takes: all when open, {@link #PROBE_FLOATS} when cold. */
+  private volatile int limit = PRIMING ? PROBE_FLOATS : Integer.MAX_VALUE;
+  /** Timed blocks in a row at compiled (cold) or interpreted (open) speed; racy between threads. */
+  private int run;
+  /** Blocks seen, for the 1-in-16 sample; racy between threads. */
+  private int ticks;
+
+  /** Returns whether the kernel runs compiled: callers give it whole blocks. */
+  boolean open() {
+    return limit == Integer.MAX_VALUE;
+  }
+
+  /** Returns how many of a block's {@code len} floats go to the vector code: all, or a cold kernel's few. */
+  int vectorFloats(int len) {
+    return Math.min(len, limit);
+  }
+
+  /**
+   * {@link #vectorFloats(int)} for a kernel that takes whole units of {@code unit} floats: all of {@code
+   * len} (a multiple of {@code unit}) when open, one unit when cold.
+   */
+  int vectorFloats(int len, int unit) {
+    return Math.min(len, Math.max(limit, unit)) / unit * unit;
+  }
+
+  /** Starts timing this block if it is a sampled one: the time, else 0; pass it to {@link #end}. */
+  long begin() {
+    return (++ticks & SAMPLE_MASK) == 0 ? System.nanoTime() : 0;
+  }
+
+  /** Ends a block's vector call of {@code floats} floats that {@link #begin} returned {@code begin} for. */
+  void end(long begin, int floats) {
+    if (begin != 0) {
+      record(System.nanoTime() - begin, floats);
+    }
+  }
+
+  /** Counts one timed vector call that took {@code nanos} for {@code floats} floats (tests feed it directly). */
+  void record(long nanos, int floats) {
+    boolean compiledSpeed = nanos < 500 + 4L * floats;
+    boolean open = open();
+    if (compiledSpeed == open) {
+      run = 0;
+    } else if (++run >= (open ? SLOW_IN_A_ROW : FAST_IN_A_ROW)) {
+      limit = open ? PROBE_FLOATS : Integer.MAX_VALUE;
+      run = 0;
+    }
+  }
+
+  /** Makes the kernel cold again (tests). */
+  void close() {
+    limit = PROBE_FLOATS;
+    run = 0;
+  }
+
+  /** Opens the gate at once (tests). */
+  void openNow() {
+    limit = Integer.MAX_VALUE;
+    run = 0;
+  }
+}
