@@ -28,9 +28,9 @@ final class FloatSums {
   static final int BLOCK_ADDS = 8;
 
   /** Whether {@link VectorSums#blocks} runs compiled: until then it takes one block of each chunk. */
-  static final VectorGate BLOCKS_GATE = new VectorGate();
+  static final VectorGate BLOCKS_GATE = new VectorGate("float sums");
   /** Whether {@link VectorSums#addRows} runs compiled: until then it takes a few columns of each piece. */
-  static final VectorGate ROWS_GATE = new VectorGate();
+  static final VectorGate ROWS_GATE = new VectorGate("middle-dim sums");
 
   private FloatSums() {}
 

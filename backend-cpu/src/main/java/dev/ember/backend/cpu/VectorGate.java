@@ -4,7 +4,7 @@ package dev.ember.backend.cpu;
  * Tells when one Vector API kernel runs compiled, so it may take whole blocks. Until then (the kernel is
  * <em>cold</em>) its caller runs the vector code on the first {@link #PROBE_FLOATS} floats of each block
  * and the rest of the block on its scalar loop ({@link #vectorFloats} says how many floats go to the
- * vector code); one block in 16 is timed ({@link #begin}, {@link #end}), cold or open.
+ * vector code); every block is timed while cold, one in 16 when open ({@link #begin}, {@link #end}).
  *
  * <p>Why: interpreted or C1-compiled, every vector operation allocates an object (W4's first steps made
  * about 800 MB of such garbage, which grew G1's young generation and the process's peak RSS); compiled
@@ -17,20 +17,22 @@ package dev.ember.backend.cpu;
  * {@code 500 ns + 4 ns} per float) and closes again after two slow ones: when the caller's compiled code
  * is thrown away (a deoptimization, common right after the gate opens, as the caller's branch profile
  * changes) the kernel may run on a C1-compiled copy for a while, and the gate sends it back to a few
- * lanes until C2 has compiled that copy too. The caller's code has no branch on the gate's state (the
- * vector share is a minimum, the timing a fixed 1-in-16 sample), so opening does not deoptimize it by
- * itself. A JVM whose vector code never gets fast (no intrinsics for this machine) keeps the scalar
+ * lanes until C2 has compiled that copy too. A JVM whose vector code never gets fast (no intrinsics for this machine) keeps the scalar
  * loops, the faster choice there. {@code -Dember.cpu.vectorPriming=false} opens every gate from the start.
  */
 final class VectorGate {
   /** Floats of a block that a cold kernel runs on its vector code. */
   static final int PROBE_FLOATS = 32;
   /** Timed blocks in a row at compiled speed that open the gate. */
-  static final int FAST_IN_A_ROW = 64;
+  static final int FAST_IN_A_ROW = 32;
   /** Timed blocks in a row at interpreted speed that close an open gate. */
   static final int SLOW_IN_A_ROW = 2;
   private static final int SAMPLE_MASK = 15;
   private static final boolean PRIMING = Boolean.parseBoolean(System.getProperty("ember.cpu.vectorPriming", "true"));
+  /** {@code -Dember.cpu.vectorGateLog=true} prints each gate's opening and closing to stderr. */
+  private static final boolean LOG = Boolean.getBoolean("ember.cpu.vectorGateLog");
+
+  private final String name;
 
   /** The most floats of a block the vector code takes: all when open, {@link #PROBE_FLOATS} when cold. */
   private volatile int limit = PRIMING ? PROBE_FLOATS : Integer.MAX_VALUE;
@@ -38,6 +40,14 @@ final class VectorGate {
   private int run;
   /** Blocks seen, for the 1-in-16 sample; racy between threads. */
   private int ticks;
+  /** 0 while cold (every block timed), {@link #SAMPLE_MASK} when open. */
+  private volatile int sampleMask;
+
+  /** Creates a closed gate (open with {@code -Dember.cpu.vectorPriming=false}) for the kernel {@code name}. */
+  VectorGate(String name) {
+    this.name = name;
+    this.sampleMask = PRIMING ? 0 : SAMPLE_MASK;
+  }
 
   /** Returns whether the kernel runs compiled: callers give it whole blocks. */
   boolean open() {
@@ -57,9 +67,12 @@ final class VectorGate {
     return Math.min(len, Math.max(limit, unit)) / unit * unit;
   }
 
-  /** Starts timing this block if it is a sampled one: the time, else 0; pass it to {@link #end}. */
+  /**
+   * Starts timing this block if it is a sampled one (every block while cold, one in 16 when open): the
+   * time, else 0; pass it to {@link #end}.
+   */
   long begin() {
-    return (++ticks & SAMPLE_MASK) == 0 ? System.nanoTime() : 0;
+    return (++ticks & sampleMask) == 0 ? System.nanoTime() : 0;
   }
 
   /** Ends a block's vector call of {@code floats} floats that {@link #begin} returned {@code begin} for. */
@@ -77,19 +90,26 @@ final class VectorGate {
       run = 0;
     } else if (++run >= (open ? SLOW_IN_A_ROW : FAST_IN_A_ROW)) {
       limit = open ? PROBE_FLOATS : Integer.MAX_VALUE;
+      sampleMask = open ? 0 : SAMPLE_MASK;
       run = 0;
+      if (LOG) {
+        System.err.printf("[ember] vector kernel %s %s (last timed block: %d floats in %d ns)%n", name,
+            open ? "closed" : "opened", floats, nanos);
+      }
     }
   }
 
   /** Makes the kernel cold again (tests). */
   void close() {
     limit = PROBE_FLOATS;
+    sampleMask = 0;
     run = 0;
   }
 
   /** Opens the gate at once (tests). */
   void openNow() {
     limit = Integer.MAX_VALUE;
+    sampleMask = SAMPLE_MASK;
     run = 0;
   }
 }

@@ -101,18 +101,18 @@ final class VectorMath {
   }
 
   /** Per {@link UnaryOp}, whether {@link #unaryF32}'s vector code runs compiled ({@link VectorGate}). */
-  private static final VectorGate[] UNARY_GATES = gates(UnaryOp.values().length);
+  private static final VectorGate[] UNARY_GATES = gates(UnaryOp.values());
 
   /** Per {@link UnaryBackwardOp}, the same for {@link #unaryBackwardF32}. */
-  private static final VectorGate[] BACKWARD_GATES = gates(UnaryBackwardOp.values().length);
+  private static final VectorGate[] BACKWARD_GATES = gates(UnaryBackwardOp.values());
 
   /** The same for {@link #adamF32}. */
-  private static final VectorGate ADAM_GATE = new VectorGate();
+  private static final VectorGate ADAM_GATE = new VectorGate("adam");
 
-  private static VectorGate[] gates(int n) {
-    VectorGate[] g = new VectorGate[n];
-    for (int i = 0; i < n; i++) {
-      g[i] = new VectorGate();
+  private static VectorGate[] gates(Enum<?>[] ops) {
+    VectorGate[] g = new VectorGate[ops.length];
+    for (int i = 0; i < ops.length; i++) {
+      g[i] = new VectorGate(ops[i].getDeclaringClass().getSimpleName() + "." + ops[i].name());
     }
     return g;
   }

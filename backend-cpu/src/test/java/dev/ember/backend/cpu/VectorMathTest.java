@@ -206,7 +206,7 @@ class VectorMathTest {
    */
   @org.junit.jupiter.api.Test
   void vectorGateOpensAfterFastBlocksAndClosesAfterSlowOnes() {
-    VectorGate gate = new VectorGate();
+    VectorGate gate = new VectorGate("test");
     gate.close();
     assertEquals(VectorGate.PROBE_FLOATS, gate.vectorFloats(2048));
     for (int i = 0; i < VectorGate.FAST_IN_A_ROW - 1; i++) {
