@@ -267,7 +267,8 @@ public final class Autograd {
    * shares that storage (an op that hands one gradient to several inputs). Without createGraph only.
    */
   private static boolean mayTake(Tensor leaf, Tensor grad, TensorScope temporaries, Map<Node, Tensor> pending) {
-    if (temporaries == null || leaf.grad() != null || !temporaries.ownsFreely(grad) || !grad.coversItsStorage()) {
+    if (temporaries == null || dev.ember.internal.GradAccess.peek(leaf) != null || !temporaries.ownsFreely(grad)
+        || !grad.coversItsStorage()) {
       return false;
     }
     for (Tensor waiting : pending.values()) {

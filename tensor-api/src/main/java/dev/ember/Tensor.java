@@ -67,6 +67,8 @@ public final class Tensor implements AutoCloseable {
   private final Tensor base;
   private boolean requiresGrad;
   private Tensor grad;
+  /** Whether backward made {@link #grad} and no user code was handed it: replacing it frees it at once. */
+  private boolean gradUnseen;
   private Node gradFn;
   private Node accumulator;
   private List<UnaryOperator<Tensor>> leafHooks;
@@ -76,6 +78,10 @@ public final class Tensor implements AutoCloseable {
   private boolean viewMadeWithoutGrad;
   /** The storage version this view's grad_fn was derived at (see {@link ViewHistory}). */
   private int viewVersion;
+
+  static {
+    dev.ember.internal.GradAccess.install(t -> t.grad);
+  }
 
   private Tensor(Data data, DType dtype, int[] shape, int[] strides, long offset, Tensor base) {
     this.data = data;
@@ -289,7 +295,10 @@ public final class Tensor implements AutoCloseable {
     // A fresh copy: the same gradient tensor may reach several leaves, and optimizers update
     // grads in place.
     try (TensorScope unscoped = TensorScope.unscoped()) {
-      grad = grad == null ? g.clone() : grad.add(g);
+      Tensor sum = grad == null ? g.clone() : grad.add(g);
+      freeUnseenGrad();
+      grad = sum;
+      gradUnseen = sum.gradFn == null;   // with createGraph the new graph may hold it
     }
   }
 
@@ -301,6 +310,7 @@ public final class Tensor implements AutoCloseable {
   /** Takes {@code g} as this leaf's grad without a copy; the engine checked nothing else holds it. */
   void takeGrad(Tensor g) {
     grad = g.detach();
+    gradUnseen = true;
   }
 
   // ---------------------------------------------------------------- creation
@@ -687,18 +697,37 @@ public final class Tensor implements AutoCloseable {
     return this;
   }
 
-  /** Returns the accumulated gradient, or null. */
+  /** Returns the accumulated gradient, or null (from now on user code may hold it: it is never freed early). */
   public Tensor grad() {
+    gradUnseen = false;
     return grad;
   }
 
   /**
-   * Replaces the accumulated gradient (null clears it).
+   * Replaces the accumulated gradient (null clears it). A gradient that backward made and no user code
+   * was handed ({@link #grad()}, a hook) is freed at once, as PyTorch's reference count frees it; one
+   * that was handed out stays valid and is left to the garbage collector.
    *
    * @throws IllegalArgumentException if {@code g}'s dtype, shape or device differs from this tensor's
    */
   public void setGrad(Tensor g) {
-    this.grad = Autograd.checkAssignedGrad(this, g);
+    Tensor checked = Autograd.checkAssignedGrad(this, g);
+    if (checked != grad) {
+      freeUnseenGrad();
+    }
+    this.grad = checked;
+    gradUnseen = false;
+  }
+
+  /**
+   * Frees {@link #grad}'s storage if backward made it and nothing outside the library holds it (the
+   * gradient fills its storage: a view of a backward temporary that nothing else uses, or a copy).
+   */
+  private void freeUnseenGrad() {
+    if (gradUnseen && grad != null && grad.coversItsStorage()) {
+      grad.data.storage.close();
+    }
+    gradUnseen = false;
   }
 
   /** Returns the node that created this tensor, or null for a leaf. */

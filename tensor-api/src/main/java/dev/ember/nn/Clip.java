@@ -2,6 +2,7 @@ package dev.ember.nn;
 
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.internal.GradAccess;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,8 +26,9 @@ public final class Clip {
   public static double clipGradNorm(Iterable<Tensor> params, double maxNorm, double normType) {
     List<Tensor> grads = new ArrayList<>();
     for (Tensor p : params) {
-      if (p.grad() != null) {
-        grads.add(p.grad());
+      Tensor g = GradAccess.peek(p);   // kept for this call only
+      if (g != null) {
+        grads.add(g);
       }
     }
     if (grads.isEmpty()) {
@@ -67,8 +69,9 @@ public final class Clip {
     }
     try (GradMode off = GradMode.noGrad()) {
       for (Tensor p : params) {
-        if (p.grad() != null) {
-          p.grad().clampInPlace(-clipValue, clipValue);
+        Tensor g = GradAccess.peek(p);
+        if (g != null) {
+          g.clampInPlace(-clipValue, clipValue);
         }
       }
     }

@@ -3,6 +3,7 @@ package dev.ember.optim;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
+import dev.ember.internal.GradAccess;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -106,7 +107,10 @@ public abstract class Optimizer {
     return state.computeIfAbsent(param, k -> new LinkedHashMap<>());
   }
 
-  /** Clears every parameter's gradient (sets it to null, PyTorch's default {@code set_to_none}). */
+  /**
+   * Clears every parameter's gradient (sets it to null, PyTorch's default {@code set_to_none}); a gradient
+   * no user code was handed ({@link Tensor#grad()}) is freed at once, as PyTorch frees it.
+   */
   public void zeroGrad() {
     for (ParamGroup g : groups) {
       for (Tensor p : g.params()) {
@@ -121,7 +125,7 @@ public abstract class Optimizer {
     try (GradMode off = GradMode.noGrad(); TensorScope temporaries = TensorScope.open()) {
       for (ParamGroup g : groups) {
         for (Tensor p : g.params()) {
-          Tensor grad = p.grad();
+          Tensor grad = GradAccess.peek(p);   // used in this step only: zeroGrad may free it
           if (grad != null) {
             Map<String, Object> s = state(p);
             update(g, p, grad, s);

@@ -93,4 +93,70 @@ class MemoryConformanceTest {
     assertTrue(at2000[1] <= at500[1] + 8 * SLACK, String.format(java.util.Locale.ROOT,
         "physical bytes grew from %,d to %,d", at500[1], at2000[1]));
   }
+
+  /** A small regression: loss of {@code w} on fixed data, backward run. */
+  private Tensor[] backwardOnce(Tensor w) {
+    Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3).to(device);
+    x.matmul(w).square().sum().backward();
+    return new Tensor[] {x};
+  }
+
+  private Tensor weight() {
+    return Tensor.of(new float[] {0.5f, -1f, 0.25f}, 3, 1).to(device).detach().requiresGrad(true);
+  }
+
+  /**
+   * {@code zeroGrad} frees a gradient that backward made and only library code read (the optimizer's
+   * step), as PyTorch's reference count frees it, instead of leaving it to the garbage collector.
+   */
+  @Test
+  void zeroGradFreesGradientsNoUserCodeWasHanded() {
+    Tensor w = weight();
+    dev.ember.optim.SGD sgd = new dev.ember.optim.SGD(java.util.List.of(w), 0.01);
+    backwardOnce(w);
+    Tensor made = dev.ember.internal.GradAccess.peek(w);
+    sgd.step();
+    sgd.zeroGrad();
+    org.junit.jupiter.api.Assertions.assertNull(w.grad());
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> made.sum().item(), "the replaced gradient's storage is freed");
+    assertTrue(e.getMessage().contains("use after close"), e.getMessage());
+  }
+
+  /** A gradient user code was handed ({@code grad()}) stays valid after {@code zeroGrad}, as in PyTorch. */
+  @Test
+  void gradientsHandedToUserCodeStayValidAfterZeroGrad() {
+    Tensor w = weight();
+    dev.ember.optim.SGD sgd = new dev.ember.optim.SGD(java.util.List.of(w), 0.01);
+    backwardOnce(w);
+    Tensor g = w.grad();
+    float[] before = g.to(Device.CPU).toFloatArray();
+    sgd.step();
+    sgd.zeroGrad();
+    org.junit.jupiter.api.Assertions.assertArrayEquals(before, g.to(Device.CPU).toFloatArray());
+  }
+
+  /**
+   * Accumulating into an unseen gradient frees the one it replaces; the sum is right, and a second
+   * backward after {@code grad()} keeps the handed-out one.
+   */
+  @Test
+  void accumulationFreesOnlyUnseenGradients() {
+    Tensor w = weight();
+    backwardOnce(w);
+    Tensor first = dev.ember.internal.GradAccess.peek(w);
+    float[] once = first.to(Device.CPU).toFloatArray();
+    backwardOnce(w);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> first.sum().item(),
+        "the replaced gradient's storage is freed");
+    Tensor seen = w.grad();
+    float[] twice = seen.to(Device.CPU).toFloatArray();
+    for (int i = 0; i < once.length; i++) {
+      org.junit.jupiter.api.Assertions.assertEquals(2 * once[i], twice[i], 1e-5 * Math.abs(twice[i]));
+    }
+    backwardOnce(w);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(twice, seen.to(Device.CPU).toFloatArray());
+    w.setGrad(null);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(twice, seen.to(Device.CPU).toFloatArray());
+  }
 }
