@@ -15,6 +15,11 @@ import dev.ember.spi.UnaryOp;
  * Float64 computes in double with {@code Math.exp}. Rows are split across threads for large inputs.
  */
 final class RowKernels {
+  /** Whether the vector code of each row kernel runs compiled ({@link VectorGate}): until then one row a block. */
+  static final VectorGate LOG_SOFTMAX_GATE = new VectorGate("log-softmax rows");
+  static final VectorGate SOFTMAX_BACKWARD_GATE = new VectorGate("softmax backward rows");
+  static final VectorGate LAYER_NORM_BACKWARD_GATE = new VectorGate("layer-norm backward rows");
+
   private static final int BLOCK = 4096;
   private static final ThreadLocal<float[][]> F32 = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
 
@@ -72,10 +77,10 @@ final class RowKernels {
     return b[which];
   }
 
-  /** e^v in place on {@code a[0, n)} in float32. */
+  /** e^v in place on {@code a[0, n)} in float32 (the vector kernel a few lanes at a time while it is cold). */
   private static void expInPlace(float[] a, int n) {
     if (VectorSupport.ready()) {
-      VectorMath.apply(UnaryOp.EXP, a, n);
+      VectorMath.applyGated(UnaryOp.EXP, a, n);
     } else {
       for (int i = 0; i < n; i++) {
         a[i] = (float) Math.exp(a[i]);
@@ -125,7 +130,9 @@ final class RowKernels {
       int n = r * c;
       float[] s = buffer(0, n);
       Raw.copyToArray(xa + 4L * row * c, s, 0, 4L * n);
-      for (int i = 0; i < r; i++) {
+      int vectorRows = LOG_SOFTMAX_GATE.vectorRows(r);   // cold: one row on the vector code, timed
+      long started = LOG_SOFTMAX_GATE.begin();
+      for (int i = 0; i < vectorRows; i++) {
         int base = i * c;
         float max = VectorMath.max(s, base, c);
         if (max == Float.NEGATIVE_INFINITY) {
@@ -133,8 +140,31 @@ final class RowKernels {
         }
         VectorMath.subtractTwice(s, base, c, max, (float) Math.log(VectorMath.sumExpShifted(s, base, c, max)));
       }
+      LOG_SOFTMAX_GATE.end(started, vectorRows * c);
+      for (int i = vectorRows; i < r; i++) {
+        logSoftmaxRowScalar(s, i * c, c);
+      }
       Raw.copyFromArray(s, 0, ya + 4L * row * c, 4L * n);
       row += r;
+    }
+  }
+
+  /** {@link #logSoftmaxF32}'s row with the vector helpers' scalar tails: the cold form of its vector code. */
+  private static void logSoftmaxRowScalar(float[] s, int base, int c) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int j = 0; j < c; j++) {
+      max = Math.max(max, s[base + j]);
+    }
+    if (max == Float.NEGATIVE_INFINITY) {
+      max = 0;
+    }
+    float sum = 0;
+    for (int j = 0; j < c; j++) {
+      sum += (float) Math.exp(s[base + j] - max);
+    }
+    float ls = (float) Math.log(sum);
+    for (int j = 0; j < c; j++) {
+      s[base + j] = (s[base + j] - max) - ls;
     }
   }
 
@@ -289,9 +319,22 @@ final class RowKernels {
       float[] g = buffer(1, n);
       Raw.copyToArray(ya + 4L * row * c, y, 0, 4L * n);
       loadGrad(ga + 4L * row * c * gs, gs, g, n);
-      for (int i = 0; i < r; i++) {
+      int vectorRows = SOFTMAX_BACKWARD_GATE.vectorRows(r);   // cold: one row on the vector code, timed
+      long started = SOFTMAX_BACKWARD_GATE.begin();
+      for (int i = 0; i < vectorRows; i++) {
         int base = i * c;
         VectorMath.softmaxGrad(g, y, base, c, VectorMath.dot(g, y, base, c));
+      }
+      SOFTMAX_BACKWARD_GATE.end(started, vectorRows * c);
+      for (int i = vectorRows; i < r; i++) {
+        int base = i * c;
+        float dot = 0;
+        for (int j = 0; j < c; j++) {
+          dot += g[base + j] * y[base + j];
+        }
+        for (int j = 0; j < c; j++) {
+          g[base + j] = y[base + j] * (g[base + j] - dot);
+        }
       }
       Raw.copyFromArray(g, 0, oa + 4L * row * c, 4L * n);
       row += r;
@@ -507,12 +550,19 @@ final class RowKernels {
         float[] g = buffer(1, n);
         Raw.copyToArray(xa + 4L * row * d, x, 0, 4L * n);
         loadGrad(ga + 4L * row * d * gs, gs, g, n);
-        for (int i = 0; i < r; i++) {
+        int vectorRows = LAYER_NORM_BACKWARD_GATE.vectorRows(r);   // cold: one row on the vector code, timed
+        long started = LAYER_NORM_BACKWARD_GATE.begin();
+        for (int i = 0; i < vectorRows; i++) {
           int base = i * d;
           float mean = Raw.getFloat(ma + 4L * (row + i));
           float rstd = Raw.getFloat(ra + 4L * (row + i));
           float[] rowSums = VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb);
           VectorMath.layerNormGradX(g, x, base, d, rstd, w, rowSums[0] / d, rowSums[1] / d);
+        }
+        LAYER_NORM_BACKWARD_GATE.end(started, vectorRows * d);
+        for (int i = vectorRows; i < r; i++) {
+          layerNormBackwardRowScalar(x, g, i * d, d, Raw.getFloat(ma + 4L * (row + i)),
+              Raw.getFloat(ra + 4L * (row + i)), w, gw, gb);
         }
         Raw.copyFromArray(g, 0, oa + 4L * row * d, 4L * n);
         row += r;
@@ -543,6 +593,37 @@ final class RowKernels {
       for (int j = 0; j < d; j++) {
         Raw.putFloat(at + 4L * j, (float) total[j]);
       }
+    }
+  }
+
+  /**
+   * One layer-norm backward row with {@code VectorMath.layerNormGradSums}' and {@code layerNormGradX}'s
+   * scalar tails over all of it (the cold form of the vector row): {@code x} becomes {@code xhat}, the
+   * row's {@code g w} and {@code g xhat} terms go into {@code gw}/{@code gb}, {@code g} becomes gradX.
+   */
+  private static void layerNormBackwardRowScalar(float[] x, float[] g, int base, int d, float mean, float rstd,
+      float[] w, float[] gw, float[] gb) {
+    float sumGy = 0;
+    float sumGyXhat = 0;
+    for (int i = 0; i < d; i++) {
+      float xhat = (x[base + i] - mean) * rstd;
+      x[base + i] = xhat;
+      float gi = g[base + i];
+      float gy = w == null ? gi : gi * w[i];
+      sumGy += gy;
+      sumGyXhat += gy * xhat;
+      if (gw != null) {
+        gw[i] += gi * xhat;
+      }
+      if (gb != null) {
+        gb[i] += gi;
+      }
+    }
+    float a = sumGy / d;
+    float b = sumGyXhat / d;
+    for (int i = 0; i < d; i++) {
+      float gy = w == null ? g[base + i] : g[base + i] * w[i];
+      g[base + i] = rstd * (gy - a - x[base + i] * b);
     }
   }
 

@@ -59,6 +59,11 @@ final class VectorGate {
     return Math.min(len, limit);
   }
 
+  /** Returns how many of a block's {@code count} rows go to the vector code: all when open, one when cold. */
+  int vectorRows(int count) {
+    return Math.min(count, limit / PROBE_FLOATS);
+  }
+
   /**
    * {@link #vectorFloats(int)} for a kernel that takes whole units of {@code unit} floats: all of {@code
    * len} (a multiple of {@code unit}) when open, one unit when cold.

@@ -146,15 +146,23 @@ final class VectorMath {
     for (int start = 0; start < n; start += BLOCK) {
       int len = Math.min(BLOCK, n - start);
       Raw.copyToArray(x + 4L * start, buf, 0, 4L * len);
-      VectorGate gate = UNARY_GATES[op.ordinal()];
-      int k = gate.vectorFloats(len);
-      long t = gate.begin();
-      apply(op, buf, k);
-      gate.end(t, k);
-      for (int i = k; i < len; i++) {   // a cold op's rest of the block
-        buf[i] = (float) Elementwise.unaryDouble(op, buf[i]);
-      }
+      applyGated(op, buf, len);
       Raw.copyFromArray(buf, 0, y + 4L * start, 4L * len);
+    }
+  }
+
+  /**
+   * {@link #apply} through {@code op}'s gate: cold, the vector code on the first {@link
+   * VectorGate#PROBE_FLOATS} floats and the double-precision scalar formula on the rest.
+   */
+  static void applyGated(UnaryOp op, float[] a, int len) {
+    VectorGate gate = UNARY_GATES[op.ordinal()];
+    int k = gate.vectorFloats(len);
+    long t = gate.begin();
+    apply(op, a, k);
+    gate.end(t, k);
+    for (int i = k; i < len; i++) {   // a cold op's rest of the block
+      a[i] = (float) Elementwise.unaryDouble(op, a[i]);
     }
   }
 
