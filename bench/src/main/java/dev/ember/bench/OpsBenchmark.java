@@ -91,15 +91,21 @@ public class OpsBenchmark {
     }
   }
 
-  /** Forward and backward of {@code out.sum()}, gradients of every floating input. */
+  /**
+   * Forward and backward of {@code out.sum()}, gradients of every floating input, as ops.py's loop: the
+   * gradients are cleared first and not read ({@code loss.item()} waits for a GPU's queued work). Unread,
+   * a cleared gradient is freed at once, as PyTorch's {@code x.grad = None} frees it; reading it with
+   * {@code grad()} would leave it to the garbage collector.
+   */
   @Benchmark
   public double fwdbwd() {
     try (TensorScope scope = TensorScope.open()) {
       for (Tensor x : c.inputs()) {
         x.setGrad(null);
       }
-      c.forward().get().sum().backward();
-      return sync(c.inputs().get(0).grad());
+      Tensor loss = c.forward().get().sum();
+      loss.backward();
+      return loss.item();
     }
   }
 
