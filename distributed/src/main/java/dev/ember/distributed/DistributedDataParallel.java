@@ -3,6 +3,7 @@ package dev.ember.distributed;
 import dev.ember.Autograd;
 import dev.ember.DType;
 import dev.ember.Tensor;
+import dev.ember.internal.GradAccess;
 import dev.ember.nn.Module;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -275,7 +276,8 @@ public final class DistributedDataParallel extends Module {
     Bucket b = buckets.get(bucketIndex[index]);
     int slot = slotIndex[index];
     Tensor p = params.get(index);
-    Tensor total = p.grad() == null ? grad : p.grad().add(grad);
+    Tensor held = GradAccess.peek(p);   // read for this copy only: zeroGrad may still free it
+    Tensor total = held == null ? grad : held.add(grad);
     Staging.copyIn(total, b.buffer, b.offsets.get(slot));
     if (!b.ready[slot]) {
       b.ready[slot] = true;
@@ -325,7 +327,8 @@ public final class DistributedDataParallel extends Module {
         for (int slot = 0; slot < b.members.size(); slot++) {
           if (!b.ready[slot]) {
             Tensor p = params.get(b.members.get(slot));
-            Tensor current = p.grad() == null ? Tensor.zerosLike(p) : p.grad();
+            Tensor held = GradAccess.peek(p);
+            Tensor current = held == null ? Tensor.zerosLike(p) : held;
             Staging.copyIn(current, b.buffer, b.offsets.get(slot));
             b.ready[slot] = true;
             b.readyCount++;
@@ -343,10 +346,10 @@ public final class DistributedDataParallel extends Module {
       }
       for (int slot = 0; slot < b.members.size(); slot++) {
         Tensor p = params.get(b.members.get(slot));
-        if (p.grad() == null) {
+        if (GradAccess.peek(p) == null) {
           p.setGrad(Tensor.zerosLike(p).detach());
         }
-        Staging.copyOut(b.buffer, b.offsets.get(slot), p.grad());
+        Staging.copyOut(b.buffer, b.offsets.get(slot), GradAccess.peek(p));
       }
     }
     awaitLaunchedAndReset();
