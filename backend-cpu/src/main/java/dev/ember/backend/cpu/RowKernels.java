@@ -19,6 +19,8 @@ final class RowKernels {
   static final VectorGate LOG_SOFTMAX_GATE = new VectorGate("log-softmax rows");
   static final VectorGate SOFTMAX_BACKWARD_GATE = new VectorGate("softmax backward rows");
   static final VectorGate LAYER_NORM_BACKWARD_GATE = new VectorGate("layer-norm backward rows");
+  /** The exponentials of the Java softmax rows and log-softmax's backward: their own call site, own gate. */
+  static final VectorGate ROW_EXP_GATE = new VectorGate("row exponentials");
 
   private static final int BLOCK = 4096;
   private static final ThreadLocal<float[][]> F32 = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
@@ -80,7 +82,7 @@ final class RowKernels {
   /** e^v in place on {@code a[0, n)} in float32 (the vector kernel a few lanes at a time while it is cold). */
   private static void expInPlace(float[] a, int n) {
     if (VectorSupport.ready()) {
-      VectorMath.applyGated(UnaryOp.EXP, a, n);
+      VectorMath.applyGated(ROW_EXP_GATE, UnaryOp.EXP, a, n);
     } else {
       for (int i = 0; i < n; i++) {
         a[i] = (float) Math.exp(a[i]);

@@ -14,7 +14,7 @@ package dev.ember.backend.cpu;
  * yet and the kernel then ran interpreted on whole blocks.
  *
  * <p>The gate opens after {@link #FAST_IN_A_ROW} timed blocks in a row ran at compiled speed (below
- * {@code 500 ns + 4 ns} per float) and closes again after two slow ones: when the caller's compiled code
+ * {@code 300 ns + 4 ns} per float) and closes again after two slow ones: when the caller's compiled code
  * is thrown away (a deoptimization, common right after the gate opens, as the caller's branch profile
  * changes) the kernel may run on a C1-compiled copy for a while, and the gate sends it back to a few
  * lanes until C2 has compiled that copy too. A JVM whose vector code never gets fast (no intrinsics for this machine) keeps the scalar
@@ -89,7 +89,7 @@ final class VectorGate {
 
   /** Counts one timed vector call that took {@code nanos} for {@code floats} floats (tests feed it directly). */
   void record(long nanos, int floats) {
-    boolean compiledSpeed = nanos < 500 + 4L * floats;
+    boolean compiledSpeed = nanos < 300 + 4L * floats;
     boolean open = open();
     if (compiledSpeed == open) {
       run = 0;

@@ -156,7 +156,11 @@ final class VectorMath {
    * VectorGate#PROBE_FLOATS} floats and the double-precision scalar formula on the rest.
    */
   static void applyGated(UnaryOp op, float[] a, int len) {
-    VectorGate gate = UNARY_GATES[op.ordinal()];
+    applyGated(UNARY_GATES[op.ordinal()], op, a, len);
+  }
+
+  /** {@link #applyGated(UnaryOp, float[], int)} through a caller's own {@code gate} (another call site). */
+  static void applyGated(VectorGate gate, UnaryOp op, float[] a, int len) {
     int k = gate.vectorFloats(len);
     long t = gate.begin();
     apply(op, a, k);

@@ -14,8 +14,15 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorSums {
   private static final VectorSpecies<Float> F8 = VectorShape.FLOATS;
   private static final VectorSpecies<Double> D4 = VectorShape.DOUBLES;
+  private static final VectorOperators.Conversion<Float, Double> F2D = VectorOperators.F2D;
   private static final int BLOCK = 2048;
-  /** Staging blocks, 4 floats longer: {@link #widen} loads 8 floats to convert the low 4. */
+  /**
+   * Staging blocks, 4 floats longer: 4 floats widen to 4 doubles as the low half of an 8-float load,
+   * {@code fromArray(F8, buf, i).convertShape(F2D, D4, 0)}, which Java 17 compiles to one load and one
+   * conversion (part 1 would not be; and a 128-bit load would be a second vector shape, see {@link
+   * VectorShape}). Written out at each use, not in a helper: C2 compiled such a helper on its own and then
+   * did not inline it, and every widened vector was boxed.
+   */
   private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][BLOCK + 4]);
   /** Whether the kernels run 8 float and 4 double lanes: {@link FloatSums}' lane order is built on them. */
   private static final boolean USABLE = F8.length() == 8 && D4.length() == 4;
@@ -59,14 +66,14 @@ final class VectorSums {
     DoubleVector d6 = DoubleVector.fromArray(D4, d, 24);
     DoubleVector d7 = DoubleVector.fromArray(D4, d, 28);
     for (int l = 0; l < count; l += 32) {
-      d0 = d0.add(widen(lanes, l));
-      d1 = d1.add(widen(lanes, l + 4));
-      d2 = d2.add(widen(lanes, l + 8));
-      d3 = d3.add(widen(lanes, l + 12));
-      d4 = d4.add(widen(lanes, l + 16));
-      d5 = d5.add(widen(lanes, l + 20));
-      d6 = d6.add(widen(lanes, l + 24));
-      d7 = d7.add(widen(lanes, l + 28));
+      d0 = d0.add((DoubleVector) FloatVector.fromArray(F8, lanes, l).convertShape(F2D, D4, 0));
+      d1 = d1.add((DoubleVector) FloatVector.fromArray(F8, lanes, l + 4).convertShape(F2D, D4, 0));
+      d2 = d2.add((DoubleVector) FloatVector.fromArray(F8, lanes, l + 8).convertShape(F2D, D4, 0));
+      d3 = d3.add((DoubleVector) FloatVector.fromArray(F8, lanes, l + 12).convertShape(F2D, D4, 0));
+      d4 = d4.add((DoubleVector) FloatVector.fromArray(F8, lanes, l + 16).convertShape(F2D, D4, 0));
+      d5 = d5.add((DoubleVector) FloatVector.fromArray(F8, lanes, l + 20).convertShape(F2D, D4, 0));
+      d6 = d6.add((DoubleVector) FloatVector.fromArray(F8, lanes, l + 24).convertShape(F2D, D4, 0));
+      d7 = d7.add((DoubleVector) FloatVector.fromArray(F8, lanes, l + 28).convertShape(F2D, D4, 0));
     }
     d0.intoArray(d, 0);
     d1.intoArray(d, 4);
@@ -138,10 +145,10 @@ final class VectorSums {
       DoubleVector s2 = DoubleVector.fromArray(D4, acc, a0 + k + 8);
       DoubleVector s3 = DoubleVector.fromArray(D4, acc, a0 + k + 12);
       for (int r = 0, i = k; r < n; r++, i += width) {
-        s0 = s0.add(widen(stage, i));
-        s1 = s1.add(widen(stage, i + 4));
-        s2 = s2.add(widen(stage, i + 8));
-        s3 = s3.add(widen(stage, i + 12));
+        s0 = s0.add((DoubleVector) FloatVector.fromArray(F8, stage, i).convertShape(F2D, D4, 0));
+        s1 = s1.add((DoubleVector) FloatVector.fromArray(F8, stage, i + 4).convertShape(F2D, D4, 0));
+        s2 = s2.add((DoubleVector) FloatVector.fromArray(F8, stage, i + 8).convertShape(F2D, D4, 0));
+        s3 = s3.add((DoubleVector) FloatVector.fromArray(F8, stage, i + 12).convertShape(F2D, D4, 0));
       }
       s0.intoArray(acc, a0 + k);
       s1.intoArray(acc, a0 + k + 4);
@@ -151,7 +158,7 @@ final class VectorSums {
     for (; k + 4 <= width; k += 4) {
       DoubleVector s0 = DoubleVector.fromArray(D4, acc, a0 + k);
       for (int r = 0, i = k; r < n; r++, i += width) {
-        s0 = s0.add(widen(stage, i));
+        s0 = s0.add((DoubleVector) FloatVector.fromArray(F8, stage, i).convertShape(F2D, D4, 0));
       }
       s0.intoArray(acc, a0 + k);
     }
@@ -164,13 +171,4 @@ final class VectorSums {
     }
   }
 
-  /**
-   * The 4 floats at {@code buf[i]} widened to 4 doubles: 8 floats loaded, the low 4 converted ({@code
-   * buf} has 4 floats of room past its last group). Not a 128-bit load of 4: a second float shape
-   * beside the 256-bit kernels makes C2 box their vectors ({@link VectorShape}); this form, part 0 of a
-   * 256-bit vector, compiles to one load and one conversion on Java 17 (part 1 would not).
-   */
-  private static DoubleVector widen(float[] buf, int i) {
-    return (DoubleVector) FloatVector.fromArray(F8, buf, i).convertShape(VectorOperators.F2D, D4, 0);
-  }
 }
