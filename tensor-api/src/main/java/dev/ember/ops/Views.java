@@ -98,10 +98,11 @@ public final class Views {
   }
 
   private static int[] inferShape(String op, Tensor x, int[] shape) {
-    return inferShape(op, x.numel(), x.shape().toString(), shape);
+    return inferShape(op, x.numel(), x.shape(), shape);
   }
 
-  private static int[] inferShape(String op, long numel, String from, int[] shape) {
+  /** Resolves a -1 in {@code shape} for {@code numel} elements; {@code from} (the input's shape) only prints in errors. */
+  private static int[] inferShape(String op, long numel, Object from, int[] shape) {
     int[] out = shape.clone();
     int infer = -1;
     long known = 1;

@@ -545,6 +545,7 @@ final class RowKernels {
       float[] gw = gwa == 0 ? null : new float[d];
       float[] gb = gba == 0 ? null : new float[d];
       double[][] sums = {new double[d], new double[d]};
+      float[] rowSums = new float[2];
       for (long row = from; row < to; ) {
         int r = blockRows(d, row, to);
         int n = r * d;
@@ -558,7 +559,7 @@ final class RowKernels {
           int base = i * d;
           float mean = Raw.getFloat(ma + 4L * (row + i));
           float rstd = Raw.getFloat(ra + 4L * (row + i));
-          float[] rowSums = VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb);
+          VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb, rowSums);
           VectorMath.layerNormGradX(g, x, base, d, rstd, w, rowSums[0] / d, rowSums[1] / d);
         }
         LAYER_NORM_BACKWARD_GATE.end(started, vectorRows * d);

@@ -799,11 +799,11 @@ final class VectorMath {
   /**
    * One layer-norm row's backward sums, over {@code n} elements at {@code off}: turns {@code x} into
    * {@code xhat = (x - mean) rstd}, adds {@code g xhat} to {@code gw[i]} and {@code g} to {@code gb[i]}
-   * (either may be null), and returns {@code {sum(gy), sum(gy xhat)}} with {@code gy = g w[i]} ({@code
-   * w} may be null: 1).
+   * (either may be null), and stores {@code sum(gy), sum(gy xhat)} into {@code sums[0, 2)} with {@code gy
+   * = g w[i]} ({@code w} may be null: 1).
    */
-  static float[] layerNormGradSums(float[] x, float[] g, int off, int n, float mean, float rstd, float[] w,
-      float[] gw, float[] gb) {
+  static void layerNormGradSums(float[] x, float[] g, int off, int n, float mean, float rstd, float[] w,
+      float[] gw, float[] gb, float[] sums) {
     int full = n - n % LANES;
     FloatVector m = bc(mean);
     FloatVector r = bc(rstd);
@@ -839,7 +839,8 @@ final class VectorMath {
         gb[i] += gi;
       }
     }
-    return new float[] {sumGy, sumGyXhat};
+    sums[0] = sumGy;
+    sums[1] = sumGyXhat;
   }
 
   /**
