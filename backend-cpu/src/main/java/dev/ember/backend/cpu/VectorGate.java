@@ -22,7 +22,7 @@ package dev.ember.backend.cpu;
  */
 final class VectorGate {
   /** Floats of a block that a cold kernel runs on its vector code. */
-  static final int PROBE_FLOATS = 32;
+  static final int PROBE_FLOATS = 8;
   /** Timed blocks in a row at compiled speed that open the gate. */
   static final int FAST_IN_A_ROW = 32;
   /** Timed blocks in a row at interpreted speed that close an open gate. */
