@@ -96,9 +96,9 @@ final class RowKernels {
     long xa = addr(x);
     long ya = addr(out);
     if (x.dtype() == DType.FLOAT32 && log && VectorSupport.ready()) {
-      StridedLoop.forRows(rows, costlyRowWork(c), (from, to) -> logSoftmaxF32(xa, ya, c, from, to));
+      StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS, (from, to) -> logSoftmaxF32(xa, ya, c, from, to));
     } else if (x.dtype() == DType.FLOAT32) {
-      StridedLoop.forRows(rows, costlyRowWork(c), (from, to) -> softmaxF32(xa, ya, c, from, to, log));
+      StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS, (from, to) -> softmaxF32(xa, ya, c, from, to, log));
     } else {
       StridedLoop.forRows(rows, c, (from, to) -> softmaxF64(xa, ya, c, from, to, log));
     }
