@@ -128,10 +128,14 @@ final class RowKernels {
       for (int i = 0; i < r; i++) {
         int base = i * c;
         float max = VectorMath.max(s, base, c);
+        float sum;
         if (max == Float.NEGATIVE_INFINITY) {
           max = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
+          sum = 0;
+        } else {
+          sum = VectorMath.sumExpShifted(s, base, c, max);
         }
-        VectorMath.subtractTwice(s, base, c, max, (float) Math.log(VectorMath.sumExpShifted(s, base, c, max)));
+        VectorMath.subtractTwice(s, base, c, max, (float) Math.log(sum));
       }
       Raw.copyFromArray(s, 0, ya + 4L * row * c, 4L * n);
       row += r;
