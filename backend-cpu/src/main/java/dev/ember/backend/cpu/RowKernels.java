@@ -103,9 +103,9 @@ final class RowKernels {
     long xa = addr(x);
     long ya = addr(out);
     if (x.dtype() == DType.FLOAT32 && log && VectorSupport.ready()) {
-      StridedLoop.forRows(rows, costlyRowWork(c), (from, to) -> logSoftmaxF32(xa, ya, c, from, to));
+      StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS, (from, to) -> logSoftmaxF32(xa, ya, c, from, to));
     } else if (x.dtype() == DType.FLOAT32) {
-      StridedLoop.forRows(rows, costlyRowWork(c), (from, to) -> softmaxF32(xa, ya, c, from, to, log));
+      StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS, (from, to) -> softmaxF32(xa, ya, c, from, to, log));
     } else {
       StridedLoop.forRows(rows, c, (from, to) -> softmaxF64(xa, ya, c, from, to, log));
     }
@@ -137,10 +137,14 @@ final class RowKernels {
       for (int i = 0; i < vectorRows; i++) {
         int base = i * c;
         float max = VectorMath.max(s, base, c);
+        float sum;
         if (max == Float.NEGATIVE_INFINITY) {
           max = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
+          sum = 0;
+        } else {
+          sum = VectorMath.sumExpShifted(s, base, c, max);
         }
-        VectorMath.subtractTwice(s, base, c, max, (float) Math.log(VectorMath.sumExpShifted(s, base, c, max)));
+        VectorMath.subtractTwice(s, base, c, max, (float) Math.log(sum));
       }
       LOG_SOFTMAX_GATE.end(started, vectorRows * c);
       for (int i = vectorRows; i < r; i++) {

@@ -42,6 +42,20 @@ final class StridedLoop {
    * thread competing with the worker it just woke.
    */
   private static final boolean CALLER_RUNS = Boolean.getBoolean("ember.cpu.callerRuns");
+  /**
+   * Whether short row and sum loops (log-softmax and Java softmax rows, float32 sums over a run) let the
+   * calling thread claim pieces ({@code -Dember.cpu.shortCallerRuns=false} turns it off): their work is
+   * tens of microseconds, about what a parked caller loses waiting for a worker to wake and then being
+   * woken itself. With the caller taking a piece log-softmax [512, 65] measured 53 against 69-70 us and
+   * the mean of 1M floats 91-96 against 119-142 (JMH, 2 vCPUs, load 2-3).
+   */
+  /**
+   * How long a caller that ran pieces itself spins for the last piece before it parks ({@code
+   * -Dember.cpu.callerSpinMicros}): its own piece done, the worker's is about as long, and being
+   * woken from park costs another wake-up (10-20 us on this VM).
+   */
+  static final long CALLER_SPIN_NANOS = 1000L * Long.getLong("ember.cpu.callerSpinMicros", 50);
+  static final boolean SHORT_CALLER_RUNS = !"false".equals(System.getProperty("ember.cpu.shortCallerRuns"));
 
   /** The innermost run: element k of operand j is at {@code oj + k * sj}. */
   @FunctionalInterface
@@ -217,6 +231,16 @@ final class StridedLoop {
    * claimed piece has finished.
    */
   static void runPieces(int pieces, Piece piece) {
+    runPieces(pieces, piece, CALLER_RUNS);
+  }
+
+  /**
+   * {@link #runPieces(int, Piece)}, the calling thread claiming pieces too when {@code callerRuns}: for
+   * short loops (tens of microseconds), where a caller that parks pays two wake-ups in a row (the
+   * worker's, then its own) and the split bought nothing (log-softmax [512, 65]: 69-70 us on two
+   * threads, 68.6 on one).
+   */
+  static void runPieces(int pieces, Piece piece, boolean callerRuns) {
     if (POOL == null || pieces < 2 || inPool()) {
       // A split inside a piece (a parallel kernel called from a parallel one) runs where it is: the
       // other workers are busy with the outer loop, and waiting for them could deadlock.
@@ -226,13 +250,13 @@ final class StridedLoop {
       return;
     }
     SplitRun run = new SplitRun(pieces, piece, Thread.currentThread());
-    for (int w = Math.min(THREADS, pieces) - (CALLER_RUNS ? 1 : 0); w > 0; w--) {
+    for (int w = Math.min(THREADS, pieces) - (callerRuns ? 1 : 0); w > 0; w--) {
       POOL.execute(run);
     }
-    if (CALLER_RUNS) {
+    if (callerRuns) {
       run.run();
     }
-    run.await();
+    run.await(callerRuns ? CALLER_SPIN_NANOS : 0);
   }
 
   /** Whether the current thread is one of {@link #POOL}'s workers. */
@@ -273,10 +297,16 @@ final class StridedLoop {
       }
     }
 
-    /** Waits (on the calling thread) until every piece has finished, then rethrows a failure. */
-    void await() {
+    /**
+     * Waits (on the calling thread) until every piece has finished, spinning up to {@code spinNanos}
+     * before it parks, then rethrows a failure.
+     */
+    void await(long spinNanos) {
+      long deadline = spinNanos > 0 ? System.nanoTime() + spinNanos : 0;
       for (int spins = 0; finished.get() < pieces; spins++) {
-        if (spins < 64) {
+        // 64 spins, then (with a spin time) the clock read every 64 spins until the deadline, then park.
+        boolean spin = spins < 64 || deadline != 0 && ((spins & 63) != 0 || System.nanoTime() < deadline);
+        if (spin) {
           Thread.onSpinWait();
         } else {
           LockSupport.park(this);
@@ -307,12 +337,17 @@ final class StridedLoop {
    * layer norm).
    */
   static void forRows(long rows, long rowLength, Rows body) {
+    forRows(rows, rowLength, CALLER_RUNS, body);
+  }
+
+  /** {@link #forRows(long, long, Rows)}, the calling thread taking rows too when {@code callerRuns}. */
+  static void forRows(long rows, long rowLength, boolean callerRuns, Rows body) {
     if (POOL == null || rows < 2 || rows * rowLength < PARALLEL_THRESHOLD) {
       body.run(0, rows);
       return;
     }
     int pieces = (int) Math.min(rows, (long) THREADS * PIECES_PER_THREAD);
-    runPieces(pieces, t -> body.run(rows * t / pieces, rows * (t + 1) / pieces));
+    runPieces(pieces, t -> body.run(rows * t / pieces, rows * (t + 1) / pieces), callerRuns);
   }
 
   /** A body over the independent items {@code [from, to)} of a range. */

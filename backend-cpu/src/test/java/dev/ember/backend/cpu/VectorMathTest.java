@@ -273,4 +273,51 @@ class VectorMathTest {
     g.close();
     o.close();
   }
+
+  /**
+   * Log-softmax's row sum without the -inf select: rows with -inf entries, entries far below the
+   * maximum (-90 to -300 from it) and a NaN give the same float as the loop that adds exactly 0 for
+   * -inf lanes (the earlier kernel, rewritten here in its lane order).
+   */
+  @Test
+  void sumExpShiftedEqualsTheSelectingLoop() {
+    jdk.incubator.vector.VectorSpecies<Float> s = VectorShape.FLOATS;
+    Random random = new Random(3);
+    for (int c : new int[] {8, 9, 26, 65, 130}) {
+      for (int row = 0; row < 200; row++) {
+        float[] a = new float[c + 3];
+        for (int j = 0; j < c; j++) {
+          int kind = random.nextInt(6);
+          a[3 + j] = kind == 0 ? Float.NEGATIVE_INFINITY : kind == 1 ? (float) (-90 - 210 * random.nextDouble())
+              : (float) (random.nextGaussian() * 4);
+        }
+        if (row == 7) {
+          a[3 + c / 2] = Float.NaN;
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < c; j++) {
+          max = Float.isNaN(a[3 + j]) ? Float.NaN : Math.max(max, a[3 + j]);
+        }
+        if (max == Float.NEGATIVE_INFINITY) {
+          continue;
+        }
+        int full = c - c % s.length();
+        float expected = 0;
+        if (full > 0) {
+          jdk.incubator.vector.FloatVector acc = jdk.incubator.vector.FloatVector.zero(s);
+          for (int i = 0; i < full; i += s.length()) {
+            jdk.incubator.vector.FloatVector x = jdk.incubator.vector.FloatVector.fromArray(s, a, 3 + i).sub(max);
+            acc = acc.add(VectorMath.expCore(x.max(-87f).min(87f))
+                .blend(0f, x.compare(jdk.incubator.vector.VectorOperators.EQ, Float.NEGATIVE_INFINITY)));
+          }
+          expected = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        }
+        for (int i = full; i < c; i++) {
+          expected += (float) Math.exp(a[3 + i] - max);
+        }
+        assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(VectorMath.sumExpShifted(a, 3, c, max)),
+            "row " + row + " of " + c + ": " + expected);
+      }
+    }
+  }
 }
