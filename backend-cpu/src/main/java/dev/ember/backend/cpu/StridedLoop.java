@@ -49,13 +49,13 @@ final class StridedLoop {
    * woken itself. With the caller taking a piece log-softmax [512, 65] measured 53 against 69-70 us and
    * the mean of 1M floats 91-96 against 119-142 (JMH, 2 vCPUs, load 2-3).
    */
+  static final boolean SHORT_CALLER_RUNS = !"false".equals(System.getProperty("ember.cpu.shortCallerRuns"));
   /**
    * How long a caller that ran pieces itself spins for the last piece before it parks ({@code
    * -Dember.cpu.callerSpinMicros}): its own piece done, the worker's is about as long, and being
    * woken from park costs another wake-up (10-20 us on this VM).
    */
   static final long CALLER_SPIN_NANOS = 1000L * Long.getLong("ember.cpu.callerSpinMicros", 50);
-  static final boolean SHORT_CALLER_RUNS = !"false".equals(System.getProperty("ember.cpu.shortCallerRuns"));
 
   /** The innermost run: element k of operand j is at {@code oj + k * sj}. */
   @FunctionalInterface
