@@ -122,8 +122,10 @@ final class Reductions {
     long base = x.at(xs.offset());
     int r = (int) rows;
     int in = (int) inner;
-    // Pieces: column blocks of at least 64 outputs (whole cache lines of acc) within each outer index.
-    int blocksPerOuter = (int) Math.max(1, Math.min(in / 64, 2L * StridedLoop.THREADS));
+    // Pieces: whole outer indices when there are enough of them for the threads (full rows stage in one
+    // copy), else column blocks of at least 64 outputs (whole cache lines of acc) within each outer index.
+    int blocksPerOuter = outer >= 2L * StridedLoop.THREADS ? 1
+        : (int) Math.max(1, Math.min(in / 64, 2L * StridedLoop.THREADS));
     int pieces = (int) Math.min(Integer.MAX_VALUE, outer * blocksPerOuter);
     StridedLoop.Piece piece = t -> {
       long o = t / blocksPerOuter;
@@ -147,8 +149,12 @@ final class Reductions {
         }
       }
     };
-    if (outer * rows * inner >= StridedLoop.PARALLEL_THRESHOLD) {
+    long n = outer * rows * inner;
+    if (n >= StridedLoop.PARALLEL_THRESHOLD) {
       StridedLoop.runPieces(pieces, piece);
+    } else if (n >= StridedLoop.COSTLY_PARALLEL_THRESHOLD) {
+      // A short loop (tens of microseconds): split with the caller taking pieces, so it pays no wake-up.
+      StridedLoop.runPieces(pieces, piece, StridedLoop.SHORT_CALLER_RUNS);
     } else {
       for (int t = 0; t < pieces; t++) {
         piece.run(t);
