@@ -17,8 +17,9 @@ package dev.ember.backend.cpu;
  * {@code 300 ns + 4 ns} per float) and closes again after two slow ones: when the caller's compiled code
  * is thrown away (a deoptimization, common right after the gate opens, as the caller's branch profile
  * changes) the kernel may run on a C1-compiled copy for a while, and the gate sends it back to a few
- * lanes until C2 has compiled that copy too. A JVM whose vector code never gets fast (no intrinsics for this machine) keeps the scalar
- * loops, the faster choice there. {@code -Dember.cpu.vectorPriming=false} opens every gate from the start.
+ * lanes until C2 has compiled that copy too. A JVM whose vector code never gets fast (no intrinsics for
+ * this machine) keeps the scalar loops, the faster choice there. {@code -Dember.cpu.vectorPriming=false}
+ * opens every gate from the start.
  */
 final class VectorGate {
   /** Floats of a block that a cold kernel runs on its vector code. */
@@ -47,6 +48,12 @@ final class VectorGate {
   VectorGate(String name) {
     this.name = name;
     this.sampleMask = PRIMING ? 0 : SAMPLE_MASK;
+  }
+
+  /** Returns the kernel's name. */
+  @Override
+  public String toString() {
+    return name;
   }
 
   /** Returns whether the kernel runs compiled: callers give it whole blocks. */
