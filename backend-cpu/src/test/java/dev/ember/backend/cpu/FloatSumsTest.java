@@ -82,22 +82,28 @@ class FloatSumsTest {
   }
 
   /**
-   * A sum over a middle dim gives the same bits whether {@link VectorSums#addRows} takes all columns (its
-   * gate open), a few columns with the scalar loop doing the rest (cold), or none (no Vector API).
+   * A sum over a middle dim gives the bits of the sequential double sum in row order whether {@link
+   * VectorSums#addRows} takes all columns (its gate open) or a few with the scalar loop doing the rest
+   * (cold), with pieces of column blocks or of whole outer indices (16 outer: split across threads).
    */
   @Test
   void middleDimSumsAreTheSameColdAndOpen() {
-    try (dev.ember.Tensor x = dev.ember.Tensor.randn(3, 37, 150)) {
+    middleDimSumsInRowOrder(3, 37, 150);    // few outer indices: pieces are column blocks
+    middleDimSumsInRowOrder(16, 70, 130);   // enough for the threads: pieces are whole outer indices
+  }
+
+  private static void middleDimSumsInRowOrder(int outer, int rows, int inner) {
+    try (dev.ember.Tensor x = dev.ember.Tensor.randn(outer, rows, inner)) {
       FloatSums.ROWS_GATE.close();
       float[] cold = x.sum(1, false).toFloatArray();
       FloatSums.ROWS_GATE.openNow();
       float[] open = x.sum(1, false).toFloatArray();
-      double[] exact = new double[3 * 150];
+      double[] exact = new double[outer * inner];
       float[] v = x.toFloatArray();
-      for (int a = 0; a < 3; a++) {
-        for (int r = 0; r < 37; r++) {
-          for (int b = 0; b < 150; b++) {
-            exact[a * 150 + b] += v[(a * 37 + r) * 150 + b];
+      for (int a = 0; a < outer; a++) {
+        for (int r = 0; r < rows; r++) {
+          for (int b = 0; b < inner; b++) {
+            exact[a * inner + b] += v[(a * rows + r) * inner + b];
           }
         }
       }
