@@ -135,43 +135,31 @@ final class RowKernels {
       int vectorRows = LOG_SOFTMAX_GATE.vectorRows(r);   // cold: one row on the vector code, timed
       long started = LOG_SOFTMAX_GATE.begin();
       for (int i = 0; i < vectorRows; i++) {
-        int base = i * c;
-        float max = VectorMath.max(s, base, c);
-        float sum;
-        if (max == Float.NEGATIVE_INFINITY) {
-          max = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
-          sum = 0;
-        } else {
-          sum = VectorMath.sumExpShifted(s, base, c, max);
-        }
-        VectorMath.subtractTwice(s, base, c, max, (float) Math.log(sum));
+        logSoftmaxRow(s, i * c, c, true);
       }
       LOG_SOFTMAX_GATE.end(started, vectorRows * c);
       for (int i = vectorRows; i < r; i++) {
-        logSoftmaxRowScalar(s, i * c, c);
+        logSoftmaxRow(s, i * c, c, false);
       }
       Raw.copyFromArray(s, 0, ya + 4L * row * c, 4L * n);
       row += r;
     }
   }
 
-  /** {@link #logSoftmaxF32}'s row with the vector helpers' scalar tails: the cold form of its vector code. */
-  private static void logSoftmaxRowScalar(float[] s, int base, int c) {
-    float max = Float.NEGATIVE_INFINITY;
-    for (int j = 0; j < c; j++) {
-      max = Math.max(max, s[base + j]);
-    }
+  /**
+   * One log-softmax row of {@code c} at {@code base}, in place: on the vector helpers, or with {@code
+   * vector} false on their scalar tails alone (a cold kernel's rows).
+   */
+  private static void logSoftmaxRow(float[] s, int base, int c, boolean vector) {
+    float max = VectorMath.max(s, base, c, vector);
+    float sum;
     if (max == Float.NEGATIVE_INFINITY) {
-      max = 0;
+      max = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
+      sum = 0;
+    } else {
+      sum = VectorMath.sumExpShifted(s, base, c, max, vector);
     }
-    float sum = 0;
-    for (int j = 0; j < c; j++) {
-      sum += (float) Math.exp(s[base + j] - max);
-    }
-    float ls = (float) Math.log(sum);
-    for (int j = 0; j < c; j++) {
-      s[base + j] = (s[base + j] - max) - ls;
-    }
+    VectorMath.subtractTwice(s, base, c, max, (float) Math.log(sum), vector);
   }
 
   private static void softmaxF32(long xa, long ya, int c, long from, long to, boolean log) {
@@ -186,7 +174,7 @@ final class RowKernels {
         int base = i * c;
         float max = Float.NEGATIVE_INFINITY;
         if (vector) {
-          max = VectorMath.max(s, base, c);
+          max = VectorMath.max(s, base, c, true);
         } else {
           for (int j = 0; j < c; j++) {
             max = Math.max(max, s[base + j]);
@@ -316,6 +304,11 @@ final class RowKernels {
     return true;
   }
 
+  /** One row of softmax's gradient, in place of {@code g}: on the vector helpers, or their scalar tails alone. */
+  private static void softmaxGradRow(float[] g, float[] y, int base, int c, boolean vector) {
+    VectorMath.softmaxGrad(g, y, base, c, VectorMath.dot(g, y, base, c, vector), vector);
+  }
+
   /** Softmax's gradient {@code y (g - sum(g y))} on float32 rows, blocked, on the vector kernels. */
   private static void softmaxBackwardF32(long ya, long ga, int gs, long oa, int c, long from, long to) {
     for (long row = from; row < to; ) {
@@ -328,19 +321,11 @@ final class RowKernels {
       int vectorRows = SOFTMAX_BACKWARD_GATE.vectorRows(r);   // cold: one row on the vector code, timed
       long started = SOFTMAX_BACKWARD_GATE.begin();
       for (int i = 0; i < vectorRows; i++) {
-        int base = i * c;
-        VectorMath.softmaxGrad(g, y, base, c, VectorMath.dot(g, y, base, c));
+        softmaxGradRow(g, y, i * c, c, true);
       }
       SOFTMAX_BACKWARD_GATE.end(started, vectorRows * c);
       for (int i = vectorRows; i < r; i++) {
-        int base = i * c;
-        float dot = 0;
-        for (int j = 0; j < c; j++) {
-          dot += g[base + j] * y[base + j];
-        }
-        for (int j = 0; j < c; j++) {
-          g[base + j] = y[base + j] * (g[base + j] - dot);
-        }
+        softmaxGradRow(g, y, i * c, c, false);
       }
       Raw.copyFromArray(g, 0, oa + 4L * row * c, 4L * n);
       row += r;
@@ -560,16 +545,13 @@ final class RowKernels {
         int vectorRows = LAYER_NORM_BACKWARD_GATE.vectorRows(r);   // cold: one row on the vector code, timed
         long started = LAYER_NORM_BACKWARD_GATE.begin();
         for (int i = 0; i < vectorRows; i++) {
-          int base = i * d;
-          float mean = Raw.getFloat(ma + 4L * (row + i));
-          float rstd = Raw.getFloat(ra + 4L * (row + i));
-          VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb, rowSums);
-          VectorMath.layerNormGradX(g, x, base, d, rstd, w, rowSums[0] / d, rowSums[1] / d);
+          layerNormBackwardRow(x, g, i * d, d, Raw.getFloat(ma + 4L * (row + i)), Raw.getFloat(ra + 4L * (row + i)),
+              w, gw, gb, rowSums, true);
         }
         LAYER_NORM_BACKWARD_GATE.end(started, vectorRows * d);
         for (int i = vectorRows; i < r; i++) {
-          layerNormBackwardRowScalar(x, g, i * d, d, Raw.getFloat(ma + 4L * (row + i)),
-              Raw.getFloat(ra + 4L * (row + i)), w, gw, gb);
+          layerNormBackwardRow(x, g, i * d, d, Raw.getFloat(ma + 4L * (row + i)), Raw.getFloat(ra + 4L * (row + i)),
+              w, gw, gb, rowSums, false);
         }
         Raw.copyFromArray(g, 0, oa + 4L * row * d, 4L * n);
         row += r;
@@ -604,34 +586,14 @@ final class RowKernels {
   }
 
   /**
-   * One layer-norm backward row with {@code VectorMath.layerNormGradSums}' and {@code layerNormGradX}'s
-   * scalar tails over all of it (the cold form of the vector row): {@code x} becomes {@code xhat}, the
-   * row's {@code g w} and {@code g xhat} terms go into {@code gw}/{@code gb}, {@code g} becomes gradX.
+   * One layer-norm backward row of {@code d} at {@code base}: {@code x} becomes {@code xhat}, the row's
+   * terms go into {@code gw}/{@code gb}, {@code g} becomes gradX; on the vector helpers, or with {@code
+   * vector} false on their scalar tails alone (a cold kernel's rows). {@code sums} is scratch of 2.
    */
-  private static void layerNormBackwardRowScalar(float[] x, float[] g, int base, int d, float mean, float rstd,
-      float[] w, float[] gw, float[] gb) {
-    float sumGy = 0;
-    float sumGyXhat = 0;
-    for (int i = 0; i < d; i++) {
-      float xhat = (x[base + i] - mean) * rstd;
-      x[base + i] = xhat;
-      float gi = g[base + i];
-      float gy = w == null ? gi : gi * w[i];
-      sumGy += gy;
-      sumGyXhat += gy * xhat;
-      if (gw != null) {
-        gw[i] += gi * xhat;
-      }
-      if (gb != null) {
-        gb[i] += gi;
-      }
-    }
-    float a = sumGy / d;
-    float b = sumGyXhat / d;
-    for (int i = 0; i < d; i++) {
-      float gy = w == null ? g[base + i] : g[base + i] * w[i];
-      g[base + i] = rstd * (gy - a - x[base + i] * b);
-    }
+  private static void layerNormBackwardRow(float[] x, float[] g, int base, int d, float mean, float rstd,
+      float[] w, float[] gw, float[] gb, float[] sums, boolean vector) {
+    VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb, sums, vector);
+    VectorMath.layerNormGradX(g, x, base, d, rstd, w, sums[0] / d, sums[1] / d, vector);
   }
 
   private static double load(boolean single, long base, long i) {

@@ -94,7 +94,7 @@ final class VectorMath {
       }
     }
     for (int rep = 0; rep < 3000; rep++) {
-      float m = max(a, 0, 64) + sum(a, 64, 64) + sumSquaresAbout(a, 128, 64, 0.5f);
+      float m = max(a, 0, 64, true) + sum(a, 64, 64) + sumSquaresAbout(a, 128, 64, 0.5f);
       scaleShift(a, 192, 64, 0.5f, m * 1e-9f);
       normalize(a, 256, 64, 0.1f, 1.1f, w, w);
     }
@@ -664,9 +664,21 @@ final class VectorMath {
     return c.add(1.23033935479799725e03f).div(d.add(1.23033935480374942e03f));
   }
 
-  /** Returns the largest of {@code a[off, off + n)} (NaN if any is NaN, as {@code Math.max}). */
-  static float max(float[] a, int off, int n) {
-    int full = n - n % LANES;
+  /**
+   * The floats of a row of {@code n} that a row helper below runs on its vector code: its whole vectors,
+   * or none with {@code vector} false (a cold row kernel's rows, {@link VectorGate}: the helper's scalar
+   * tail then does the whole row).
+   */
+  private static int vectorPart(int n, boolean vector) {
+    return vector ? n - n % LANES : 0;
+  }
+
+  /**
+   * Returns the largest of {@code a[off, off + n)} (NaN if any is NaN, as {@code Math.max}); on the
+   * vector code unless {@code vector} is false.
+   */
+  static float max(float[] a, int off, int n, boolean vector) {
+    int full = vectorPart(n, vector);
     float m = Float.NEGATIVE_INFINITY;
     if (full > 0) {
       FloatVector acc = FloatVector.fromArray(S, a, off);
@@ -704,10 +716,10 @@ final class VectorMath {
    * exponent is at most 0 (or NaN): lanes below -87, -inf included, add e^-87 (about 1.6e-38, nothing
    * beside the row maximum's exact 1; the float sum comes out the same), NaN lanes make the sum NaN.
    * Without the -inf select and the upper clamp of a general exp the loop is 6% cheaper (one thread,
-   * [512, 65]: 60.3 against 64.0 us, the same bits).
+   * [512, 65]: 60.3 against 64.0 us, the same bits). On the vector code unless {@code vector} is false.
    */
-  static float sumExpShifted(float[] a, int off, int n, float shift) {
-    int full = n - n % LANES;
+  static float sumExpShifted(float[] a, int off, int n, float shift, boolean vector) {
+    int full = vectorPart(n, vector);
     float s = 0;
     if (full > 0) {
       FloatVector acc = FloatVector.zero(S);
@@ -723,13 +735,18 @@ final class VectorMath {
     return s;
   }
 
-  /** Computes {@code a[off + i] = (a[off + i] - first) - second} over {@code n} elements (two roundings). */
-  static void subtractTwice(float[] a, int off, int n, float first, float second) {
-    int full = n - n % LANES;
-    FloatVector f = bc(first);
-    FloatVector g = bc(second);
-    for (int i = 0; i < full; i += LANES) {
-      FloatVector.fromArray(S, a, off + i).sub(f).sub(g).intoArray(a, off + i);
+  /**
+   * Computes {@code a[off + i] = (a[off + i] - first) - second} over {@code n} elements (two roundings);
+   * on the vector code unless {@code vector} is false.
+   */
+  static void subtractTwice(float[] a, int off, int n, float first, float second, boolean vector) {
+    int full = vectorPart(n, vector);
+    if (full > 0) {
+      FloatVector f = bc(first);
+      FloatVector g = bc(second);
+      for (int i = 0; i < full; i += LANES) {
+        FloatVector.fromArray(S, a, off + i).sub(f).sub(g).intoArray(a, off + i);
+      }
     }
     for (int i = full; i < n; i++) {
       a[off + i] = (a[off + i] - first) - second;
@@ -767,9 +784,12 @@ final class VectorMath {
     return s;
   }
 
-  /** Returns the sum of {@code a[off + i] * b[off + i]} over {@code n} elements, in float lanes. */
-  static float dot(float[] a, float[] b, int off, int n) {
-    int full = n - n % LANES;
+  /**
+   * Returns the sum of {@code a[off + i] * b[off + i]} over {@code n} elements, in float lanes unless
+   * {@code vector} is false.
+   */
+  static float dot(float[] a, float[] b, int off, int n, boolean vector) {
+    int full = vectorPart(n, vector);
     float s = 0;
     if (full > 0) {
       FloatVector acc = FloatVector.zero(S);
@@ -784,12 +804,17 @@ final class VectorMath {
     return s;
   }
 
-  /** Softmax's input gradient in place of {@code g}: {@code g[off + i] = y[off + i] * (g[off + i] - dot)}. */
-  static void softmaxGrad(float[] g, float[] y, int off, int n, float dot) {
-    int full = n - n % LANES;
-    FloatVector d = bc(dot);
-    for (int i = 0; i < full; i += LANES) {
-      FloatVector.fromArray(S, y, off + i).mul(FloatVector.fromArray(S, g, off + i).sub(d)).intoArray(g, off + i);
+  /**
+   * Softmax's input gradient in place of {@code g}: {@code g[off + i] = y[off + i] * (g[off + i] - dot)}; on
+   * the vector code unless {@code vector} is false.
+   */
+  static void softmaxGrad(float[] g, float[] y, int off, int n, float dot, boolean vector) {
+    int full = vectorPart(n, vector);
+    if (full > 0) {
+      FloatVector d = bc(dot);
+      for (int i = 0; i < full; i += LANES) {
+        FloatVector.fromArray(S, y, off + i).mul(FloatVector.fromArray(S, g, off + i).sub(d)).intoArray(g, off + i);
+      }
     }
     for (int i = full; i < n; i++) {
       g[off + i] = y[off + i] * (g[off + i] - dot);
@@ -800,31 +825,35 @@ final class VectorMath {
    * One layer-norm row's backward sums, over {@code n} elements at {@code off}: turns {@code x} into
    * {@code xhat = (x - mean) rstd}, adds {@code g xhat} to {@code gw[i]} and {@code g} to {@code gb[i]}
    * (either may be null), and stores {@code sum(gy), sum(gy xhat)} into {@code sums[0, 2)} with {@code gy
-   * = g w[i]} ({@code w} may be null: 1).
+   * = g w[i]} ({@code w} may be null: 1). On the vector code unless {@code vector} is false.
    */
   static void layerNormGradSums(float[] x, float[] g, int off, int n, float mean, float rstd, float[] w,
-      float[] gw, float[] gb, float[] sums) {
-    int full = n - n % LANES;
-    FloatVector m = bc(mean);
-    FloatVector r = bc(rstd);
-    FloatVector accGy = FloatVector.zero(S);
-    FloatVector accGyXhat = FloatVector.zero(S);
-    for (int i = 0; i < full; i += LANES) {
-      FloatVector xhat = FloatVector.fromArray(S, x, off + i).sub(m).mul(r);
-      xhat.intoArray(x, off + i);
-      FloatVector gv = FloatVector.fromArray(S, g, off + i);
-      FloatVector gy = w == null ? gv : gv.mul(FloatVector.fromArray(S, w, i));
-      accGy = accGy.add(gy);
-      accGyXhat = gy.fma(xhat, accGyXhat);
-      if (gw != null) {
-        gv.fma(xhat, FloatVector.fromArray(S, gw, i)).intoArray(gw, i);
+      float[] gw, float[] gb, float[] sums, boolean vector) {
+    int full = vectorPart(n, vector);
+    float sumGy = 0;
+    float sumGyXhat = 0;
+    if (full > 0) {
+      FloatVector m = bc(mean);
+      FloatVector r = bc(rstd);
+      FloatVector accGy = FloatVector.zero(S);
+      FloatVector accGyXhat = FloatVector.zero(S);
+      for (int i = 0; i < full; i += LANES) {
+        FloatVector xhat = FloatVector.fromArray(S, x, off + i).sub(m).mul(r);
+        xhat.intoArray(x, off + i);
+        FloatVector gv = FloatVector.fromArray(S, g, off + i);
+        FloatVector gy = w == null ? gv : gv.mul(FloatVector.fromArray(S, w, i));
+        accGy = accGy.add(gy);
+        accGyXhat = gy.fma(xhat, accGyXhat);
+        if (gw != null) {
+          gv.fma(xhat, FloatVector.fromArray(S, gw, i)).intoArray(gw, i);
+        }
+        if (gb != null) {
+          gv.add(FloatVector.fromArray(S, gb, i)).intoArray(gb, i);
+        }
       }
-      if (gb != null) {
-        gv.add(FloatVector.fromArray(S, gb, i)).intoArray(gb, i);
-      }
+      sumGy = accGy.reduceLanes(VectorOperators.ADD);
+      sumGyXhat = accGyXhat.reduceLanes(VectorOperators.ADD);
     }
-    float sumGy = accGy.reduceLanes(VectorOperators.ADD);
-    float sumGyXhat = accGyXhat.reduceLanes(VectorOperators.ADD);
     for (int i = full; i < n; i++) {
       float xhat = (x[off + i] - mean) * rstd;
       x[off + i] = xhat;
@@ -845,19 +874,23 @@ final class VectorMath {
 
   /**
    * Layer norm's input gradient in place of {@code g} over {@code n} elements at {@code off}, from
-   * {@code xhat} (in {@code x}): {@code rstd (g w[i] - a - xhat b)}; {@code w} may be null (1).
+   * {@code xhat} (in {@code x}): {@code rstd (g w[i] - a - xhat b)}; {@code w} may be null (1). On the
+   * vector code unless {@code vector} is false.
    */
-  static void layerNormGradX(float[] g, float[] xhat, int off, int n, float rstd, float[] w, float a, float b) {
-    int full = n - n % LANES;
-    FloatVector r = bc(rstd);
-    FloatVector av = bc(a);
-    FloatVector bv = bc(b);
-    for (int i = 0; i < full; i += LANES) {
-      FloatVector gy = FloatVector.fromArray(S, g, off + i);
-      if (w != null) {
-        gy = gy.mul(FloatVector.fromArray(S, w, i));
+  static void layerNormGradX(float[] g, float[] xhat, int off, int n, float rstd, float[] w, float a, float b,
+      boolean vector) {
+    int full = vectorPart(n, vector);
+    if (full > 0) {
+      FloatVector r = bc(rstd);
+      FloatVector av = bc(a);
+      FloatVector bv = bc(b);
+      for (int i = 0; i < full; i += LANES) {
+        FloatVector gy = FloatVector.fromArray(S, g, off + i);
+        if (w != null) {
+          gy = gy.mul(FloatVector.fromArray(S, w, i));
+        }
+        gy.sub(av).sub(FloatVector.fromArray(S, xhat, off + i).mul(bv)).mul(r).intoArray(g, off + i);
       }
-      gy.sub(av).sub(FloatVector.fromArray(S, xhat, off + i).mul(bv)).mul(r).intoArray(g, off + i);
     }
     for (int i = full; i < n; i++) {
       float gy = w == null ? g[off + i] : g[off + i] * w[i];
