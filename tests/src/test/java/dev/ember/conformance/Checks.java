@@ -22,6 +22,18 @@ final class Checks {
     return v;
   }
 
+  /**
+   * Returns a tensor of {@code shape} with {@link #normal} values from {@code r} in row-major order,
+   * converted to {@code dtype} on the host and then moved to {@code device}.
+   */
+  static Tensor randn(Random r, DType dtype, Device device, int... shape) {
+    int n = 1;
+    for (int s : shape) {
+      n *= s;
+    }
+    return Tensor.of(normal(r, n), shape).to(dtype).to(device);
+  }
+
   /** Returns {@code n} values uniform in [lo, hi). */
   static double[] uniform(Random r, int n, double lo, double hi) {
     double[] v = new double[n];

@@ -72,15 +72,7 @@ class FusedAttentionConformanceTest {
   }
 
   private Tensor randn(int... shape) {
-    int n = 1;
-    for (int s : shape) {
-      n *= s;
-    }
-    double[] v = new double[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = random.nextGaussian();
-    }
-    return Tensor.of(v, shape).to(device);
+    return Checks.randn(random, DType.FLOAT64, device, shape);
   }
 
   private static void check(Function<Tensor[], Tensor> f, Tensor... inputs) {

@@ -46,15 +46,7 @@ class FusedPrimitivesConformanceTest {
   }
 
   private Tensor randn(int... shape) {
-    int n = 1;
-    for (int s : shape) {
-      n *= s;
-    }
-    double[] v = new double[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = random.nextGaussian();
-    }
-    return Tensor.of(v, shape).to(DType.FLOAT32).to(device);
+    return Checks.randn(random, DType.FLOAT32, device, shape);
   }
 
   private static int[] a(int... v) {

@@ -1,5 +1,6 @@
 package dev.ember.conformance;
 
+import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.GradCheck;
 import dev.ember.Generator;
@@ -20,16 +21,7 @@ class NnModuleGradCheckConformanceTest {
   Device device;
 
   private Tensor randn(int... shape) {
-    Random r = new Random(3);
-    int n = 1;
-    for (int s : shape) {
-      n *= s;
-    }
-    double[] v = new double[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = r.nextGaussian();
-    }
-    return Tensor.of(v, shape).to(device);
+    return Checks.randn(new Random(3), DType.FLOAT64, device, shape);
   }
 
   @Test
