@@ -1,5 +1,15 @@
 package dev.ember.backend.cpu;
 
+import static dev.ember.backend.cpu.ScalarTwins.EXP_LIMIT;
+import static dev.ember.backend.cpu.ScalarTwins.GELU_K0;
+import static dev.ember.backend.cpu.ScalarTwins.GELU_K1;
+import static dev.ember.backend.cpu.ScalarTwins.INV_SQRT_2PI;
+import static dev.ember.backend.cpu.ScalarTwins.LN2_HI;
+import static dev.ember.backend.cpu.ScalarTwins.LN2_LO;
+import static dev.ember.backend.cpu.ScalarTwins.LOG2E;
+import static dev.ember.backend.cpu.ScalarTwins.MAGIC_BITS;
+import static dev.ember.backend.cpu.ScalarTwins.ROUND_MAGIC;
+import static dev.ember.backend.cpu.ScalarTwins.SQRT_HALF;
 
 import dev.ember.spi.UnaryBackwardOp;
 import dev.ember.spi.UnaryOp;
@@ -31,17 +41,6 @@ final class VectorMath {
   private static final int BLOCK = 2048;
   private static final ThreadLocal<float[]> BUFFER = ThreadLocal.withInitial(() -> new float[BLOCK]);
   private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[BLOCK]);
-
-  private static final float LOG2E = 1.44269504088896341f;
-  private static final float LN2_HI = 0.693359375f;
-  private static final float LN2_LO = -2.12194440e-4f;
-  private static final float ROUND_MAGIC = 12582912f; // 1.5 * 2^23: adding it rounds to an integer
-  private static final int MAGIC_BITS = 0x4B400000;
-  private static final float EXP_LIMIT = 87f;
-  private static final float GELU_K0 = (float) Math.sqrt(2 / Math.PI);
-  private static final float GELU_K1 = 0.044715f;
-  private static final float SQRT_HALF = (float) Math.sqrt(0.5);
-  private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
 
   /*
    * Polynomial coefficients as vectors made once: a broadcast inside the kernels is a call chain that
@@ -136,10 +135,10 @@ final class VectorMath {
    * Computes {@code y[i] = op(x[i])} for {@code n} contiguous floats at addresses x and y.
    *
    * <p>While an op is cold ({@link VectorGate}: until its vector code runs compiled) each block runs its
-   * first {@link VectorGate#PROBE_FLOATS} floats on the vector code and the rest on the double-precision
-   * scalar formula, instead of all of it on vector code that is still interpreted or in C1 (where every
-   * vector operation allocates; GELU-tanh on the first 131,072 floats measured 1.29 s that way, at load).
-   * The scalar formula is the reference the vector code is tested against (a few float ulps apart).
+   * first {@link VectorGate#PROBE_FLOATS} floats on the vector code and the rest on its scalar twin
+   * ({@link ScalarTwins}: the same operations one float at a time, the same bits), instead of all of it on
+   * vector code that is still interpreted or in C1 (where every vector operation allocates; GELU-tanh on
+   * the first 131,072 floats measured 1.29 s that way, at load). A call's result never depends on the gate.
    */
   static void unaryF32(UnaryOp op, long x, long y, int n) {
     float[] buf = BUFFER.get();
@@ -153,7 +152,7 @@ final class VectorMath {
 
   /**
    * {@link #apply} through {@code op}'s gate: cold, the vector code on the first {@link
-   * VectorGate#PROBE_FLOATS} floats and the double-precision scalar formula on the rest.
+   * VectorGate#PROBE_FLOATS} floats and its scalar twin on the rest (the same bits).
    */
   static void applyGated(UnaryOp op, float[] a, int len) {
     applyGated(UNARY_GATES[op.ordinal()], op, a, len);
@@ -165,9 +164,7 @@ final class VectorMath {
     long t = gate.begin();
     apply(op, a, k);
     gate.end(t, k);
-    for (int i = k; i < len; i++) {   // a cold op's rest of the block
-      a[i] = (float) Elementwise.unaryDouble(op, a[i]);
-    }
+    ScalarTwins.apply(op, a, k, len);   // a cold op's rest of the block, with the vector code's bits
   }
 
   private static final ThreadLocal<float[]> GRAD = ThreadLocal.withInitial(() -> new float[BLOCK]);
@@ -664,10 +661,16 @@ final class VectorMath {
     return c.add(1.23033935479799725e03f).div(d.add(1.23033935480374942e03f));
   }
 
+  /*
+   * The row helpers below take a vector flag: false for a cold row kernel's rows ({@link VectorGate}).
+   * Either way they give the same bits. Element-wise helpers and max run the whole row on their scalar
+   * tail (no rounding differs); the sums run a scalar twin of the vector loop, one lane at a time
+   * (Math.fma where a lane fuses), then add the lanes in order from 0 as reduceLanes does.
+   */
+
   /**
-   * The floats of a row of {@code n} that a row helper below runs on its vector code: its whole vectors,
-   * or none with {@code vector} false (a cold row kernel's rows, {@link VectorGate}: the helper's scalar
-   * tail then does the whole row).
+   * The floats of a row of {@code n} that an element-wise row helper runs on its vector code: its whole
+   * vectors, or none with {@code vector} false (its scalar tail does the whole row, with the same bits).
    */
   private static int vectorPart(int n, boolean vector) {
     return vector ? n - n % LANES : 0;
@@ -716,18 +719,27 @@ final class VectorMath {
    * exponent is at most 0 (or NaN): lanes below -87, -inf included, add e^-87 (about 1.6e-38, nothing
    * beside the row maximum's exact 1; the float sum comes out the same), NaN lanes make the sum NaN.
    * Without the -inf select and the upper clamp of a general exp the loop is 6% cheaper (one thread,
-   * [512, 65]: 60.3 against 64.0 us, the same bits). On the vector code unless {@code vector} is false.
+   * [512, 65]: 60.3 against 64.0 us, the same bits). On the vector code unless {@code vector} is false
+   * (its scalar twin: the same bits).
    */
   static float sumExpShifted(float[] a, int off, int n, float shift, boolean vector) {
-    int full = vectorPart(n, vector);
+    int full = n - n % LANES;
     float s = 0;
-    if (full > 0) {
+    if (full > 0 && vector) {
       FloatVector acc = FloatVector.zero(S);
       FloatVector m = bc(shift);
       for (int i = 0; i < full; i += LANES) {
         acc = acc.add(expCore(FloatVector.fromArray(S, a, off + i).sub(m).max(-EXP_LIMIT)));
       }
       s = acc.reduceLanes(VectorOperators.ADD);
+    } else {
+      for (int lane = 0; lane < LANES; lane++) {   // the scalar twin: each lane's sum, then the lanes in order
+        float acc = 0;
+        for (int i = lane; i < full; i += LANES) {
+          acc += ScalarTwins.expCore(Math.max(a[off + i] - shift, -EXP_LIMIT));
+        }
+        s += acc;
+      }
     }
     for (int i = full; i < n; i++) {
       s += (float) Math.exp(a[off + i] - shift);
@@ -785,18 +797,26 @@ final class VectorMath {
   }
 
   /**
-   * Returns the sum of {@code a[off + i] * b[off + i]} over {@code n} elements, in float lanes unless
-   * {@code vector} is false.
+   * Returns the sum of {@code a[off + i] * b[off + i]} over {@code n} elements in float lanes, on the
+   * vector code unless {@code vector} is false (its scalar twin: the same bits).
    */
   static float dot(float[] a, float[] b, int off, int n, boolean vector) {
-    int full = vectorPart(n, vector);
+    int full = n - n % LANES;
     float s = 0;
-    if (full > 0) {
+    if (full > 0 && vector) {
       FloatVector acc = FloatVector.zero(S);
       for (int i = 0; i < full; i += LANES) {
         acc = FloatVector.fromArray(S, a, off + i).fma(FloatVector.fromArray(S, b, off + i), acc);
       }
       s = acc.reduceLanes(VectorOperators.ADD);
+    } else {
+      for (int lane = 0; lane < LANES; lane++) {   // the scalar twin: each lane's sum, then the lanes in order
+        float acc = 0;
+        for (int i = lane; i < full; i += LANES) {
+          acc = Math.fma(a[off + i], b[off + i], acc);
+        }
+        s += acc;
+      }
     }
     for (int i = full; i < n; i++) {
       s += a[off + i] * b[off + i];
@@ -825,14 +845,15 @@ final class VectorMath {
    * One layer-norm row's backward sums, over {@code n} elements at {@code off}: turns {@code x} into
    * {@code xhat = (x - mean) rstd}, adds {@code g xhat} to {@code gw[i]} and {@code g} to {@code gb[i]}
    * (either may be null), and stores {@code sum(gy), sum(gy xhat)} into {@code sums[0, 2)} with {@code gy
-   * = g w[i]} ({@code w} may be null: 1). On the vector code unless {@code vector} is false.
+   * = g w[i]} ({@code w} may be null: 1). On the vector code unless {@code vector} is false (its scalar
+   * twin: the same bits).
    */
   static void layerNormGradSums(float[] x, float[] g, int off, int n, float mean, float rstd, float[] w,
       float[] gw, float[] gb, float[] sums, boolean vector) {
-    int full = vectorPart(n, vector);
+    int full = n - n % LANES;
     float sumGy = 0;
     float sumGyXhat = 0;
-    if (full > 0) {
+    if (full > 0 && vector) {
       FloatVector m = bc(mean);
       FloatVector r = bc(rstd);
       FloatVector accGy = FloatVector.zero(S);
@@ -853,6 +874,27 @@ final class VectorMath {
       }
       sumGy = accGy.reduceLanes(VectorOperators.ADD);
       sumGyXhat = accGyXhat.reduceLanes(VectorOperators.ADD);
+    } else {
+      for (int lane = 0; lane < LANES; lane++) {   // the scalar twin: each lane's sums, then the lanes in order
+        float accGy = 0;
+        float accGyXhat = 0;
+        for (int i = lane; i < full; i += LANES) {
+          float xhat = (x[off + i] - mean) * rstd;
+          x[off + i] = xhat;
+          float gi = g[off + i];
+          float gy = w == null ? gi : gi * w[i];
+          accGy += gy;
+          accGyXhat = Math.fma(gy, xhat, accGyXhat);
+          if (gw != null) {
+            gw[i] = Math.fma(gi, xhat, gw[i]);
+          }
+          if (gb != null) {
+            gb[i] = gi + gb[i];
+          }
+        }
+        sumGy += accGy;
+        sumGyXhat += accGyXhat;
+      }
     }
     for (int i = full; i < n; i++) {
       float xhat = (x[off + i] - mean) * rstd;

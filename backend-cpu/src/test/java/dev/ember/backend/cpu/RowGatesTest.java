@@ -9,13 +9,11 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The row kernels give the same results, within float32 rounding, cold (one row of each block on the
- * vector code, the others on its scalar tails) and open (every row on the vector code): log-softmax,
- * softmax's backward and layer norm's backward, with rows that are not a multiple of 8 long.
+ * The row kernels give the same bits cold (one row of each block on the vector code, the others on its
+ * scalar twins) and open (every row on the vector code): log-softmax, softmax's backward and layer
+ * norm's backward, with rows that are not a multiple of 8 long.
  */
 class RowGatesTest {
-  private static final double TOL = 2e-6;
-
   private static float[][] coldAndOpen(VectorGate gate, Supplier<float[][]> run) {
     gate.close();
     float[][] cold = run.get();
@@ -23,7 +21,8 @@ class RowGatesTest {
     float[][] open = run.get();
     for (int k = 0; k < cold.length; k++) {
       for (int i = 0; i < cold[k].length; i++) {
-        assertEquals(open[k][i], cold[k][i], TOL * (1 + Math.abs(open[k][i])), gate + " output " + k + " at " + i);
+        assertEquals(Float.floatToIntBits(open[k][i]), Float.floatToIntBits(cold[k][i]),
+            gate + " output " + k + " at " + i + ": open " + open[k][i] + ", cold " + cold[k][i]);
       }
     }
     return cold;

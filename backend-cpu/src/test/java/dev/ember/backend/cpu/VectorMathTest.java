@@ -104,8 +104,8 @@ class VectorMathTest {
 
   /**
    * {@link VectorMath#unaryF32} over off-heap memory: while an op is cold it computes most of each block
-   * with the scalar formula (its priming form), then all of it on the vector code; both stay within the
-   * tolerance of the double-precision path.
+   * with the scalar twin (its priming form), then all of it on the vector code; both give the same bits,
+   * within the tolerance of the double-precision path.
    */
   @org.junit.jupiter.api.Test
   void unaryF32PrimesThenRunsAllVector() {
@@ -121,6 +121,7 @@ class VectorMathTest {
     }
     VectorGate gate = VectorMath.gate(op);
     gate.close();
+    float[] cold = new float[n];
     for (int call = 0; call < 3; call++) {
       assertTrue(!gate.open() || call > 0, "a closed gate stays closed until its probes run fast");
       VectorMath.unaryF32(op, in.at(0), out.at(0), n);
@@ -130,11 +131,13 @@ class VectorMathTest {
         assertTrue(Math.abs(got - want) <= ATOL + RTOL * Math.abs(want), op + "(" + x[i] + ") = " + got + ", want " + want);
       }
     }
+    Raw.copyToArray(out.at(0), cold, 0, 4L * n);
     gate.openNow();
     VectorMath.unaryF32(op, in.at(0), out.at(0), n);
     for (int i = 0; i < n; i++) {
       float want = (float) Elementwise.unaryDouble(op, x[i]);
       float got = Raw.getFloat(out.at(0) + 4L * i);
+      assertEquals(Float.floatToIntBits(got), Float.floatToIntBits(cold[i]), op + "(" + x[i] + ") open and cold");
       assertTrue(Math.abs(got - want) <= ATOL + RTOL * Math.abs(want), op + "(" + x[i] + ") = " + got + ", want " + want);
     }
     in.close();

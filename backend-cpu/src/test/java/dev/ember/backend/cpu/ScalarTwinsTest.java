@@ -1,0 +1,130 @@
+package dev.ember.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.spi.UnaryOp;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The scalar twins give the vector code's bits, once the vector code runs compiled by C2 (its
+ * intrinsics: fused multiply-add, lane reductions) as in a warm training loop: the element-wise
+ * functions over random values and edge cases, and the row sums of log-softmax, softmax's backward
+ * and layer norm's backward over rows that are not a multiple of the vector length.
+ */
+class ScalarTwinsTest {
+  @BeforeAll
+  static void compileTheVectorCode() {
+    assertTrue(VectorSupport.ENABLED, "the tests run with --add-modules=jdk.incubator.vector (surefire argLine)");
+    VectorMath.warmUp();
+    float[] a = new float[64];
+    float[] b = new float[64];
+    float[] w = new float[64];
+    float[] sums = new float[2];
+    java.util.Arrays.fill(w, 1f);
+    for (int rep = 0; rep < 5000; rep++) {
+      float s = VectorMath.sumExpShifted(a, 0, 64, 0f, true) + VectorMath.dot(a, b, 0, 64, true);
+      VectorMath.layerNormGradSums(a, b, 0, 64, s * 1e-9f, 1f, w, w, w, sums, true);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = UnaryOp.class, names = {"RELU", "EXP", "LOG", "TANH", "SIGMOID", "GELU", "GELU_GRAD", "GELU_TANH",
+      "GELU_TANH_GRAD"})
+  void unaryTwinsGiveTheVectorBits(UnaryOp op) {
+    Random random = new Random(op.ordinal());
+    int n = 16 * 2048 + 13;
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = op == UnaryOp.LOG ? (float) Math.exp(random.nextDouble() * 160 - 80)
+          : (float) (random.nextGaussian() * (i % 3 == 0 ? 1 : i % 3 == 1 ? 4 : 30));
+    }
+    float[] edges = {0f, -0f, 0.663f, -0.6249f, 0.625f, 0.6251f, 87f, -87f, 87.5f, -88f, -103f, 89f, 9f, -9f,
+        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE, Float.MIN_NORMAL, -1f,
+        1f, 1e-20f, -1e-20f, 1e20f, -1e20f, 3.999f, -9.5f, 9.5f, 10f, -10f, 10.5f};
+    for (int e = 0; e < edges.length; e++) {
+      x[100 + 17 * e] = edges[e];   // one edge per vector: its neighbours stay on the formula
+    }
+    x[1000] = Float.NEGATIVE_INFINITY;   // exp: -inf lanes stay on the formula beside ordinary ones
+    float[] vector = x.clone();
+    VectorMath.apply(op, vector, n);
+    float[] twin = x.clone();
+    ScalarTwins.apply(op, twin, 0, n);
+    for (int i = 0; i < n; i++) {
+      assertEquals(Float.floatToRawIntBits(vector[i]), Float.floatToRawIntBits(twin[i]),
+          op + "(" + x[i] + ") at " + i + ": vector " + vector[i] + ", twin " + twin[i]);
+    }
+  }
+
+  @Test
+  void rowSumTwinsGiveTheVectorBits() {
+    Random random = new Random(9);
+    for (int c : new int[] {5, 8, 9, 26, 65, 130}) {
+      for (int row = 0; row < 50; row++) {
+        float[] a = gaussians(random, c + 3, 3);
+        float[] b = gaussians(random, c + 3, 1);
+        a[3 + random.nextInt(c)] = row % 10 == 0 ? Float.NEGATIVE_INFINITY : a[3];
+        float max = VectorMath.max(a, 3, c, true);
+        String what = "row " + row + " of " + c;
+        assertBits(VectorMath.sumExpShifted(a, 3, c, max, true), VectorMath.sumExpShifted(a, 3, c, max, false),
+            "sumExpShifted " + what);
+        assertBits(VectorMath.dot(a, b, 3, c, true), VectorMath.dot(a, b, 3, c, false), "dot " + what);
+      }
+    }
+  }
+
+  @Test
+  void layerNormGradSumTwinGivesTheVectorBits() {
+    Random random = new Random(10);
+    for (int d : new int[] {6, 8, 27, 64, 131}) {
+      float[] w = gaussians(random, d, 1);
+      for (boolean affine : new boolean[] {true, false}) {
+        float[][] gwb = {gaussians(random, d, 1), gaussians(random, d, 1)};
+        float[][][] vectorAndTwin = new float[2][][];
+        for (int form = 0; form < 2; form++) {
+          Random rows = new Random(d);
+          float[] gw = gwb[0].clone();
+          float[] gb = gwb[1].clone();
+          float[] out = new float[0];
+          for (int row = 0; row < 20; row++) {
+            float[] x = gaussians(rows, d + 2, 2);
+            float[] g = gaussians(rows, d + 2, 1);
+            float[] sums = new float[2];
+            VectorMath.layerNormGradSums(x, g, 2, d, 0.1f, 1.3f, affine ? w : null, affine ? gw : null,
+                affine ? gb : null, sums, form == 0);
+            out = concat(out, x, sums);
+          }
+          vectorAndTwin[form] = new float[][] {out, gw, gb};
+        }
+        for (int k = 0; k < 3; k++) {
+          for (int i = 0; i < vectorAndTwin[0][k].length; i++) {
+            assertBits(vectorAndTwin[0][k][i], vectorAndTwin[1][k][i], "layer norm d=" + d + " output " + k + " at " + i);
+          }
+        }
+      }
+    }
+  }
+
+  private static float[] gaussians(Random random, int n, double scale) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) (random.nextGaussian() * scale);
+    }
+    return a;
+  }
+
+  private static float[] concat(float[] a, float[] b, float[] c) {
+    float[] out = java.util.Arrays.copyOf(a, a.length + b.length + c.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    System.arraycopy(c, 0, out, a.length + b.length, c.length);
+    return out;
+  }
+
+  private static void assertBits(float vector, float twin, String what) {
+    assertEquals(Float.floatToRawIntBits(vector), Float.floatToRawIntBits(twin), what + ": vector " + vector + ", twin " + twin);
+  }
+}
