@@ -182,7 +182,7 @@ final class AttentionKernels {
           int rb = Math.min(ROWS, l - i0);
           int n = scores(b, i0, rb);
           for (int r = 0; r < rb; r++) {
-            float max = vec ? VectorMath.max(blk, r * n, n, true) : scalarMax(blk, r * n, n);
+            float max = vec ? VectorMath.max(blk, r * n, n) : scalarMax(blk, r * n, n);
             rowMax[r] = max;
             shift(r * n, n, max == Float.NEGATIVE_INFINITY ? 0 : -max);
           }

@@ -16,7 +16,6 @@ import dev.ember.spi.UnaryOp;
  */
 final class RowKernels {
   /** Whether the vector code of each row kernel runs compiled ({@link VectorGate}): until then one row a block. */
-  static final VectorGate LOG_SOFTMAX_GATE = new VectorGate("log-softmax rows");
   static final VectorGate SOFTMAX_BACKWARD_GATE = new VectorGate("softmax backward rows");
   static final VectorGate LAYER_NORM_BACKWARD_GATE = new VectorGate("layer-norm backward rows");
   /** The exponentials of the Java softmax rows and log-softmax's backward: their own call site, own gate. */
@@ -125,6 +124,11 @@ final class RowKernels {
    * Float32 log-softmax rows on the vector kernels, three passes over each staged row: its maximum,
    * the sum of {@code e^(x - max)} (nothing stored), and {@code (x - max) - log(sum)}. A row of -inf
    * sums to 0 and gives NaN, as PyTorch; a NaN or +inf gives a NaN row.
+   *
+   * <p>Not behind a {@link VectorGate}: with one, C2 compiled these rows' vector helpers into code that
+   * ran the vector operations' allocating fallbacks in about half of the JVMs (JMH [512, 65]: 82-140 µs
+   * against 39-45, whatever the helpers' structure; 8 of 8 JVMs fast with the rows on the vector code
+   * from the first call, at the same W4 first step and peak RSS).
    */
   private static void logSoftmaxF32(long xa, long ya, int c, long from, long to) {
     for (long row = from; row < to; ) {
@@ -132,34 +136,25 @@ final class RowKernels {
       int n = r * c;
       float[] s = buffer(0, n);
       Raw.copyToArray(xa + 4L * row * c, s, 0, 4L * n);
-      int vectorRows = LOG_SOFTMAX_GATE.vectorRows(r);   // cold: one row on the vector code, timed
-      long started = LOG_SOFTMAX_GATE.begin();
-      for (int i = 0; i < vectorRows; i++) {
-        logSoftmaxRow(s, i * c, c, true);
-      }
-      LOG_SOFTMAX_GATE.end(started, vectorRows * c);
-      for (int i = vectorRows; i < r; i++) {
-        logSoftmaxRow(s, i * c, c, false);
+      for (int i = 0; i < r; i++) {
+        logSoftmaxRow(s, i * c, c);
       }
       Raw.copyFromArray(s, 0, ya + 4L * row * c, 4L * n);
       row += r;
     }
   }
 
-  /**
-   * One log-softmax row of {@code c} at {@code base}, in place: on the vector helpers, or with {@code
-   * vector} false on their scalar tails alone (a cold kernel's rows).
-   */
-  private static void logSoftmaxRow(float[] s, int base, int c, boolean vector) {
-    float max = VectorMath.max(s, base, c, vector);
+  /** One log-softmax row of {@code c} at {@code base}, in place. */
+  private static void logSoftmaxRow(float[] s, int base, int c) {
+    float max = VectorMath.max(s, base, c);
     float sum;
     if (max == Float.NEGATIVE_INFINITY) {
       max = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
       sum = 0;
     } else {
-      sum = VectorMath.sumExpShifted(s, base, c, max, vector);
+      sum = VectorMath.sumExpShifted(s, base, c, max);
     }
-    VectorMath.subtractTwice(s, base, c, max, (float) Math.log(sum), vector);
+    VectorMath.subtractTwice(s, base, c, max, (float) Math.log(sum));
   }
 
   private static void softmaxF32(long xa, long ya, int c, long from, long to, boolean log) {
@@ -174,7 +169,7 @@ final class RowKernels {
         int base = i * c;
         float max = Float.NEGATIVE_INFINITY;
         if (vector) {
-          max = VectorMath.max(s, base, c, true);
+          max = VectorMath.max(s, base, c);
         } else {
           for (int j = 0; j < c; j++) {
             max = Math.max(max, s[base + j]);
@@ -304,9 +299,13 @@ final class RowKernels {
     return true;
   }
 
-  /** One row of softmax's gradient, in place of {@code g}: on the vector helpers, or their scalar tails alone. */
+  /** One row of softmax's gradient, in place of {@code g}: on the vector helpers, or their scalar twins. */
   private static void softmaxGradRow(float[] g, float[] y, int base, int c, boolean vector) {
-    VectorMath.softmaxGrad(g, y, base, c, VectorMath.dot(g, y, base, c, vector), vector);
+    if (vector) {
+      VectorMath.softmaxGrad(g, y, base, c, VectorMath.dot(g, y, base, c));
+    } else {
+      ScalarTwins.softmaxGrad(g, y, base, c, ScalarTwins.dot(g, y, base, c));
+    }
   }
 
   /** Softmax's gradient {@code y (g - sum(g y))} on float32 rows, blocked, on the vector kernels. */
@@ -588,12 +587,17 @@ final class RowKernels {
   /**
    * One layer-norm backward row of {@code d} at {@code base}: {@code x} becomes {@code xhat}, the row's
    * terms go into {@code gw}/{@code gb}, {@code g} becomes gradX; on the vector helpers, or with {@code
-   * vector} false on their scalar tails alone (a cold kernel's rows). {@code sums} is scratch of 2.
+   * vector} false on their scalar twins (a cold kernel's rows). {@code sums} is scratch of 2.
    */
   private static void layerNormBackwardRow(float[] x, float[] g, int base, int d, float mean, float rstd,
       float[] w, float[] gw, float[] gb, float[] sums, boolean vector) {
-    VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb, sums, vector);
-    VectorMath.layerNormGradX(g, x, base, d, rstd, w, sums[0] / d, sums[1] / d, vector);
+    if (vector) {
+      VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb, sums);
+      VectorMath.layerNormGradX(g, x, base, d, rstd, w, sums[0] / d, sums[1] / d);
+    } else {
+      ScalarTwins.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb, sums);
+      ScalarTwins.layerNormGradX(g, x, base, d, rstd, w, sums[0] / d, sums[1] / d);
+    }
   }
 
   private static double load(boolean single, long base, long i) {

@@ -84,6 +84,99 @@ final class ScalarTwins {
     };
   }
 
+  /*
+   * Row functions: VectorMath's row helpers of the softmax and layer-norm backward over a row of n floats
+   * at off, with their bits. The vector
+   * part (the first full = n - n % LANES floats) runs one lane at a time (lane j takes the elements j,
+   * j + LANES, ...), the lanes' sums added in order from lane 0 as reduceLanes adds them; the rest runs
+   * the helpers' own scalar tails. A cold row kernel runs its rows here ({@link VectorGate}).
+   */
+
+  /** {@link VectorMath#dot}: the float sum of {@code a[off + i] * b[off + i]} (fused in the vector part). */
+  static float dot(float[] a, float[] b, int off, int n) {
+    int full = n - n % LANES;
+    float s = 0;
+    for (int lane = 0; lane < LANES; lane++) {
+      float acc = 0;
+      for (int i = lane; i < full; i += LANES) {
+        acc = Math.fma(a[off + i], b[off + i], acc);
+      }
+      s += acc;
+    }
+    for (int i = full; i < n; i++) {
+      s += a[off + i] * b[off + i];
+    }
+    return s;
+  }
+
+  /** {@link VectorMath#softmaxGrad}: {@code g[off + i] = y[off + i] * (g[off + i] - dot)}. */
+  static void softmaxGrad(float[] g, float[] y, int off, int n, float dot) {
+    for (int i = 0; i < n; i++) {
+      g[off + i] = y[off + i] * (g[off + i] - dot);
+    }
+  }
+
+  /** {@link VectorMath#layerNormGradSums}, with its side effects on x, gw and gb. */
+  static void layerNormGradSums(float[] x, float[] g, int off, int n, float mean, float rstd, float[] w,
+      float[] gw, float[] gb, float[] sums) {
+    int full = n - n % LANES;
+    float sumGy = 0;
+    float sumGyXhat = 0;
+    for (int lane = 0; lane < LANES; lane++) {
+      float accGy = 0;
+      float accGyXhat = 0;
+      for (int i = lane; i < full; i += LANES) {
+        float xhat = (x[off + i] - mean) * rstd;
+        x[off + i] = xhat;
+        float gi = g[off + i];
+        float gy = w == null ? gi : gi * w[i];
+        accGy += gy;
+        accGyXhat = Math.fma(gy, xhat, accGyXhat);
+        if (gw != null) {
+          gw[i] = Math.fma(gi, xhat, gw[i]);
+        }
+        if (gb != null) {
+          gb[i] = gi + gb[i];
+        }
+      }
+      sumGy += accGy;
+      sumGyXhat += accGyXhat;
+    }
+    layerNormGradSumsTail(x, g, off, full, n, mean, rstd, w, gw, gb, sumGy, sumGyXhat, sums);
+  }
+
+  /**
+   * The scalar tail of both forms of {@link VectorMath#layerNormGradSums} over {@code full <= i < n}
+   * (unfused), from the vector part's sums; stores the row's two sums into {@code sums[0, 2)}.
+   */
+  static void layerNormGradSumsTail(float[] x, float[] g, int off, int full, int n, float mean, float rstd,
+      float[] w, float[] gw, float[] gb, float sumGy, float sumGyXhat, float[] sums) {
+    for (int i = full; i < n; i++) {
+      float xhat = (x[off + i] - mean) * rstd;
+      x[off + i] = xhat;
+      float gi = g[off + i];
+      float gy = w == null ? gi : gi * w[i];
+      sumGy += gy;
+      sumGyXhat += gy * xhat;
+      if (gw != null) {
+        gw[i] += gi * xhat;
+      }
+      if (gb != null) {
+        gb[i] += gi;
+      }
+    }
+    sums[0] = sumGy;
+    sums[1] = sumGyXhat;
+  }
+
+  /** {@link VectorMath#layerNormGradX}: {@code g = rstd (g w[i] - a - xhat b)}. */
+  static void layerNormGradX(float[] g, float[] xhat, int off, int n, float rstd, float[] w, float a, float b) {
+    for (int i = 0; i < n; i++) {
+      float gy = w == null ? g[off + i] : g[off + i] * w[i];
+      g[off + i] = rstd * (gy - a - xhat[off + i] * b);
+    }
+  }
+
   /** {@link VectorMath#expCore}: e^x for x in [-87, 87]. */
   static float expCore(float x) {
     float t = Math.fma(x, LOG2E, ROUND_MAGIC);

@@ -75,30 +75,6 @@ final class VectorMath {
     };
   }
 
-  /**
-   * Runs every kernel on a 2,048-float block until C2 has compiled it (about 300 calls each; see
-   * {@link VectorSupport}).
-   */
-  static void warmUp() {
-    float[] a = new float[BLOCK];
-    float[] w = new float[64];
-    java.util.Arrays.fill(w, 1f);
-    for (UnaryOp op : new UnaryOp[] {UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.GELU_TANH,
-        UnaryOp.GELU_TANH_GRAD, UnaryOp.GELU, UnaryOp.GELU_GRAD}) {
-      for (int rep = 0; rep < 300; rep++) {
-        for (int i = 0; i < BLOCK; i++) {
-          a[i] = op == UnaryOp.LOG ? 0.5f + (i & 63) / 16f : ((i & 63) - 32) / 8f;
-        }
-        apply(op, a, BLOCK);
-      }
-    }
-    for (int rep = 0; rep < 3000; rep++) {
-      float m = max(a, 0, 64, true) + sum(a, 64, 64) + sumSquaresAbout(a, 128, 64, 0.5f);
-      scaleShift(a, 192, 64, 0.5f, m * 1e-9f);
-      normalize(a, 256, 64, 0.1f, 1.1f, w, w);
-    }
-  }
-
   /** Per {@link UnaryOp}, whether {@link #unaryF32}'s vector code runs compiled ({@link VectorGate}). */
   private static final VectorGate[] UNARY_GATES = gates(UnaryOp.values());
 
@@ -662,26 +638,18 @@ final class VectorMath {
   }
 
   /*
-   * The row helpers below take a vector flag: false for a cold row kernel's rows ({@link VectorGate}).
-   * Either way they give the same bits. Element-wise helpers and max run the whole row on their scalar
-   * tail (no rounding differs); the sums run a scalar twin of the vector loop, one lane at a time
-   * (Math.fma where a lane fuses), then add the lanes in order from 0 as reduceLanes does.
+   * The row helpers below run whole vectors on the vector code and the rest of the row on a scalar tail.
+   * A cold row kernel ({@link VectorGate}) runs its other rows on ScalarTwins' row functions instead,
+   * which give the same bits: they are separate methods so that these keep a profile of vector runs only
+   * (with a flag that sent most calls down the scalar tail, C2 compiled log-softmax's row helpers into
+   * code that ran the vector operations' allocating fallbacks in about half of the JVMs).
    */
 
   /**
-   * The floats of a row of {@code n} that an element-wise row helper runs on its vector code: its whole
-   * vectors, or none with {@code vector} false (its scalar tail does the whole row, with the same bits).
+   * Returns the largest of {@code a[off, off + n)} (NaN if any is NaN, as {@code Math.max}).
    */
-  private static int vectorPart(int n, boolean vector) {
-    return vector ? n - n % LANES : 0;
-  }
-
-  /**
-   * Returns the largest of {@code a[off, off + n)} (NaN if any is NaN, as {@code Math.max}); on the
-   * vector code unless {@code vector} is false.
-   */
-  static float max(float[] a, int off, int n, boolean vector) {
-    int full = vectorPart(n, vector);
+  static float max(float[] a, int off, int n) {
+    int full = n - n % LANES;
     float m = Float.NEGATIVE_INFINITY;
     if (full > 0) {
       FloatVector acc = FloatVector.fromArray(S, a, off);
@@ -719,27 +687,18 @@ final class VectorMath {
    * exponent is at most 0 (or NaN): lanes below -87, -inf included, add e^-87 (about 1.6e-38, nothing
    * beside the row maximum's exact 1; the float sum comes out the same), NaN lanes make the sum NaN.
    * Without the -inf select and the upper clamp of a general exp the loop is 6% cheaper (one thread,
-   * [512, 65]: 60.3 against 64.0 us, the same bits). On the vector code unless {@code vector} is false
-   * (its scalar twin: the same bits).
+   * [512, 65]: 60.3 against 64.0 us, the same bits).
    */
-  static float sumExpShifted(float[] a, int off, int n, float shift, boolean vector) {
+  static float sumExpShifted(float[] a, int off, int n, float shift) {
     int full = n - n % LANES;
     float s = 0;
-    if (full > 0 && vector) {
+    if (full > 0) {
       FloatVector acc = FloatVector.zero(S);
       FloatVector m = bc(shift);
       for (int i = 0; i < full; i += LANES) {
         acc = acc.add(expCore(FloatVector.fromArray(S, a, off + i).sub(m).max(-EXP_LIMIT)));
       }
       s = acc.reduceLanes(VectorOperators.ADD);
-    } else {
-      for (int lane = 0; lane < LANES; lane++) {   // the scalar twin: each lane's sum, then the lanes in order
-        float acc = 0;
-        for (int i = lane; i < full; i += LANES) {
-          acc += ScalarTwins.expCore(Math.max(a[off + i] - shift, -EXP_LIMIT));
-        }
-        s += acc;
-      }
     }
     for (int i = full; i < n; i++) {
       s += (float) Math.exp(a[off + i] - shift);
@@ -748,11 +707,10 @@ final class VectorMath {
   }
 
   /**
-   * Computes {@code a[off + i] = (a[off + i] - first) - second} over {@code n} elements (two roundings);
-   * on the vector code unless {@code vector} is false.
+   * Computes {@code a[off + i] = (a[off + i] - first) - second} over {@code n} elements (two roundings).
    */
-  static void subtractTwice(float[] a, int off, int n, float first, float second, boolean vector) {
-    int full = vectorPart(n, vector);
+  static void subtractTwice(float[] a, int off, int n, float first, float second) {
+    int full = n - n % LANES;
     if (full > 0) {
       FloatVector f = bc(first);
       FloatVector g = bc(second);
@@ -797,26 +755,17 @@ final class VectorMath {
   }
 
   /**
-   * Returns the sum of {@code a[off + i] * b[off + i]} over {@code n} elements in float lanes, on the
-   * vector code unless {@code vector} is false (its scalar twin: the same bits).
+   * Returns the sum of {@code a[off + i] * b[off + i]} over {@code n} elements in float lanes.
    */
-  static float dot(float[] a, float[] b, int off, int n, boolean vector) {
+  static float dot(float[] a, float[] b, int off, int n) {
     int full = n - n % LANES;
     float s = 0;
-    if (full > 0 && vector) {
+    if (full > 0) {
       FloatVector acc = FloatVector.zero(S);
       for (int i = 0; i < full; i += LANES) {
         acc = FloatVector.fromArray(S, a, off + i).fma(FloatVector.fromArray(S, b, off + i), acc);
       }
       s = acc.reduceLanes(VectorOperators.ADD);
-    } else {
-      for (int lane = 0; lane < LANES; lane++) {   // the scalar twin: each lane's sum, then the lanes in order
-        float acc = 0;
-        for (int i = lane; i < full; i += LANES) {
-          acc = Math.fma(a[off + i], b[off + i], acc);
-        }
-        s += acc;
-      }
     }
     for (int i = full; i < n; i++) {
       s += a[off + i] * b[off + i];
@@ -825,11 +774,10 @@ final class VectorMath {
   }
 
   /**
-   * Softmax's input gradient in place of {@code g}: {@code g[off + i] = y[off + i] * (g[off + i] - dot)}; on
-   * the vector code unless {@code vector} is false.
+   * Softmax's input gradient in place of {@code g}: {@code g[off + i] = y[off + i] * (g[off + i] - dot)}.
    */
-  static void softmaxGrad(float[] g, float[] y, int off, int n, float dot, boolean vector) {
-    int full = vectorPart(n, vector);
+  static void softmaxGrad(float[] g, float[] y, int off, int n, float dot) {
+    int full = n - n % LANES;
     if (full > 0) {
       FloatVector d = bc(dot);
       for (int i = 0; i < full; i += LANES) {
@@ -845,15 +793,14 @@ final class VectorMath {
    * One layer-norm row's backward sums, over {@code n} elements at {@code off}: turns {@code x} into
    * {@code xhat = (x - mean) rstd}, adds {@code g xhat} to {@code gw[i]} and {@code g} to {@code gb[i]}
    * (either may be null), and stores {@code sum(gy), sum(gy xhat)} into {@code sums[0, 2)} with {@code gy
-   * = g w[i]} ({@code w} may be null: 1). On the vector code unless {@code vector} is false (its scalar
-   * twin: the same bits).
+   * = g w[i]} ({@code w} may be null: 1).
    */
   static void layerNormGradSums(float[] x, float[] g, int off, int n, float mean, float rstd, float[] w,
-      float[] gw, float[] gb, float[] sums, boolean vector) {
+      float[] gw, float[] gb, float[] sums) {
     int full = n - n % LANES;
     float sumGy = 0;
     float sumGyXhat = 0;
-    if (full > 0 && vector) {
+    if (full > 0) {
       FloatVector m = bc(mean);
       FloatVector r = bc(rstd);
       FloatVector accGy = FloatVector.zero(S);
@@ -874,54 +821,16 @@ final class VectorMath {
       }
       sumGy = accGy.reduceLanes(VectorOperators.ADD);
       sumGyXhat = accGyXhat.reduceLanes(VectorOperators.ADD);
-    } else {
-      for (int lane = 0; lane < LANES; lane++) {   // the scalar twin: each lane's sums, then the lanes in order
-        float accGy = 0;
-        float accGyXhat = 0;
-        for (int i = lane; i < full; i += LANES) {
-          float xhat = (x[off + i] - mean) * rstd;
-          x[off + i] = xhat;
-          float gi = g[off + i];
-          float gy = w == null ? gi : gi * w[i];
-          accGy += gy;
-          accGyXhat = Math.fma(gy, xhat, accGyXhat);
-          if (gw != null) {
-            gw[i] = Math.fma(gi, xhat, gw[i]);
-          }
-          if (gb != null) {
-            gb[i] = gi + gb[i];
-          }
-        }
-        sumGy += accGy;
-        sumGyXhat += accGyXhat;
-      }
     }
-    for (int i = full; i < n; i++) {
-      float xhat = (x[off + i] - mean) * rstd;
-      x[off + i] = xhat;
-      float gi = g[off + i];
-      float gy = w == null ? gi : gi * w[i];
-      sumGy += gy;
-      sumGyXhat += gy * xhat;
-      if (gw != null) {
-        gw[i] += gi * xhat;
-      }
-      if (gb != null) {
-        gb[i] += gi;
-      }
-    }
-    sums[0] = sumGy;
-    sums[1] = sumGyXhat;
+    ScalarTwins.layerNormGradSumsTail(x, g, off, full, n, mean, rstd, w, gw, gb, sumGy, sumGyXhat, sums);
   }
 
   /**
    * Layer norm's input gradient in place of {@code g} over {@code n} elements at {@code off}, from
-   * {@code xhat} (in {@code x}): {@code rstd (g w[i] - a - xhat b)}; {@code w} may be null (1). On the
-   * vector code unless {@code vector} is false.
+   * {@code xhat} (in {@code x}): {@code rstd (g w[i] - a - xhat b)}; {@code w} may be null (1).
    */
-  static void layerNormGradX(float[] g, float[] xhat, int off, int n, float rstd, float[] w, float a, float b,
-      boolean vector) {
-    int full = vectorPart(n, vector);
+  static void layerNormGradX(float[] g, float[] xhat, int off, int n, float rstd, float[] w, float a, float b) {
+    int full = n - n % LANES;
     if (full > 0) {
       FloatVector r = bc(rstd);
       FloatVector av = bc(a);

@@ -10,18 +10,15 @@ import dev.ember.spi.UnaryOp;
  * within float32 rounding.
  *
  * <p>Vector API code is only fast once C2 has compiled it; interpreted, every vector operation
- * allocates. By default the vector kernels serve from the first call and compile as they run.
- * {@code -Dember.cpu.vectorWarmup=true} instead has a daemon thread run each kernel on a small block
- * until it is compiled (1-3 s of one core) while the scalar loops serve; measured on 2 cores it cost
- * more than it saved: the first steps of W2-W4 were slower (the thread takes a core) and the garbage
- * of its interpreted vectors grew the heap (W2 peak RSS 436 against 151 MiB without it).
+ * allocates. The kernels serve from the first call and compile as they run: while one is cold ({@link
+ * VectorGate}) most of each block runs on its scalar twin ({@link ScalarTwins}), which gives the vector
+ * code's bits, so a result never depends on how warm the JIT is. (A background warm-up thread, tried
+ * earlier, cost more than it saved on 2 cores: W2's peak RSS 436 against 151 MiB, slower first steps.)
  */
 final class VectorSupport {
-  /** True when the vector kernels are available (they serve calls once {@link #ready()}). */
+  /** True when the vector kernels are available, and so serve float32 calls. */
   static final boolean ENABLED = !Boolean.getBoolean("ember.cpu.noVector")
       && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && loads();
-
-  private static volatile boolean ready = ENABLED && !warmUpInBackground();
 
   private VectorSupport() {}
 
@@ -34,40 +31,22 @@ final class VectorSupport {
     }
   }
 
-  /** Starts the warm-up thread unless disabled; returns whether it started. */
-  private static boolean warmUpInBackground() {
-    if (!Boolean.parseBoolean(System.getProperty("ember.cpu.vectorWarmup", "false"))) {
-      return false;
-    }
-    Thread t = new Thread(() -> {
-      try {
-        VectorMath.warmUp();
-      } finally {
-        ready = true;
-      }
-    }, "ember-vector-warmup");
-    t.setDaemon(true);
-    t.setPriority(Thread.MIN_PRIORITY);
-    t.start();
-    return true;
-  }
-
-  /** Returns whether calls go to the vector kernels now (available and compiled). */
+  /** Returns whether calls go to the vector kernels ({@link #ENABLED}). */
   static boolean ready() {
-    return ready;
+    return ENABLED;
   }
 
   /** Returns whether float32 {@code op} on unit-stride runs goes to the vector kernels now. */
   static boolean handles(UnaryOp op) {
-    return ready && VectorMath.supports(op);
+    return ENABLED && VectorMath.supports(op);
   }
 
   /**
    * Computes an activation's gradient over {@code n} contiguous floats (the gradient contiguous or,
-   * with {@code scalarG}, one value) on the vector kernels if they are ready; else returns false.
+   * with {@code scalarG}, one value) on the vector kernels if they are enabled; else returns false.
    */
   static boolean unaryBackwardF32(dev.ember.spi.UnaryBackwardOp op, long y, long g, boolean scalarG, long o, int n) {
-    if (!ready) {
+    if (!ENABLED) {
       return false;
     }
     VectorMath.unaryBackwardF32(op, y, g, scalarG, o, n);
