@@ -15,6 +15,13 @@ import dev.ember.spi.UnaryOp;
  * Float64 computes in double with {@code Math.exp}. Rows are split across threads for large inputs.
  */
 final class RowKernels {
+  /**
+   * Whether log-softmax's vector rows run compiled: until then every 8th block of rows on the vector code
+   * ({@link #logSoftmaxF32}); its compiled rows take 4-6.5 ns a float, so its bound is 16.
+   */
+  static final VectorGate LOG_SOFTMAX_GATE = new VectorGate("log-softmax rows", 16);
+  /** Blocks of log-softmax rows seen while its gate is closed (racy between threads: only a sampling count). */
+  private static int logSoftmaxColdBlocks;
   /** Whether the vector code of each row kernel runs compiled ({@link VectorGate}): until then one row a block. */
   static final VectorGate SOFTMAX_BACKWARD_GATE = new VectorGate("softmax backward rows");
   static final VectorGate LAYER_NORM_BACKWARD_GATE = new VectorGate("layer-norm backward rows");
@@ -125,10 +132,12 @@ final class RowKernels {
    * the sum of {@code e^(x - max)} (nothing stored), and {@code (x - max) - log(sum)}. A row of -inf
    * sums to 0 and gives NaN, as PyTorch; a NaN or +inf gives a NaN row.
    *
-   * <p>Not behind a {@link VectorGate}: with one, C2 compiled these rows' vector helpers into code that
-   * ran the vector operations' allocating fallbacks in about half of the JVMs (JMH [512, 65]: 82-140 µs
-   * against 39-45, whatever the helpers' structure; 8 of 8 JVMs fast with the rows on the vector code
-   * from the first call, at the same W4 first step and peak RSS).
+   * <p>While {@link #LOG_SOFTMAX_GATE} is closed, every 8th block runs all its rows on the vector code
+   * (timed) and the others on the scalar twins, the same bits. With one probe row a block, as the other
+   * row kernels, C2 compiled the rows' vector helpers into code that ran the vector operations'
+   * allocating fallbacks in about half of the JVMs (JMH [512, 65]: 84-194 µs against 39-48); with whole
+   * blocks, 18 of 18 JVMs ran it fast (every 16th block: 2 of 8 slow again), at some 16 MiB more peak
+   * RSS in W4 than one row a block and 30-50 less than no gate.
    */
   private static void logSoftmaxF32(long xa, long ya, int c, long from, long to) {
     for (long row = from; row < to; ) {
@@ -136,8 +145,13 @@ final class RowKernels {
       int n = r * c;
       float[] s = buffer(0, n);
       Raw.copyToArray(xa + 4L * row * c, s, 0, 4L * n);
+      boolean vector = LOG_SOFTMAX_GATE.open() || (logSoftmaxColdBlocks++ & 7) == 0;
+      long started = vector ? LOG_SOFTMAX_GATE.begin() : 0;
       for (int i = 0; i < r; i++) {
-        logSoftmaxRow(s, i * c, c);
+        logSoftmaxRow(s, i * c, c, vector);
+      }
+      if (vector) {
+        LOG_SOFTMAX_GATE.end(started, n);
       }
       Raw.copyFromArray(s, 0, ya + 4L * row * c, 4L * n);
       row += r;
@@ -145,16 +159,21 @@ final class RowKernels {
   }
 
   /** One log-softmax row of {@code c} at {@code base}, in place. */
-  private static void logSoftmaxRow(float[] s, int base, int c) {
-    float max = VectorMath.max(s, base, c);
+  private static void logSoftmaxRow(float[] s, int base, int c, boolean vector) {
+    float max = vector ? VectorMath.max(s, base, c) : ScalarTwins.max(s, base, c);
     float sum;
     if (max == Float.NEGATIVE_INFINITY) {
       max = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
       sum = 0;
     } else {
-      sum = VectorMath.sumExpShifted(s, base, c, max);
+      sum = vector ? VectorMath.sumExpShifted(s, base, c, max) : ScalarTwins.sumExpShifted(s, base, c, max);
     }
-    VectorMath.subtractTwice(s, base, c, max, (float) Math.log(sum));
+    float log = (float) Math.log(sum);
+    if (vector) {
+      VectorMath.subtractTwice(s, base, c, max, log);
+    } else {
+      ScalarTwins.subtractTwice(s, base, c, max, log);
+    }
   }
 
   private static void softmaxF32(long xa, long ya, int c, long from, long to, boolean log) {
@@ -301,11 +320,7 @@ final class RowKernels {
 
   /** One row of softmax's gradient, in place of {@code g}: on the vector helpers, or their scalar twins. */
   private static void softmaxGradRow(float[] g, float[] y, int base, int c, boolean vector) {
-    if (vector) {
-      VectorMath.softmaxGrad(g, y, base, c, VectorMath.dot(g, y, base, c));
-    } else {
-      ScalarTwins.softmaxGrad(g, y, base, c, ScalarTwins.dot(g, y, base, c));
-    }
+    VectorMath.softmaxGrad(g, y, base, c, VectorMath.dot(g, y, base, c, vector), vector);
   }
 
   /** Softmax's gradient {@code y (g - sum(g y))} on float32 rows, blocked, on the vector kernels. */
@@ -591,13 +606,8 @@ final class RowKernels {
    */
   private static void layerNormBackwardRow(float[] x, float[] g, int base, int d, float mean, float rstd,
       float[] w, float[] gw, float[] gb, float[] sums, boolean vector) {
-    if (vector) {
-      VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb, sums);
-      VectorMath.layerNormGradX(g, x, base, d, rstd, w, sums[0] / d, sums[1] / d);
-    } else {
-      ScalarTwins.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb, sums);
-      ScalarTwins.layerNormGradX(g, x, base, d, rstd, w, sums[0] / d, sums[1] / d);
-    }
+    VectorMath.layerNormGradSums(x, g, base, d, mean, rstd, w, gw, gb, sums, vector);
+    VectorMath.layerNormGradX(g, x, base, d, rstd, w, sums[0] / d, sums[1] / d, vector);
   }
 
   private static double load(boolean single, long base, long i) {

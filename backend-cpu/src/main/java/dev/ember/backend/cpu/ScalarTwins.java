@@ -92,6 +92,39 @@ final class ScalarTwins {
    * the helpers' own scalar tails. A cold row kernel runs its rows here ({@link VectorGate}).
    */
 
+  /** {@link VectorMath#max}: the largest of the row, NaN if any is NaN. */
+  static float max(float[] a, int off, int n) {
+    float m = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < n; i++) {
+      m = Math.max(m, a[off + i]);
+    }
+    return m;
+  }
+
+  /** {@link VectorMath#sumExpShifted}: the float sum of {@code e^(a[off + i] - shift)}. */
+  static float sumExpShifted(float[] a, int off, int n, float shift) {
+    int full = n - n % LANES;
+    float s = 0;
+    for (int lane = 0; lane < LANES; lane++) {
+      float acc = 0;
+      for (int i = lane; i < full; i += LANES) {
+        acc += expCore(Math.max(a[off + i] - shift, -EXP_LIMIT));
+      }
+      s += acc;
+    }
+    for (int i = full; i < n; i++) {
+      s += (float) Math.exp(a[off + i] - shift);
+    }
+    return s;
+  }
+
+  /** {@link VectorMath#subtractTwice}: {@code a[off + i] = (a[off + i] - first) - second}. */
+  static void subtractTwice(float[] a, int off, int n, float first, float second) {
+    for (int i = 0; i < n; i++) {
+      a[off + i] = (a[off + i] - first) - second;
+    }
+  }
+
   /** {@link VectorMath#dot}: the float sum of {@code a[off + i] * b[off + i]} (fused in the vector part). */
   static float dot(float[] a, float[] b, int off, int n) {
     int full = n - n % LANES;

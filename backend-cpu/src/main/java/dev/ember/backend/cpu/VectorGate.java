@@ -14,7 +14,8 @@ package dev.ember.backend.cpu;
  * yet and the kernel then ran interpreted on whole blocks.
  *
  * <p>The gate opens after {@link #FAST_IN_A_ROW} timed blocks in a row ran at compiled speed (below
- * {@code 300 ns + 4 ns} per float) and closes again after two slow ones: when the caller's compiled code
+ * {@code 300 ns} plus the kernel's bound per float, 4 ns unless its work per float is heavier) and closes
+ * again after two slow ones: when the caller's compiled code
  * is thrown away (a deoptimization, common right after the gate opens, as the caller's branch profile
  * changes) the kernel may run on a C1-compiled copy for a while, and the gate sends it back to a few
  * lanes until C2 has compiled that copy too. A JVM whose vector code never gets fast (no intrinsics for
@@ -34,6 +35,8 @@ final class VectorGate {
   private static final boolean LOG = Boolean.getBoolean("ember.cpu.vectorGateLog");
 
   private final String name;
+  /** The most nanoseconds per float of a block at compiled speed (besides 300 ns a call). */
+  private final int nanosPerFloat;
 
   /** The most floats of a block the vector code takes: all when open, {@link #PROBE_FLOATS} when cold. */
   private volatile int limit = PRIMING ? PROBE_FLOATS : Integer.MAX_VALUE;
@@ -44,9 +47,22 @@ final class VectorGate {
   /** 0 while cold (every block timed), {@link #SAMPLE_MASK} when open. */
   private volatile int sampleMask;
 
-  /** Creates a closed gate (open with {@code -Dember.cpu.vectorPriming=false}) for the kernel {@code name}. */
+  /**
+   * Creates a closed gate (open with {@code -Dember.cpu.vectorPriming=false}) for the kernel {@code name},
+   * whose compiled code takes at most 4 ns per float.
+   */
   VectorGate(String name) {
+    this(name, 4);
+  }
+
+  /**
+   * Creates a closed gate for the kernel {@code name}, whose compiled code takes at most {@code
+   * nanosPerFloat} ns per float (a margin of 3x or more over 2.5-3.5 GHz x86 cores; interpreted or
+   * C1-compiled vector code takes 10-100 times its compiled time).
+   */
+  VectorGate(String name, int nanosPerFloat) {
     this.name = name;
+    this.nanosPerFloat = nanosPerFloat;
     this.sampleMask = PRIMING ? 0 : SAMPLE_MASK;
   }
 
@@ -96,7 +112,7 @@ final class VectorGate {
 
   /** Counts one timed vector call that took {@code nanos} for {@code floats} floats (tests feed it directly). */
   void record(long nanos, int floats) {
-    boolean compiledSpeed = nanos < 300 + 4L * floats;
+    boolean compiledSpeed = nanos < 300 + (long) nanosPerFloat * floats;
     boolean open = open();
     if (compiledSpeed == open) {
       run = 0;

@@ -639,10 +639,10 @@ final class VectorMath {
 
   /*
    * The row helpers below run whole vectors on the vector code and the rest of the row on a scalar tail.
-   * A cold row kernel ({@link VectorGate}) runs its other rows on ScalarTwins' row functions instead,
-   * which give the same bits: they are separate methods so that these keep a profile of vector runs only
-   * (with a flag that sent most calls down the scalar tail, C2 compiled log-softmax's row helpers into
-   * code that ran the vector operations' allocating fallbacks in about half of the JVMs).
+   * Those of the softmax and layer-norm backward take a vector flag: false for a cold row kernel's rows
+   * ({@link VectorGate}), which run on ScalarTwins' row functions with the same bits. Those rows keep the
+   * helper's invocation count climbing, so C2 compiles its vector code early (less interpreted garbage in
+   * the first steps). Log-softmax's helpers have no flag: see RowKernels.logSoftmaxF32.
    */
 
   /**
@@ -755,9 +755,13 @@ final class VectorMath {
   }
 
   /**
-   * Returns the sum of {@code a[off + i] * b[off + i]} over {@code n} elements in float lanes.
+   * Returns the sum of {@code a[off + i] * b[off + i]} over {@code n} elements in float lanes; with {@code
+   * vector} false on its scalar twin (the same bits).
    */
-  static float dot(float[] a, float[] b, int off, int n) {
+  static float dot(float[] a, float[] b, int off, int n, boolean vector) {
+    if (!vector) {
+      return ScalarTwins.dot(a, b, off, n);
+    }
     int full = n - n % LANES;
     float s = 0;
     if (full > 0) {
@@ -774,9 +778,14 @@ final class VectorMath {
   }
 
   /**
-   * Softmax's input gradient in place of {@code g}: {@code g[off + i] = y[off + i] * (g[off + i] - dot)}.
+   * Softmax's input gradient in place of {@code g}: {@code g[off + i] = y[off + i] * (g[off + i] - dot)};
+   * with {@code vector} false on its scalar twin.
    */
-  static void softmaxGrad(float[] g, float[] y, int off, int n, float dot) {
+  static void softmaxGrad(float[] g, float[] y, int off, int n, float dot, boolean vector) {
+    if (!vector) {
+      ScalarTwins.softmaxGrad(g, y, off, n, dot);
+      return;
+    }
     int full = n - n % LANES;
     if (full > 0) {
       FloatVector d = bc(dot);
@@ -793,10 +802,14 @@ final class VectorMath {
    * One layer-norm row's backward sums, over {@code n} elements at {@code off}: turns {@code x} into
    * {@code xhat = (x - mean) rstd}, adds {@code g xhat} to {@code gw[i]} and {@code g} to {@code gb[i]}
    * (either may be null), and stores {@code sum(gy), sum(gy xhat)} into {@code sums[0, 2)} with {@code gy
-   * = g w[i]} ({@code w} may be null: 1).
+   * = g w[i]} ({@code w} may be null: 1). With {@code vector} false on its scalar twin (the same bits).
    */
   static void layerNormGradSums(float[] x, float[] g, int off, int n, float mean, float rstd, float[] w,
-      float[] gw, float[] gb, float[] sums) {
+      float[] gw, float[] gb, float[] sums, boolean vector) {
+    if (!vector) {
+      ScalarTwins.layerNormGradSums(x, g, off, n, mean, rstd, w, gw, gb, sums);
+      return;
+    }
     int full = n - n % LANES;
     float sumGy = 0;
     float sumGyXhat = 0;
@@ -827,9 +840,15 @@ final class VectorMath {
 
   /**
    * Layer norm's input gradient in place of {@code g} over {@code n} elements at {@code off}, from
-   * {@code xhat} (in {@code x}): {@code rstd (g w[i] - a - xhat b)}; {@code w} may be null (1).
+   * {@code xhat} (in {@code x}): {@code rstd (g w[i] - a - xhat b)}; {@code w} may be null (1). With
+   * {@code vector} false on its scalar twin.
    */
-  static void layerNormGradX(float[] g, float[] xhat, int off, int n, float rstd, float[] w, float a, float b) {
+  static void layerNormGradX(float[] g, float[] xhat, int off, int n, float rstd, float[] w, float a, float b,
+      boolean vector) {
+    if (!vector) {
+      ScalarTwins.layerNormGradX(g, xhat, off, n, rstd, w, a, b);
+      return;
+    }
     int full = n - n % LANES;
     if (full > 0) {
       FloatVector r = bc(rstd);

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The row kernels give the same bits cold (one row of each block on the vector code, the others on its
- * scalar twins) and open (every row on the vector code): softmax's backward and layer norm's backward,
- * with rows that are not a multiple of 8 long.
+ * scalar twins; for log-softmax every 8th block on the vector code) and open (every row on the vector
+ * code): log-softmax, softmax's backward and layer norm's backward, with rows that are not a multiple of
+ * 8 long.
  */
 class RowGatesTest {
   private static float[][] coldAndOpen(VectorGate gate, Supplier<float[][]> run) {
@@ -26,6 +27,14 @@ class RowGatesTest {
       }
     }
     return cold;
+  }
+
+  @Test
+  void logSoftmaxRowsAgreeColdAndOpen() {
+    assumeTrue(VectorSupport.ready(), "no Vector API in this JVM: nothing to compare");
+    Tensor.manualSeed(5);
+    Tensor x = Tensor.randn(1300, 65).mul(3);
+    coldAndOpen(RowKernels.LOG_SOFTMAX_GATE, () -> new float[][] {x.logSoftmax(-1).toFloatArray()});
   }
 
   @Test

@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The scalar twins give the vector code's bits, once the vector code runs compiled by C2 (its
  * intrinsics: fused multiply-add, lane reductions) as in a warm training loop: the element-wise
- * functions over random values and edge cases, and the row sums of softmax's backward and layer
- * norm's backward over rows that are not a multiple of the vector length.
+ * functions over random values and edge cases, and the row sums of log-softmax, softmax's backward
+ * and layer norm's backward over rows that are not a multiple of the vector length.
  */
 class ScalarTwinsTest {
   private static final UnaryOp[] UNARY = {UnaryOp.RELU, UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.SIGMOID,
@@ -38,8 +38,8 @@ class ScalarTwinsTest {
     float[] sums = new float[2];
     java.util.Arrays.fill(w, 1f);
     for (int rep = 0; rep < 5000; rep++) {
-      float s = VectorMath.dot(a, b, 0, 64);
-      VectorMath.layerNormGradSums(a, b, 0, 64, s * 1e-9f, 1f, w, w, w, sums);
+      float s = VectorMath.sumExpShifted(a, 0, 64, 0f) + VectorMath.dot(a, b, 0, 64, true);
+      VectorMath.layerNormGradSums(a, b, 0, 64, s * 1e-9f, 1f, w, w, w, sums, true);
     }
   }
 
@@ -72,13 +72,19 @@ class ScalarTwinsTest {
   }
 
   @Test
-  void dotTwinGivesTheVectorBits() {
+  void rowSumTwinsGiveTheVectorBits() {
     Random random = new Random(9);
     for (int c : new int[] {5, 8, 9, 26, 65, 130}) {
       for (int row = 0; row < 50; row++) {
         float[] a = gaussians(random, c + 3, 3);
         float[] b = gaussians(random, c + 3, 1);
-        assertBits(VectorMath.dot(a, b, 3, c), ScalarTwins.dot(a, b, 3, c), "dot, row " + row + " of " + c);
+        String what = ", row " + row + " of " + c;
+        assertBits(VectorMath.dot(a, b, 3, c, true), ScalarTwins.dot(a, b, 3, c), "dot" + what);
+        a[3 + random.nextInt(c)] = row % 10 == 0 ? Float.NEGATIVE_INFINITY : a[3];
+        float max = VectorMath.max(a, 3, c);
+        assertBits(max, ScalarTwins.max(a, 3, c), "max" + what);
+        assertBits(VectorMath.sumExpShifted(a, 3, c, max), ScalarTwins.sumExpShifted(a, 3, c, max),
+            "sumExpShifted" + what);
       }
     }
   }
@@ -102,7 +108,7 @@ class ScalarTwinsTest {
             float[] sums = new float[2];
             if (form == 0) {
               VectorMath.layerNormGradSums(x, g, 2, d, 0.1f, 1.3f, affine ? w : null, affine ? gw : null,
-                  affine ? gb : null, sums);
+                  affine ? gb : null, sums, true);
             } else {
               ScalarTwins.layerNormGradSums(x, g, 2, d, 0.1f, 1.3f, affine ? w : null, affine ? gw : null,
                   affine ? gb : null, sums);
