@@ -15,14 +15,8 @@ import dev.ember.spi.UnaryOp;
  * Float64 computes in double with {@code Math.exp}. Rows are split across threads for large inputs.
  */
 final class RowKernels {
-  /**
-   * Whether log-softmax's vector rows run compiled: until then every 8th block of rows on the vector code
-   * ({@link #logSoftmaxF32}); its compiled rows take 4-6.5 ns a float, so its bound is 16.
-   */
-  static final VectorGate LOG_SOFTMAX_GATE = new VectorGate("log-softmax rows", 16);
-  /** Blocks of log-softmax rows seen while its gate is closed (racy between threads: only a sampling count). */
-  private static int logSoftmaxColdBlocks;
   /** Whether the vector code of each row kernel runs compiled ({@link VectorGate}): until then one row a block. */
+  static final VectorGate LOG_SOFTMAX_GATE = new VectorGate("log-softmax rows", 16); // 4-6.5 ns a float compiled
   static final VectorGate SOFTMAX_BACKWARD_GATE = new VectorGate("softmax backward rows");
   static final VectorGate LAYER_NORM_BACKWARD_GATE = new VectorGate("layer-norm backward rows");
   /** The exponentials of the Java softmax rows and log-softmax's backward: their own call site, own gate. */
@@ -131,13 +125,7 @@ final class RowKernels {
    * Float32 log-softmax rows on the vector kernels, three passes over each staged row: its maximum,
    * the sum of {@code e^(x - max)} (nothing stored), and {@code (x - max) - log(sum)}. A row of -inf
    * sums to 0 and gives NaN, as PyTorch; a NaN or +inf gives a NaN row.
-   *
-   * <p>While {@link #LOG_SOFTMAX_GATE} is closed, every 8th block runs all its rows on the vector code
-   * (timed) and the others on the scalar twins, the same bits. With one probe row a block, as the other
-   * row kernels, C2 compiled the rows' vector helpers into code that ran the vector operations'
-   * allocating fallbacks in about half of the JVMs (JMH [512, 65]: 84-194 µs against 39-48); with whole
-   * blocks, 18 of 18 JVMs ran it fast (every 16th block: 2 of 8 slow again), at some 16 MiB more peak
-   * RSS in W4 than one row a block and 30-50 less than no gate.
+   * See {@link VectorMath#logSoftmaxRow} for why a row is one method.
    */
   private static void logSoftmaxF32(long xa, long ya, int c, long from, long to) {
     for (long row = from; row < to; ) {
@@ -145,34 +133,17 @@ final class RowKernels {
       int n = r * c;
       float[] s = buffer(0, n);
       Raw.copyToArray(xa + 4L * row * c, s, 0, 4L * n);
-      boolean vector = LOG_SOFTMAX_GATE.open() || (logSoftmaxColdBlocks++ & 7) == 0;
-      long started = vector ? LOG_SOFTMAX_GATE.begin() : 0;
-      for (int i = 0; i < r; i++) {
-        logSoftmaxRow(s, i * c, c, vector);
+      int vectorRows = LOG_SOFTMAX_GATE.vectorRows(r);   // cold: one row on the vector code, timed
+      long started = LOG_SOFTMAX_GATE.begin();
+      for (int i = 0; i < vectorRows; i++) {
+        VectorMath.logSoftmaxRow(s, i * c, c);
       }
-      if (vector) {
-        LOG_SOFTMAX_GATE.end(started, n);
+      LOG_SOFTMAX_GATE.end(started, vectorRows * c);
+      for (int i = vectorRows; i < r; i++) {
+        ScalarTwins.logSoftmaxRow(s, i * c, c);
       }
       Raw.copyFromArray(s, 0, ya + 4L * row * c, 4L * n);
       row += r;
-    }
-  }
-
-  /** One log-softmax row of {@code c} at {@code base}, in place. */
-  private static void logSoftmaxRow(float[] s, int base, int c, boolean vector) {
-    float max = vector ? VectorMath.max(s, base, c) : ScalarTwins.max(s, base, c);
-    float sum;
-    if (max == Float.NEGATIVE_INFINITY) {
-      max = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
-      sum = 0;
-    } else {
-      sum = vector ? VectorMath.sumExpShifted(s, base, c, max) : ScalarTwins.sumExpShifted(s, base, c, max);
-    }
-    float log = (float) Math.log(sum);
-    if (vector) {
-      VectorMath.subtractTwice(s, base, c, max, log);
-    } else {
-      ScalarTwins.subtractTwice(s, base, c, max, log);
     }
   }
 

@@ -85,43 +85,38 @@ final class ScalarTwins {
   }
 
   /*
-   * Row functions: VectorMath's row helpers of the softmax and layer-norm backward over a row of n floats
-   * at off, with their bits. The vector
+   * Row functions: VectorMath's log-softmax row and row helpers of the softmax and layer-norm backward
+   * over a row of n floats at off, with their bits. The vector
    * part (the first full = n - n % LANES floats) runs one lane at a time (lane j takes the elements j,
    * j + LANES, ...), the lanes' sums added in order from lane 0 as reduceLanes adds them; the rest runs
    * the helpers' own scalar tails. A cold row kernel runs its rows here ({@link VectorGate}).
    */
 
-  /** {@link VectorMath#max}: the largest of the row, NaN if any is NaN. */
-  static float max(float[] a, int off, int n) {
-    float m = Float.NEGATIVE_INFINITY;
+  /** {@link VectorMath#logSoftmaxRow}: one log-softmax row of {@code n} at {@code off}, in place. */
+  static void logSoftmaxRow(float[] a, int off, int n) {
+    float max = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
-      m = Math.max(m, a[off + i]);
+      max = Math.max(max, a[off + i]);
     }
-    return m;
-  }
-
-  /** {@link VectorMath#sumExpShifted}: the float sum of {@code e^(a[off + i] - shift)}. */
-  static float sumExpShifted(float[] a, int off, int n, float shift) {
-    int full = n - n % LANES;
-    float s = 0;
-    for (int lane = 0; lane < LANES; lane++) {
-      float acc = 0;
-      for (int i = lane; i < full; i += LANES) {
-        acc += expCore(Math.max(a[off + i] - shift, -EXP_LIMIT));
+    float sum = 0;
+    if (max == Float.NEGATIVE_INFINITY) {
+      max = 0;
+    } else {
+      int full = n - n % LANES;
+      for (int lane = 0; lane < LANES; lane++) {
+        float acc = 0;
+        for (int i = lane; i < full; i += LANES) {
+          acc += expCore(Math.max(a[off + i] - max, -EXP_LIMIT));
+        }
+        sum += acc;
       }
-      s += acc;
+      for (int i = full; i < n; i++) {
+        sum += (float) Math.exp(a[off + i] - max);
+      }
     }
-    for (int i = full; i < n; i++) {
-      s += (float) Math.exp(a[off + i] - shift);
-    }
-    return s;
-  }
-
-  /** {@link VectorMath#subtractTwice}: {@code a[off + i] = (a[off + i] - first) - second}. */
-  static void subtractTwice(float[] a, int off, int n, float first, float second) {
+    float log = (float) Math.log(sum);
     for (int i = 0; i < n; i++) {
-      a[off + i] = (a[off + i] - first) - second;
+      a[off + i] = (a[off + i] - max) - log;
     }
   }
 

@@ -682,44 +682,71 @@ final class VectorMath {
   }
 
   /**
-   * Returns the sum of {@code e^(a[off + i] - shift)} over {@code n} elements in float lanes, storing
-   * nothing (log-softmax's row sum). {@code shift} must be the row's largest value, not -inf, so every
-   * exponent is at most 0 (or NaN): lanes below -87, -inf included, add e^-87 (about 1.6e-38, nothing
-   * beside the row maximum's exact 1; the float sum comes out the same), NaN lanes make the sum NaN.
-   * Without the -inf select and the upper clamp of a general exp the loop is 6% cheaper (one thread,
-   * [512, 65]: 60.3 against 64.0 us, the same bits).
+   * One float32 log-softmax row of {@code n} at {@code off}, in place, in three passes: the maximum, the
+   * sum of {@code e^(x - max)} in float lanes (nothing stored), and {@code (x - max) - log(sum)}. A row of
+   * -inf sums to 0 and gives NaN, as PyTorch; a NaN or +inf gives a NaN row. In the sum every exponent is
+   * at most 0 (or NaN): lanes below -87, -inf included, add e^-87 (about 1.6e-38, nothing beside the row
+   * maximum's exact 1; the float sum comes out the same), NaN lanes make the sum NaN; without the -inf
+   * select and the upper clamp of a general exp the loop is 6% cheaper (one thread, [512, 65]: 60.3
+   * against 64.0 us, the same bits).
+   *
+   * <p>All three passes and the exponential ({@link #expCore}'s operations) are written in this one
+   * method, with no helper that takes or returns a vector: split into helpers (max, the sum, the
+   * subtraction, expCore), C2's code for the rows ran the Vector API's allocating fallbacks in about half
+   * of the JVMs (84-194 µs against 39-48 for [512, 65]), apparently calling helpers whose C1 copies stayed
+   * in use ({@code -XX:-TieredCompilation} made it go away); as one method, 26 of 26 JVMs ran fast.
    */
-  static float sumExpShifted(float[] a, int off, int n, float shift) {
+  static void logSoftmaxRow(float[] a, int off, int n) {
     int full = n - n % LANES;
-    float s = 0;
+    float max = Float.NEGATIVE_INFINITY;
     if (full > 0) {
-      FloatVector acc = FloatVector.zero(S);
-      FloatVector m = bc(shift);
-      for (int i = 0; i < full; i += LANES) {
-        acc = acc.add(expCore(FloatVector.fromArray(S, a, off + i).sub(m).max(-EXP_LIMIT)));
+      FloatVector acc = FloatVector.fromArray(S, a, off);
+      for (int i = LANES; i < full; i += LANES) {
+        acc = acc.max(FloatVector.fromArray(S, a, off + i));
       }
-      s = acc.reduceLanes(VectorOperators.ADD);
+      max = acc.reduceLanes(VectorOperators.MAX);
     }
     for (int i = full; i < n; i++) {
-      s += (float) Math.exp(a[off + i] - shift);
+      max = Math.max(max, a[off + i]);
     }
-    return s;
-  }
-
-  /**
-   * Computes {@code a[off + i] = (a[off + i] - first) - second} over {@code n} elements (two roundings).
-   */
-  static void subtractTwice(float[] a, int off, int n, float first, float second) {
-    int full = n - n % LANES;
+    float sum = 0;
+    if (max == Float.NEGATIVE_INFINITY) {
+      max = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
+    } else {
+      if (full > 0) {
+        FloatVector acc = FloatVector.zero(S);
+        FloatVector m = bc(max);
+        for (int i = 0; i < full; i += LANES) {
+          FloatVector x = FloatVector.fromArray(S, a, off + i).sub(m).max(-EXP_LIMIT);
+          FloatVector t = x.fma(LOG2E, ROUND_MAGIC);
+          FloatVector k = t.sub(ROUND_MAGIC);
+          FloatVector r = k.fma(bc(-LN2_HI), x);
+          r = k.fma(bc(-LN2_LO), r);
+          FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+          p = p.fma(r, bc(8.3334519073e-3f));
+          p = p.fma(r, bc(4.1665795894e-2f));
+          p = p.fma(r, bc(1.6666665459e-1f));
+          p = p.fma(r, bc(5.0000001201e-1f));
+          FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
+          IntVector bits = (IntVector) t.reinterpretAsInts();
+          acc = acc.add(e.mul(bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()));
+        }
+        sum = acc.reduceLanes(VectorOperators.ADD);
+      }
+      for (int i = full; i < n; i++) {
+        sum += (float) Math.exp(a[off + i] - max);
+      }
+    }
+    float log = (float) Math.log(sum);
     if (full > 0) {
-      FloatVector f = bc(first);
-      FloatVector g = bc(second);
+      FloatVector f = bc(max);
+      FloatVector g = bc(log);
       for (int i = 0; i < full; i += LANES) {
         FloatVector.fromArray(S, a, off + i).sub(f).sub(g).intoArray(a, off + i);
       }
     }
     for (int i = full; i < n; i++) {
-      a[off + i] = (a[off + i] - first) - second;
+      a[off + i] = (a[off + i] - max) - log;
     }
   }
 

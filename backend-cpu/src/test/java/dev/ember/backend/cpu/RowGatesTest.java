@@ -10,9 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The row kernels give the same bits cold (one row of each block on the vector code, the others on its
- * scalar twins; for log-softmax every 8th block on the vector code) and open (every row on the vector
- * code): log-softmax, softmax's backward and layer norm's backward, with rows that are not a multiple of
- * 8 long.
+ * scalar twins) and open (every row on the vector code): log-softmax, softmax's backward and layer norm's
+ * backward, with rows that are not a multiple of 8 long.
  */
 class RowGatesTest {
   private static float[][] coldAndOpen(VectorGate gate, Supplier<float[][]> run) {
