@@ -85,11 +85,11 @@ final class ScalarTwins {
   }
 
   /*
-   * Row functions: VectorMath's log-softmax row and row helpers of the softmax and layer-norm backward
-   * over a row of n floats at off, with their bits. The vector
-   * part (the first full = n - n % LANES floats) runs one lane at a time (lane j takes the elements j,
-   * j + LANES, ...), the lanes' sums added in order from lane 0 as reduceLanes adds them; the rest runs
-   * the helpers' own scalar tails. A cold row kernel runs its rows here ({@link VectorGate}).
+   * Row functions: VectorMath's log-softmax row and the row helpers of the softmax and layer-norm
+   * backward, over a row of n floats at off, with their bits. The vector part (the first full = n - n %
+   * LANES floats) runs one lane at a time (lane j takes the elements j, j + LANES, ...), the lanes' sums
+   * added in order from lane 0 as reduceLanes adds them; the rest runs the helpers' own scalar tails. A
+   * cold row kernel runs its rows here ({@link VectorGate}).
    */
 
   /** {@link VectorMath#logSoftmaxRow}: one log-softmax row of {@code n} at {@code off}, in place. */
