@@ -131,13 +131,18 @@ final class ScalarTwins {
       }
       s += acc;
     }
+    return dotTail(a, b, off, full, n, s);
+  }
+
+  /** Adds {@code a[off + i] * b[off + i]} for {@code full <= i < n} to {@code s} (both forms' tail, unfused). */
+  static float dotTail(float[] a, float[] b, int off, int full, int n, float s) {
     for (int i = full; i < n; i++) {
       s += a[off + i] * b[off + i];
     }
     return s;
   }
 
-  /** {@link VectorMath#softmaxGrad}: {@code g[off + i] = y[off + i] * (g[off + i] - dot)}. */
+  /** {@link VectorMath#softmaxGrad} (and its tail): {@code g[off + i] = y[off + i] * (g[off + i] - dot)}. */
   static void softmaxGrad(float[] g, float[] y, int off, int n, float dot) {
     for (int i = 0; i < n; i++) {
       g[off + i] = y[off + i] * (g[off + i] - dot);
@@ -197,9 +202,13 @@ final class ScalarTwins {
     sums[1] = sumGyXhat;
   }
 
-  /** {@link VectorMath#layerNormGradX}: {@code g = rstd (g w[i] - a - xhat b)}. */
-  static void layerNormGradX(float[] g, float[] xhat, int off, int n, float rstd, float[] w, float a, float b) {
-    for (int i = 0; i < n; i++) {
+  /**
+   * {@link VectorMath#layerNormGradX} over the row's elements {@code from <= i < n} (0 for the whole row,
+   * the vector part's end for its tail): {@code g = rstd (g w[i] - a - xhat b)}.
+   */
+  static void layerNormGradX(float[] g, float[] xhat, int off, int from, int n, float rstd, float[] w, float a,
+      float b) {
+    for (int i = from; i < n; i++) {
       float gy = w == null ? g[off + i] : g[off + i] * w[i];
       g[off + i] = rstd * (gy - a - xhat[off + i] * b);
     }

@@ -642,7 +642,8 @@ final class VectorMath {
    * Those of the softmax and layer-norm backward take a vector flag: false for a cold row kernel's rows
    * ({@link VectorGate}), which run on ScalarTwins' row functions with the same bits. Those rows keep the
    * helper's invocation count climbing, so C2 compiles its vector code early (less interpreted garbage in
-   * the first steps). Log-softmax's helpers have no flag: see RowKernels.logSoftmaxF32.
+   * the first steps). Their scalar tails are ScalarTwins' loops over the rest of the row, so the two forms
+   * cannot drift apart. Log-softmax's row is one method with no helpers: see {@link #logSoftmaxRow}.
    */
 
   /**
@@ -798,10 +799,7 @@ final class VectorMath {
       }
       s = acc.reduceLanes(VectorOperators.ADD);
     }
-    for (int i = full; i < n; i++) {
-      s += a[off + i] * b[off + i];
-    }
-    return s;
+    return ScalarTwins.dotTail(a, b, off, full, n, s);
   }
 
   /**
@@ -820,9 +818,7 @@ final class VectorMath {
         FloatVector.fromArray(S, y, off + i).mul(FloatVector.fromArray(S, g, off + i).sub(d)).intoArray(g, off + i);
       }
     }
-    for (int i = full; i < n; i++) {
-      g[off + i] = y[off + i] * (g[off + i] - dot);
-    }
+    ScalarTwins.softmaxGrad(g, y, off + full, n - full, dot);
   }
 
   /**
@@ -873,7 +869,7 @@ final class VectorMath {
   static void layerNormGradX(float[] g, float[] xhat, int off, int n, float rstd, float[] w, float a, float b,
       boolean vector) {
     if (!vector) {
-      ScalarTwins.layerNormGradX(g, xhat, off, n, rstd, w, a, b);
+      ScalarTwins.layerNormGradX(g, xhat, off, 0, n, rstd, w, a, b);
       return;
     }
     int full = n - n % LANES;
@@ -889,10 +885,7 @@ final class VectorMath {
         gy.sub(av).sub(FloatVector.fromArray(S, xhat, off + i).mul(bv)).mul(r).intoArray(g, off + i);
       }
     }
-    for (int i = full; i < n; i++) {
-      float gy = w == null ? g[off + i] : g[off + i] * w[i];
-      g[off + i] = rstd * (gy - a - xhat[off + i] * b);
-    }
+    ScalarTwins.layerNormGradX(g, xhat, off, full, n, rstd, w, a, b);
   }
 
   /**
