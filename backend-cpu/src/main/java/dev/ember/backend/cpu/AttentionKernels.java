@@ -18,7 +18,7 @@ import java.util.Arrays;
  *
  * <p>Float32 computes in float (products on {@link AttentionVectors}' register tiles, exp and row
  * reductions on {@link VectorMath}, sums in float lanes as PyTorch's CPU kernel) when the Vector API
- * is ready, scalar Java otherwise; float64 computes in double with {@code Math.exp}. Operands may be
+ * is enabled, scalar Java otherwise; float64 computes in double with {@code Math.exp}. Operands may be
  * any strided views (stride-0 batch dims included); results are contiguous.
  */
 final class AttentionKernels {
@@ -144,7 +144,7 @@ final class AttentionKernels {
     private final Operand[] ops;
     private final boolean causal;
     private final float scale;
-    private final boolean vec = VectorSupport.ready();
+    private final boolean vec = VectorSupport.ENABLED;
     private final float[] qa;
     private final float[] ka;
     private final float[] kt;

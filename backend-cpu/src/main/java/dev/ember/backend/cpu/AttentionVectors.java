@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The float32 inner loops of {@link AttentionKernels} on the Vector API: a small matrix product with
  * register tiles (4 rows by 2 vectors of accumulators, so each loaded vector of B feeds four
  * multiply-adds and nothing is stored until the end), a dot product and the softmax-gradient row.
- * Loaded only when {@link VectorSupport#ready()}, so a JVM without {@code jdk.incubator.vector} never
+ * Loaded only when {@link VectorSupport#ENABLED}, so a JVM without {@code jdk.incubator.vector} never
  * touches this class.
  */
 final class AttentionVectors {

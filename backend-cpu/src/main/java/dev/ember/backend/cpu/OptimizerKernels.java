@@ -60,7 +60,7 @@ final class OptimizerKernels {
     float scale = (float) s.paramScale();
     float negStep = (float) -s.stepSize();
     if (!s.maximize() && !hasL2 && lerpLow && vmax == 0) {
-      if (VectorSupport.ready()) {
+      if (VectorSupport.ENABLED) {
         VectorMath.adamF32(p, gr, m, v, n, w, b2, oneMinusB2, bc2, eps, scale, negStep);
         return;
       }

@@ -43,7 +43,7 @@ final class RecurrentKernels {
 
   /** {@code op} in place on {@code a[0, n)}, vectorized where the JVM allows. */
   private static void apply(UnaryOp op, float[] a, int n) {
-    if (VectorSupport.ready()) {
+    if (VectorSupport.ENABLED) {
       VectorMath.apply(op, a, n);
     } else {
       for (int k = 0; k < n; k++) {

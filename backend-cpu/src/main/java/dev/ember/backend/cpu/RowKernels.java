@@ -81,7 +81,7 @@ final class RowKernels {
 
   /** e^v in place on {@code a[0, n)} in float32 (the vector kernel a few lanes at a time while it is cold). */
   private static void expInPlace(float[] a, int n) {
-    if (VectorSupport.ready()) {
+    if (VectorSupport.ENABLED) {
       VectorMath.applyGated(ROW_EXP_GATE, UnaryOp.EXP, a, n);
     } else {
       for (int i = 0; i < n; i++) {
@@ -102,7 +102,7 @@ final class RowKernels {
     long rows = x.numel() / c;
     long xa = addr(x);
     long ya = addr(out);
-    if (x.dtype() == DType.FLOAT32 && log && VectorSupport.ready()) {
+    if (x.dtype() == DType.FLOAT32 && log && VectorSupport.ENABLED) {
       StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS, (from, to) -> logSoftmaxF32(xa, ya, c, from, to));
     } else if (x.dtype() == DType.FLOAT32) {
       StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS, (from, to) -> softmaxF32(xa, ya, c, from, to, log));
@@ -154,7 +154,7 @@ final class RowKernels {
       float[] s = buffer(0, n);
       float[] e = buffer(1, n);
       Raw.copyToArray(xa + 4L * row * c, s, 0, 4L * n);
-      boolean vector = VectorSupport.ready();
+      boolean vector = VectorSupport.ENABLED;
       for (int i = 0; i < r; i++) {
         int base = i * c;
         float max = Float.NEGATIVE_INFINITY;
@@ -260,7 +260,7 @@ final class RowKernels {
         logSoftmaxBackwardF32(ya, ga, gs, oa, c, from, to);
         return;
       }
-      if (single && VectorSupport.ready()) {
+      if (single && VectorSupport.ENABLED) {
         softmaxBackwardF32(ya, ga, gs, oa, c, from, to);
         return;
       }
@@ -365,7 +365,7 @@ final class RowKernels {
     long ra = addr(rstd);
     long wa = weight == null ? 0 : addr(weight);
     long ba = bias == null ? 0 : addr(bias);
-    if (single && VectorSupport.ready()) {
+    if (single && VectorSupport.ENABLED) {
       float[] w = weight == null ? null : toArray(wa, d);
       float[] b = bias == null ? null : toArray(ba, d);
       StridedLoop.forRows(rows, d, (from, to) -> layerNormF32(xa, oa, ma, ra, d, from, to, w, b, (float) eps));
@@ -451,7 +451,7 @@ final class RowKernels {
     long ma = addr(mean);
     long ra = addr(rstd);
     long wa = weight == null ? 0 : addr(weight);
-    if (single && VectorSupport.ready()) {
+    if (single && VectorSupport.ENABLED) {
       layerNormBackwardF32(xa, ma, ra, wa == 0 ? null : toArray(wa, d), ga, gs, oa, d, rows,
           gradWeight == null ? 0 : addr(gradWeight), gradBias == null ? 0 : addr(gradBias));
       return true;

@@ -31,11 +31,6 @@ final class VectorSupport {
     }
   }
 
-  /** Returns whether calls go to the vector kernels ({@link #ENABLED}). */
-  static boolean ready() {
-    return ENABLED;
-  }
-
   /** Returns whether float32 {@code op} on unit-stride runs goes to the vector kernels now. */
   static boolean handles(UnaryOp op) {
     return ENABLED && VectorMath.supports(op);

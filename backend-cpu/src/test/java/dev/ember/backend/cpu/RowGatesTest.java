@@ -30,7 +30,7 @@ class RowGatesTest {
 
   @Test
   void logSoftmaxRowsAgreeColdAndOpen() {
-    assumeTrue(VectorSupport.ready(), "no Vector API in this JVM: nothing to compare");
+    assumeTrue(VectorSupport.ENABLED, "no Vector API in this JVM: nothing to compare");
     Tensor.manualSeed(5);
     Tensor x = Tensor.randn(1300, 65).mul(3);
     coldAndOpen(RowKernels.LOG_SOFTMAX_GATE, () -> new float[][] {x.logSoftmax(-1).toFloatArray()});
@@ -38,7 +38,7 @@ class RowGatesTest {
 
   @Test
   void softmaxBackwardRowsAgreeColdAndOpen() {
-    assumeTrue(VectorSupport.ready(), "no Vector API in this JVM: nothing to compare");
+    assumeTrue(VectorSupport.ENABLED, "no Vector API in this JVM: nothing to compare");
     Tensor.manualSeed(6);
     Tensor x = Tensor.randn(200, 37);
     Tensor g = Tensor.randn(200, 37);
@@ -51,7 +51,7 @@ class RowGatesTest {
 
   @Test
   void layerNormBackwardRowsAgreeColdAndOpen() {
-    assumeTrue(VectorSupport.ready(), "no Vector API in this JVM: nothing to compare");
+    assumeTrue(VectorSupport.ENABLED, "no Vector API in this JVM: nothing to compare");
     Tensor.manualSeed(7);
     Tensor x = Tensor.randn(130, 53);
     Tensor g = Tensor.randn(130, 53);
