@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * shared/bench/pytorch/ops.py} (run it with {@code shared/bench/pytorch/run ops} for PyTorch's
  * figures): forward alone (no grad) and forward + backward of {@code out.sum()}, with the backend's
  * fused primitives ({@code path = fused}: oneDNN on the CPU) or tensor-api's compositions ({@code
- * composed}: im2col + GEMM, window view + max).
+ * composed}: im2col + GEMM, window view + max). The fused path alone is in {@link OpsBenchmark}'s
+ * cases, so {@code bench/run} sets it beside PyTorch; this class compares the two paths.
  *
  * <pre>
  * java -cp "bench/target/bench.jar:bench/target/lib/*" org.openjdk.jmh.Main ConvPoolBenchmark

@@ -33,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * requiring grad and its gradient dropped before each call), so {@code bench/run} can set each time
  * beside PyTorch's from the same run. A case is {@code op:shape}, the shape written {@code 16x64x512};
  * the op names and shape conventions are ops.py's ({@code linear:1024x128x384} is [N, K] times [M, K]^T
- * plus a bias; {@code embedding:16x64x65x128} is [B, T] indices into a [V, D] table). Times are
+ * plus a bias; {@code conv2d:64x1x28x28x16} is [N, C, H, W] through a 3x3 kernel, padding 1, to 16
+ * channels; {@code embedding:16x64x65x128} is [B, T] indices into a [V, D] table). Times are
  * microseconds per call, averaged over each measurement iteration; the report takes the median
  * iteration. Each call runs in its own {@link TensorScope}, so temporaries are freed as in training.
  * Warm-up: 4 s per case (10 iterations of 0.4 s), so C2 has finished compiling the op's code before
@@ -46,13 +47,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 10, time = 400, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 5, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 public class OpsBenchmark {
-  /** Every case ops.py times, except the convolution and pooling ones (ConvPoolBenchmark's). */
+  /** Every case ops.py times. */
   public static final List<String> CASES = List.of(
       "exp:73728", "exp:1048576", "tanh:73728", "tanh:1048576", "sigmoid:73728", "sigmoid:1048576",
       "gelu_tanh:16x64x512", "relu:64x16x28x28", "softmax:16x4x64x64", "softmax:512x26", "log_softmax:512x65",
       "layer_norm:16x64x128", "cross_entropy:512x26", "cross_entropy:1024x65", "add_bias:128x512",
       "sum_dim1:128x512", "sum_dim1:16x64x128", "mean_all:1048576", "transpose_contiguous:16x64x4x32",
-      "linear:1024x128x384", "embedding:16x64x65x128", "sdpa_causal:16x4x64x32");
+      "linear:1024x128x384", "conv2d:64x1x28x28x16", "conv2d:64x16x14x14x32", "max_pool2d:64x16x28x28",
+      "embedding:16x64x65x128", "sdpa_causal:16x4x64x32");
 
   /** The device: cpu or cuda. */
   @Param({"cpu"})
@@ -63,7 +65,8 @@ public class OpsBenchmark {
       "gelu_tanh:16x64x512", "relu:64x16x28x28", "softmax:16x4x64x64", "softmax:512x26", "log_softmax:512x65",
       "layer_norm:16x64x128", "cross_entropy:512x26", "cross_entropy:1024x65", "add_bias:128x512",
       "sum_dim1:128x512", "sum_dim1:16x64x128", "mean_all:1048576", "transpose_contiguous:16x64x4x32",
-      "linear:1024x128x384", "embedding:16x64x65x128", "sdpa_causal:16x4x64x32"})
+      "linear:1024x128x384", "conv2d:64x1x28x28x16", "conv2d:64x16x14x14x32", "max_pool2d:64x16x28x28",
+      "embedding:16x64x65x128", "sdpa_causal:16x4x64x32"})
   public String op;
 
   private Case c;
@@ -164,6 +167,16 @@ public class OpsBenchmark {
         Tensor w = leaf(device, s[2], s[1]);
         Tensor b = leaf(device, s[2]);
         return new Case(() -> F.linear(x, w, b), List.of(x, w, b));
+      }
+      case "conv2d" -> {   // [N, C, H, W] through a 3x3 kernel with padding 1 and a bias to O channels
+        Tensor x = leaf(device, s[0], s[1], s[2], s[3]);
+        Tensor w = leaf(device, s[4], s[1], 3, 3);
+        Tensor b = leaf(device, s[4]);
+        return new Case(() -> F.conv2d(x, w, b, 1, 1), List.of(x, w, b));
+      }
+      case "max_pool2d" -> {   // 2x2 windows, stride 2
+        Tensor x = leaf(device, s);
+        return new Case(() -> F.maxPool2d(x, 2), List.of(x));
       }
       case "embedding" -> {
         Tensor idx = TensorScope.disown(Tensor.randint(0, s[2], s[0], s[1]).to(device));
