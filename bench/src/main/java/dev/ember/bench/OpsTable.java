@@ -23,6 +23,9 @@ final class OpsTable {
   /** One case's medians in microseconds (NaN where not measured). */
   record Times(double fwd, double fwdbwd) {}
 
+  /** One JMH result: the median call and the mean call, microseconds. */
+  record Sample(double median, double mean) {}
+
   /**
    * Returns the markdown table, or "" when {@code --ops-jmh} or {@code --ops-pytorch} is missing or
    * unreadable.
@@ -33,7 +36,9 @@ final class OpsTable {
     if (jmh == null || torch == null || !Files.isReadable(Path.of(jmh)) || !Files.isReadable(Path.of(torch))) {
       return "";
     }
-    Map<String, Times> ember = readJmh(Files.readString(Path.of(jmh)));
+    Map<String, Sample[]> samples = readJmh(Files.readString(Path.of(jmh)));
+    Map<String, Times> ember = new LinkedHashMap<>();
+    samples.forEach((k, v) -> ember.put(k, new Times(median(v[0]), median(v[1]))));
     Map<String, Times> pytorch = new LinkedHashMap<>();
     String torchVersion = "";
     for (String line : Files.readAllLines(Path.of(torch))) {
@@ -72,20 +77,47 @@ final class OpsTable {
     }
     StringBuilder b = new StringBuilder();
     b.append("### Single ops (cpu, float32, µs per call)\n\n");
-    b.append("Ember: JMH average time per call, median over iterations; PyTorch ").append(torchVersion)
+    b.append("Ember: JMH, median call (sample mode: every call timed); PyTorch ").append(torchVersion)
         .append(": `shared/bench/pytorch/run ops` in the same run, median of 200 calls. Forward alone under "
             + "no-grad; forward + backward of `out.sum()`. Ratios are Ember ÷ PyTorch (above 1: Ember slower).\n\n");
     b.append("| op | shape | Ember fwd | PyTorch fwd | ratio | Ember fwd+bwd | PyTorch fwd+bwd | ratio |\n");
     b.append("|---|---|---|---|---|---|---|---|\n");
     rows.forEach(r -> b.append(r).append('\n'));
-    b.append(String.format(Locale.ROOT, "\nGeometric mean of the ratios: forward %s, forward + backward %s.\n\n",
+    b.append(String.format(Locale.ROOT, "\nGeometric mean of the ratios: forward %s, forward + backward %s.\n",
         geomean(fwdRatios), geomean(bwdRatios)));
-    return b.toString();
+    b.append(tails(samples, pytorch.keySet()));
+    return b.toString() + "\n";
   }
 
-  /** Reads the JMH JSON into case to times, for results with an {@code op} parameter. */
-  static Map<String, Times> readJmh(String text) {
-    Map<String, double[]> acc = new LinkedHashMap<>();
+  /**
+   * The cases whose mean call is over 1.25x their median (slow calls in the tail: a collection, a
+   * descheduled thread), as one sentence naming them, or "" when there are none.
+   */
+  private static String tails(Map<String, Sample[]> samples, Iterable<String> order) {
+    List<String> slow = new ArrayList<>();
+    for (String key : order) {
+      Sample[] v = samples.get(key);
+      for (int i = 0; v != null && i < 2; i++) {
+        if (v[i] != null && v[i].mean() > 1.25 * v[i].median()) {
+          slow.add(String.format(Locale.ROOT, "%s %s (median %s, mean %s)", key.replace(':', ' ').replace("x", "×"),
+              i == 0 ? "fwd" : "fwd+bwd", Report.num(v[i].median()), Report.num(v[i].mean())));
+        }
+      }
+    }
+    return slow.isEmpty() ? "" : "Ember's mean call is over 1.25x its median in: " + String.join("; ", slow) + ".\n";
+  }
+
+  private static double median(Sample s) {
+    return s == null ? Double.NaN : s.median();
+  }
+
+  /**
+   * Reads the JMH JSON into case to {fwd, fwdbwd} results, for results with an {@code op} parameter.
+   * Sample mode ({@code "sample"}) gives the median call directly; average-time results (older runs) give
+   * the median iteration's average as the median and the mean of iterations as the mean.
+   */
+  static Map<String, Sample[]> readJmh(String text) {
+    Map<String, Sample[]> acc = new LinkedHashMap<>();
     String body = text.strip();
     List<?> results = body.isEmpty() ? List.of() : (List<?>) Json.parse(body);
     for (Object o : results) {
@@ -97,24 +129,29 @@ final class OpsTable {
       String bench = (String) r.get("benchmark");
       String method = bench.substring(bench.lastIndexOf('.') + 1);
       Map<?, ?> pm = (Map<?, ?>) r.get("primaryMetric");
-      List<Double> xs = new ArrayList<>();
-      for (Object fork : (List<?>) pm.get("rawData")) {
-        xs.addAll(Report.numbers(fork));
+      Sample sample;
+      if ("sample".equals(r.get("mode"))) {
+        Map<?, ?> pct = (Map<?, ?>) pm.get("scorePercentiles");
+        sample = new Sample(Report.number(pct.get("50.0")), Report.number(pm.get("score")));
+      } else {
+        List<Double> xs = new ArrayList<>();
+        for (Object fork : (List<?>) pm.get("rawData")) {
+          xs.addAll(Report.numbers(fork));
+        }
+        Report.Stat st = Report.Stat.of(xs);
+        if (st == null) {
+          continue;
+        }
+        sample = new Sample(st.median(), xs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
       }
-      Report.Stat st = Report.Stat.of(xs);
-      if (st == null) {
-        continue;
-      }
-      double[] t = acc.computeIfAbsent(String.valueOf(params.get("op")), k -> new double[] {Double.NaN, Double.NaN});
+      Sample[] t = acc.computeIfAbsent(String.valueOf(params.get("op")), k -> new Sample[2]);
       if (method.equals("fwd")) {
-        t[0] = st.median();
+        t[0] = sample;
       } else if (method.equals("fwdbwd")) {
-        t[1] = st.median();
+        t[1] = sample;
       }
     }
-    Map<String, Times> out = new LinkedHashMap<>();
-    acc.forEach((k, v) -> out.put(k, new Times(v[0], v[1])));
-    return out;
+    return acc;
   }
 
   private static String ratio(double ember, double torch, List<Double> into) {

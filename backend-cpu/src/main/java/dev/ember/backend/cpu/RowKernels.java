@@ -23,7 +23,7 @@ final class RowKernels {
   static final VectorGate ROW_EXP_GATE = new VectorGate("row exponentials");
 
   private static final int BLOCK = 4096;
-  private static final ThreadLocal<float[][]> F32 = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
+  private static final ThreadLocal<float[][]> F32 = ThreadLocal.withInitial(() -> new float[3][BLOCK]);
 
   private RowKernels() {}
 
@@ -122,10 +122,9 @@ final class RowKernels {
   }
 
   /**
-   * Float32 log-softmax rows on the vector kernels, three passes over each staged row: its maximum,
-   * the sum of {@code e^(x - max)} (nothing stored), and {@code (x - max) - log(sum)}. A row of -inf
-   * sums to 0 and gives NaN, as PyTorch; a NaN or +inf gives a NaN row.
-   * See {@link VectorMath#logSoftmaxRow} for why a row is one method.
+   * Float32 log-softmax rows on the vector kernels, a staged block of rows at a time ({@link
+   * VectorMath#logSoftmaxRows}: passes over the block's rows). A row of -inf sums to 0 and gives NaN, as
+   * PyTorch; a NaN or +inf gives a NaN row.
    */
   private static void logSoftmaxF32(long xa, long ya, int c, long from, long to) {
     for (long row = from; row < to; ) {
@@ -135,9 +134,7 @@ final class RowKernels {
       Raw.copyToArray(xa + 4L * row * c, s, 0, 4L * n);
       int vectorRows = LOG_SOFTMAX_GATE.vectorRows(r);   // cold: one row on the vector code, timed
       long started = LOG_SOFTMAX_GATE.begin();
-      for (int i = 0; i < vectorRows; i++) {
-        VectorMath.logSoftmaxRow(s, i * c, c);
-      }
+      VectorMath.logSoftmaxRows(s, 0, vectorRows, c, buffer(1, 2 * vectorRows), buffer(2, n + VectorMath.LANES));
       LOG_SOFTMAX_GATE.end(started, vectorRows * c);
       for (int i = vectorRows; i < r; i++) {
         ScalarTwins.logSoftmaxRow(s, i * c, c);

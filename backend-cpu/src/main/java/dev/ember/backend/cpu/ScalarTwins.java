@@ -92,7 +92,7 @@ final class ScalarTwins {
    * cold row kernel runs its rows here ({@link VectorGate}).
    */
 
-  /** {@link VectorMath#logSoftmaxRow}: one log-softmax row of {@code n} at {@code off}, in place. */
+  /** One row of {@link VectorMath#logSoftmaxRows}: a log-softmax row of {@code n} at {@code off}, in place. */
   static void logSoftmaxRow(float[] a, int off, int n) {
     float max = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
@@ -111,7 +111,7 @@ final class ScalarTwins {
         sum += acc;
       }
       for (int i = full; i < n; i++) {
-        sum += (float) Math.exp(a[off + i] - max);
+        sum += expCore(Math.max(a[off + i] - max, -EXP_LIMIT));
       }
     }
     float log = (float) Math.log(sum);

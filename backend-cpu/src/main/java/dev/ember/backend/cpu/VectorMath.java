@@ -37,7 +37,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorMath {
   private static final VectorSpecies<Float> S = VectorShape.FLOATS;
-  private static final int LANES = S.length();
+  static final int LANES = S.length();
   private static final int BLOCK = 2048;
   private static final ThreadLocal<float[]> BUFFER = ThreadLocal.withInitial(() -> new float[BLOCK]);
   private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[BLOCK]);
@@ -643,7 +643,7 @@ final class VectorMath {
    * ({@link VectorGate}), which run on ScalarTwins' row functions with the same bits. Those rows keep the
    * helper's invocation count climbing, so C2 compiles its vector code early (less interpreted garbage in
    * the first steps). Their scalar tails are ScalarTwins' loops over the rest of the row, so the two forms
-   * cannot drift apart. Log-softmax's row is one method with no helpers: see {@link #logSoftmaxRow}.
+   * cannot drift apart. Log-softmax's row is one method with no helpers: see {@link #logSoftmaxRows}.
    */
 
   /**
@@ -683,71 +683,99 @@ final class VectorMath {
   }
 
   /**
-   * One float32 log-softmax row of {@code n} at {@code off}, in place, in three passes: the maximum, the
-   * sum of {@code e^(x - max)} in float lanes (nothing stored), and {@code (x - max) - log(sum)}. A row of
-   * -inf sums to 0 and gives NaN, as PyTorch; a NaN or +inf gives a NaN row. In the sum every exponent is
-   * at most 0 (or NaN): lanes below -87, -inf included, add e^-87 (about 1.6e-38, nothing beside the row
-   * maximum's exact 1; the float sum comes out the same), NaN lanes make the sum NaN; without the -inf
-   * select and the upper clamp of a general exp the loop is 6% cheaper (one thread, [512, 65]: 60.3
-   * against 64.0 us, the same bits).
+   * Float32 log-softmax of {@code rows} rows of {@code n} from {@code off}, in place, in passes over all
+   * the rows: the maxima; {@code d = x - max}; {@code d = e^max(d, -87)} as one flat loop; each row's sum
+   * of {@code d} (float lanes over its full vectors, then the rest in order) and its log; and {@code (x -
+   * max) - log(sum)}. {@code stats} holds 2 rows floats and {@code d} rows n + LANES (scratch). A row of
+   * -inf sums to 0 and gives NaN, as PyTorch; a NaN or +inf gives a NaN row. Every exponent is at most 0
+   * (or NaN): lanes below -87, -inf included, add e^-87 (about 1.6e-38, nothing beside the row maximum's
+   * exact 1). Each row gets the bits of {@link ScalarTwins#logSoftmaxRow}.
    *
-   * <p>All three passes and the exponential ({@link #expCore}'s operations) are written in this one
-   * method, with no helper that takes or returns a vector: split into helpers (max, the sum, the
-   * subtraction, expCore), C2's code for the rows ran the Vector API's allocating fallbacks in about half
-   * of the JVMs (84-194 µs against 39-48 for [512, 65]), apparently calling helpers whose C1 copies stayed
-   * in use ({@code -XX:-TieredCompilation} made it go away); as one method, 26 of 26 JVMs ran fast.
+   * <p>Why passes over the rows: row by row, the elements past a row's last full vector ([512, 26]: 2 of
+   * 26) took a {@code Math.exp} call each, a quarter of the time (JFR), and a row's steps formed one
+   * chain of latencies; the flat pass takes every element on the vector code, rows' tails together.
+   * [512, 26] on one thread: 45 us row by row.
+   *
+   * <p>All passes and the exponential ({@link #expCore}'s operations) are written in this one method,
+   * with no helper that takes or returns a vector: split into helpers (max, the sum, the subtraction,
+   * expCore), C2's code for the rows ran the Vector API's allocating fallbacks in about half of the JVMs
+   * (84-194 µs against 39-48 for [512, 65]), apparently calling helpers whose C1 copies stayed in use
+   * ({@code -XX:-TieredCompilation} made it go away); as one method, 26 of 26 JVMs ran fast.
    */
-  static void logSoftmaxRow(float[] a, int off, int n) {
+  static void logSoftmaxRows(float[] a, int off, int rows, int n, float[] stats, float[] d) {
     int full = n - n % LANES;
-    float max = Float.NEGATIVE_INFINITY;
-    if (full > 0) {
-      FloatVector acc = FloatVector.fromArray(S, a, off);
-      for (int i = LANES; i < full; i += LANES) {
-        acc = acc.max(FloatVector.fromArray(S, a, off + i));
-      }
-      max = acc.reduceLanes(VectorOperators.MAX);
-    }
-    for (int i = full; i < n; i++) {
-      max = Math.max(max, a[off + i]);
-    }
-    float sum = 0;
-    if (max == Float.NEGATIVE_INFINITY) {
-      max = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
-    } else {
+    for (int row = 0, o = off; row < rows; row++, o += n) {
+      float max = Float.NEGATIVE_INFINITY;
       if (full > 0) {
-        FloatVector acc = FloatVector.zero(S);
-        FloatVector m = bc(max);
-        for (int i = 0; i < full; i += LANES) {
-          FloatVector x = FloatVector.fromArray(S, a, off + i).sub(m).max(-EXP_LIMIT);
-          FloatVector t = x.fma(LOG2E, ROUND_MAGIC);
-          FloatVector k = t.sub(ROUND_MAGIC);
-          FloatVector r = k.fma(bc(-LN2_HI), x);
-          r = k.fma(bc(-LN2_LO), r);
-          FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-          p = p.fma(r, bc(8.3334519073e-3f));
-          p = p.fma(r, bc(4.1665795894e-2f));
-          p = p.fma(r, bc(1.6666665459e-1f));
-          p = p.fma(r, bc(5.0000001201e-1f));
-          FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
-          IntVector bits = (IntVector) t.reinterpretAsInts();
-          acc = acc.add(e.mul(bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()));
+        FloatVector acc = FloatVector.fromArray(S, a, o);
+        for (int i = LANES; i < full; i += LANES) {
+          acc = acc.max(FloatVector.fromArray(S, a, o + i));
         }
-        sum = acc.reduceLanes(VectorOperators.ADD);
+        max = acc.reduceLanes(VectorOperators.MAX);
       }
       for (int i = full; i < n; i++) {
-        sum += (float) Math.exp(a[off + i] - max);
+        max = Math.max(max, a[o + i]);
       }
+      stats[row] = max;
     }
-    float log = (float) Math.log(sum);
-    if (full > 0) {
-      FloatVector f = bc(max);
-      FloatVector g = bc(log);
+    for (int row = 0, o = off, q = 0; row < rows; row++, o += n, q += n) {
+      FloatVector m = bc(stats[row]);
       for (int i = 0; i < full; i += LANES) {
-        FloatVector.fromArray(S, a, off + i).sub(f).sub(g).intoArray(a, off + i);
+        FloatVector.fromArray(S, a, o + i).sub(m).intoArray(d, q + i);
+      }
+      for (int i = full; i < n; i++) {
+        d[q + i] = a[o + i] - stats[row];
       }
     }
-    for (int i = full; i < n; i++) {
-      a[off + i] = (a[off + i] - max) - log;
+    int count = rows * n;
+    int padded = (count + LANES - 1) / LANES * LANES;
+    java.util.Arrays.fill(d, count, padded, 0f);
+    for (int i = 0; i < padded; i += LANES) {
+      FloatVector x = FloatVector.fromArray(S, d, i).max(-EXP_LIMIT);
+      FloatVector t = x.fma(LOG2E, ROUND_MAGIC);
+      FloatVector k = t.sub(ROUND_MAGIC);
+      FloatVector r = k.fma(bc(-LN2_HI), x);
+      r = k.fma(bc(-LN2_LO), r);
+      FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+      p = p.fma(r, bc(8.3334519073e-3f));
+      p = p.fma(r, bc(4.1665795894e-2f));
+      p = p.fma(r, bc(1.6666665459e-1f));
+      p = p.fma(r, bc(5.0000001201e-1f));
+      FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
+      IntVector bits = (IntVector) t.reinterpretAsInts();
+      e.mul(bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).intoArray(d, i);
+    }
+    for (int row = 0, q = 0; row < rows; row++, q += n) {
+      float sum = 0;
+      if (stats[row] == Float.NEGATIVE_INFINITY) {
+        stats[row] = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
+      } else {
+        if (full > 0) {
+          FloatVector acc = FloatVector.fromArray(S, d, q);
+          for (int i = LANES; i < full; i += LANES) {
+            acc = acc.add(FloatVector.fromArray(S, d, q + i));
+          }
+          sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (int i = full; i < n; i++) {
+          sum += d[q + i];
+        }
+      }
+      stats[rows + row] = (float) Math.log(sum);
+    }
+    for (int row = 0, o = off; row < rows; row++, o += n) {
+      float max = stats[row];
+      float log = stats[rows + row];
+      if (full > 0) {
+        FloatVector f = bc(max);
+        FloatVector g = bc(log);
+        for (int i = 0; i < full; i += LANES) {
+          FloatVector.fromArray(S, a, o + i).sub(f).sub(g).intoArray(a, o + i);
+        }
+      }
+      for (int i = full; i < n; i++) {
+        a[o + i] = (a[o + i] - max) - log;
+      }
     }
   }
 

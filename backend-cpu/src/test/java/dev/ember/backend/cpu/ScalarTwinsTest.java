@@ -36,9 +36,12 @@ class ScalarTwinsTest {
     float[] b = new float[64];
     float[] w = new float[64];
     float[] sums = new float[2];
+    float[] row = new float[58];
+    float[] stats = new float[4];
+    float[] scratch = new float[58 + VectorMath.LANES];
     java.util.Arrays.fill(w, 1f);
     for (int rep = 0; rep < 5000; rep++) {
-      VectorMath.logSoftmaxRow(b, 0, 64);
+      VectorMath.logSoftmaxRows(row, 0, 2, 29, stats, scratch);
       float s = VectorMath.dot(a, b, 0, 64, true);
       VectorMath.layerNormGradSums(a, b, 0, 64, s * 1e-9f, 1f, w, w, w, sums, true);
     }
@@ -83,12 +86,34 @@ class ScalarTwinsTest {
         assertBits(VectorMath.dot(a, b, 3, c, true), ScalarTwins.dot(a, b, 3, c), "dot" + what);
         a[3 + random.nextInt(c)] = row % 10 == 0 ? Float.NEGATIVE_INFINITY : a[3];
         float[] vector = a.clone();
-        VectorMath.logSoftmaxRow(vector, 3, c);
+        VectorMath.logSoftmaxRows(vector, 3, 1, c, new float[2], new float[c + VectorMath.LANES]);
         float[] twin = a.clone();
         ScalarTwins.logSoftmaxRow(twin, 3, c);
         for (int i = 0; i < a.length; i++) {
           assertBits(vector[i], twin[i], "log-softmax at " + i + what);
         }
+      }
+    }
+  }
+
+  /** Several rows at once (the vector code's passes run over all of them) give each row's twin bits. */
+  @Test
+  void logSoftmaxRowsGiveEachRowsTwinBits() {
+    Random random = new Random(11);
+    for (int c : new int[] {3, 8, 26, 65}) {
+      int rows = 9;
+      float[] a = gaussians(random, 5 + rows * c, 4);
+      java.util.Arrays.fill(a, 5 + 2 * c, 5 + 3 * c, Float.NEGATIVE_INFINITY);   // a row of -inf: NaN
+      a[5 + 4 * c + c / 2] = Float.NaN;
+      a[5 + 6 * c] = Float.POSITIVE_INFINITY;
+      float[] vector = a.clone();
+      VectorMath.logSoftmaxRows(vector, 5, rows, c, new float[2 * rows], new float[rows * c + VectorMath.LANES]);
+      float[] twin = a.clone();
+      for (int r = 0; r < rows; r++) {
+        ScalarTwins.logSoftmaxRow(twin, 5 + r * c, c);
+      }
+      for (int i = 0; i < a.length; i++) {
+        assertBits(vector[i], twin[i], "log-softmax rows of " + c + " at " + i);
       }
     }
   }
