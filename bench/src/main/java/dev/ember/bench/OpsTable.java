@@ -99,7 +99,8 @@ final class OpsTable {
       Sample[] v = samples.get(key);
       for (int i = 0; v != null && i < 2; i++) {
         if (v[i] != null && v[i].mean() > 1.25 * v[i].median()) {
-          slow.add(String.format(Locale.ROOT, "%s %s (median %s, mean %s)", key.replace(':', ' ').replace("x", "×"),
+          String[] parts = key.split(":", 2);
+          slow.add(String.format(Locale.ROOT, "%s %s %s (median %s, mean %s)", parts[0], parts[1].replace("x", "×"),
               i == 0 ? "fwd" : "fwd+bwd", Report.num(v[i].median()), Report.num(v[i].mean())));
         }
       }
