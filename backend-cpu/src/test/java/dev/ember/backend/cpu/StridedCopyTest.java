@@ -66,6 +66,18 @@ class StridedCopyTest {
     CpuStorage large = counting(n);
     copyAndCheck(swapped12(large, 8, 128, 4, 64), "transpose(1, 2) of [8, 128, 4, 64]");
     large.close();
+    // Odd sizes: the threads' share of the runs starts and ends inside the innermost outer dim.
+    CpuStorage odd = counting(9 * 131 * 5 * 64);
+    copyAndCheck(swapped12(odd, 9, 131, 5, 64), "transpose(1, 2) of [9, 131, 5, 64]");
+    odd.close();
+    // One outer dim (the rows of a narrow) and three (a 5-d permutation keeping the last dim).
+    CpuStorage rows = counting(37 * 40);
+    copyAndCheck(new Strided(rows, DType.FLOAT32, new int[] {37, 24}, new int[] {40, 1}, 3), "narrowed rows");
+    rows.close();
+    CpuStorage five = counting(3 * 5 * 7 * 2 * 16);
+    copyAndCheck(new Strided(five, DType.FLOAT32, new int[] {7, 3, 2, 5, 16}, new int[] {32, 1120, 16, 224, 1}, 0),
+        "permute(2, 0, 3, 1, 4) of [3, 5, 7, 2, 16]");
+    five.close();
   }
 
   @Test
