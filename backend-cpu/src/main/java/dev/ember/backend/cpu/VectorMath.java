@@ -60,6 +60,17 @@ final class VectorMath {
   private static final FloatVector TANH_C2 = FloatVector.broadcast(S, -5.37397155531e-2f);
   private static final FloatVector TANH_C1 = FloatVector.broadcast(S, 1.33314422036e-1f);
   private static final FloatVector TANH_C0 = FloatVector.broadcast(S, -3.33332819422e-1f);
+  private static final FloatVector LOG2E_V = FloatVector.broadcast(S, LOG2E);
+  private static final FloatVector ROUND_MAGIC_V = FloatVector.broadcast(S, ROUND_MAGIC);
+  private static final FloatVector NEG_LN2_HI_V = FloatVector.broadcast(S, -LN2_HI);
+  private static final FloatVector NEG_LN2_LO_V = FloatVector.broadcast(S, -LN2_LO);
+  private static final FloatVector EXP_C7 = FloatVector.broadcast(S, 1.9875691500e-4f);
+  private static final FloatVector EXP_C6 = FloatVector.broadcast(S, 1.3981999507e-3f);
+  private static final FloatVector EXP_C5 = FloatVector.broadcast(S, 8.3334519073e-3f);
+  private static final FloatVector EXP_C4 = FloatVector.broadcast(S, 4.1665795894e-2f);
+  private static final FloatVector EXP_C3 = FloatVector.broadcast(S, 1.6666665459e-1f);
+  private static final FloatVector EXP_C2 = FloatVector.broadcast(S, 5.0000001201e-1f);
+  private static final FloatVector ONE_V = FloatVector.broadcast(S, 1f);
 
   private VectorMath() {}
 
@@ -313,12 +324,37 @@ final class VectorMath {
     }
   }
 
+  /**
+   * e^x lane-wise: -inf lanes give exactly 0 (the masked entries of a causal softmax, half of its
+   * rows), a vector with another lane beyond +-87 or NaN takes the scalar path; branch-free otherwise (a
+   * second path returning a vector made C2 box the vectors, 2x slower). With {@link #expCore}'s operations written out here and its
+   * constants as vectors: called through helpers that take vectors, this loop sometimes ran them as
+   * C1-compiled code for good (JFR in sdpa's forward + backward: {@code expCore} on its own, its
+   * broadcasts allocating), as log-softmax's rows did (see {@link #logSoftmaxRows}).
+   */
   private static void expLoop(float[] a, int full) {
     for (int i = 0; i < full; i += LANES) {
-      FloatVector r = exp(FloatVector.fromArray(S, a, i), a, i);
-      if (r != null) {
-        r.intoArray(a, i);
+      FloatVector x = FloatVector.fromArray(S, a, i);
+      VectorMask<Float> negInf = x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY);
+      if (x.abs().compare(VectorOperators.GT, EXP_LIMIT).or(x.compare(VectorOperators.NE, x)).andNot(negInf)
+          .anyTrue()) {
+        scalar(UnaryOp.EXP, a, i);
+        continue;
       }
+      x = x.max(-EXP_LIMIT);
+      FloatVector t = x.fma(LOG2E_V, ROUND_MAGIC_V);
+      FloatVector n = t.sub(ROUND_MAGIC_V);
+      FloatVector r = n.fma(NEG_LN2_HI_V, x);
+      r = n.fma(NEG_LN2_LO_V, r);
+      FloatVector p = r.fma(EXP_C7, EXP_C6);
+      p = p.fma(r, EXP_C5);
+      p = p.fma(r, EXP_C4);
+      p = p.fma(r, EXP_C3);
+      p = p.fma(r, EXP_C2);
+      FloatVector e = p.mul(r.mul(r)).add(r).add(ONE_V);
+      IntVector bits = (IntVector) t.reinterpretAsInts();
+      FloatVector scale = bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+      e.mul(scale).blend(0f, negInf).intoArray(a, i);
     }
   }
 
@@ -484,20 +520,6 @@ final class VectorMath {
       a[i + l] = (float) Elementwise.unaryDouble(op, a[i + l]);
     }
     return null;
-  }
-
-  /**
-   * e^x; -inf lanes give exactly 0 (the masked entries of a causal softmax, half of its rows), other
-   * lanes beyond +-87 or NaN send the vector to the scalar path.
-   */
-  private static FloatVector exp(FloatVector x, float[] a, int i) {
-    VectorMask<Float> negInf = x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY);
-    if (x.abs().compare(VectorOperators.GT, EXP_LIMIT).or(x.compare(VectorOperators.NE, x)).andNot(negInf)
-        .anyTrue()) {
-      return scalar(UnaryOp.EXP, a, i);
-    }
-    // Branch-free: a second path returning a vector would make C2 box the vectors (measured 2x slower).
-    return expCore(x.max(-EXP_LIMIT)).blend(0f, negInf);
   }
 
   /**
