@@ -360,7 +360,7 @@ final class AttentionKernels {
     /**
      * Copies entry {@code b}'s [rows, cols] matrix transposed into {@code dst} ([cols, rows], row-major),
      * straight from its storage: a column at a time, so the writes run in order (transposing a heap copy
-     * with a bounds check on every scattered write took a fifth of sdpa's forward + backward, JFR).
+     * with a bounds check on every scattered write took a tenth of sdpa's forward + backward, JFR).
      */
     private static void loadTransposed(Operand o, int b, int rows, int cols, float[] dst) {
       long step = 4L * o.rs();
