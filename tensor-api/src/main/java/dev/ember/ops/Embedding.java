@@ -45,8 +45,9 @@ public final class Embedding {
     }
     Tensor idx = indices.to(DType.INT64).reshape(-1);
     if (idx.numel() > 0) {
-      long lo = (long) idx.amin().item();
-      long hi = (long) idx.amax().item();
+      long[] extremes = Indexing.extremes(idx);
+      long lo = extremes[0];
+      long hi = extremes[1];
       if (lo < 0 || hi >= v) {
         throw new IndexOutOfBoundsException(op + ": index " + (lo < 0 ? lo : hi) + " is out of range for"
             + " weight " + weight.shape() + " (indices must be in [0, " + v + "))");
@@ -80,8 +81,9 @@ public final class Embedding {
     if (indices.dtype() != DType.INT64 && indices.dtype() != DType.INT32) {
       throw new IllegalArgumentException("one_hot: indices must be int64, got " + indices.dtype());
     }
-    long lo = indices.numel() == 0 ? 0 : (long) indices.amin().item();
-    long hi = indices.numel() == 0 ? -1 : (long) indices.amax().item();
+    long[] extremes = indices.numel() == 0 ? new long[] {0, -1} : Indexing.extremes(indices);
+    long lo = extremes[0];
+    long hi = extremes[1];
     int classes = numClasses == -1 ? (int) hi + 1 : numClasses;
     if (lo < 0 || hi >= classes) {
       throw new IndexOutOfBoundsException("one_hot: class values must be in [0, " + classes + "), got "

@@ -173,8 +173,9 @@ public final class Losses {
     Tensor t = target.to(DType.INT64);
     Tensor valid = t.ne((double) o.ignoreIndex());
     Tensor safe = Tensor.where(valid, t, Tensor.zerosLike(t));
-    long lo = safe.numel() == 0 ? 0 : (long) safe.amin().item();
-    long hi = safe.numel() == 0 ? 0 : (long) safe.amax().item();
+    long[] extremes = safe.numel() == 0 ? new long[2] : Indexing.extremes(safe);
+    long lo = extremes[0];
+    long hi = extremes[1];
     if (lo < 0 || hi >= classes) {
       throw new IndexOutOfBoundsException("nll_loss: target " + (lo < 0 ? lo : hi) + " is out of bounds"
           + " for " + classes + " classes");

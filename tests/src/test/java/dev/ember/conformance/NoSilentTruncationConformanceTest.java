@@ -1,6 +1,7 @@
 package dev.ember.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -110,5 +111,28 @@ class NoSilentTruncationConformanceTest {
     assertArrayEquals(new double[] {3, 1}, x.gather(0, longs(2, 0)).toDoubleArray(), 0);
     // Python-style indexing still counts negative indices from the end.
     assertArrayEquals(new double[] {3}, x.index(longs(-1)).toDoubleArray(), 0);
+  }
+
+  /**
+   * Index checks read small index tensors back to the host and reduce large ones on the device: both
+   * find a bad index wherever it sits, and an embedding names itself and its weight.
+   */
+  @Test
+  void indexChecksCatchABadIndexInSmallAndLargeIndexTensors() {
+    Tensor x = Tensor.of(new double[] {1, 2, 3}).to(device);
+    for (int n : new int[] {5, 40_000}) {
+      long[] idx = new long[n];
+      idx[n - 2] = 3;
+      expectMessage(IndexOutOfBoundsException.class, () -> x.gather(0, longs(idx)), "gather:",
+          "index 3 is out of bounds for dimension 0 with size 3");
+      idx[n - 2] = -4;
+      expectMessage(IndexOutOfBoundsException.class, () -> x.index(longs(idx)), "index -4 is out of bounds");
+      Tensor weight = Tensor.zeros(3, 2).to(device);
+      idx[n - 2] = 7;
+      expectMessage(IndexOutOfBoundsException.class,
+          () -> dev.ember.nn.functional.F.embedding(longs(idx), weight), "embedding:", "index 7", "[3, 2]");
+      idx[n - 2] = 2;
+      assertEquals(2 * n, dev.ember.nn.functional.F.embedding(longs(idx), weight).numel());
+    }
   }
 }
