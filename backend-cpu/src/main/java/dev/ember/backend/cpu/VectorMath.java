@@ -327,10 +327,10 @@ final class VectorMath {
   /**
    * e^x lane-wise: -inf lanes give exactly 0 (the masked entries of a causal softmax, half of its
    * rows), a vector with another lane beyond +-87 or NaN takes the scalar path; branch-free otherwise (a
-   * second path returning a vector made C2 box the vectors, 2x slower). With {@link #expCore}'s operations written out here and its
-   * constants as vectors: called through helpers that take vectors, this loop sometimes ran them as
-   * C1-compiled code for good (JFR in sdpa's forward + backward: {@code expCore} on its own, its
-   * broadcasts allocating), as log-softmax's rows did (see {@link #logSoftmaxRows}).
+   * second path returning a vector made C2 box the vectors, 2x slower). {@link #expCore}'s operations are
+   * written out here, its constants as vectors: called through helpers that take vectors, this loop
+   * sometimes ran them as C1-compiled code for good (JFR in sdpa's forward + backward: {@code expCore} on
+   * its own, its broadcasts allocating), as log-softmax's rows did (see {@link #logSoftmaxRows}).
    */
   private static void expLoop(float[] a, int full) {
     for (int i = 0; i < full; i += LANES) {
