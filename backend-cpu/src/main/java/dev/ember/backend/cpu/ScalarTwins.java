@@ -22,6 +22,13 @@ final class ScalarTwins {
   static final float ROUND_MAGIC = 12582912f; // 1.5 * 2^23: adding it rounds to an integer
   static final int MAGIC_BITS = 0x4B400000;
   static final float EXP_LIMIT = 87f;
+  /** e^r's polynomial on [-ln2/2, ln2/2], highest degree first (the degree-1 and -0 terms are 1). */
+  static final float EXP_C7 = 1.9875691500e-4f;
+  static final float EXP_C6 = 1.3981999507e-3f;
+  static final float EXP_C5 = 8.3334519073e-3f;
+  static final float EXP_C4 = 4.1665795894e-2f;
+  static final float EXP_C3 = 1.6666665459e-1f;
+  static final float EXP_C2 = 5.0000001201e-1f;
   static final float GELU_K0 = (float) Math.sqrt(2 / Math.PI);
   static final float GELU_K1 = 0.044715f;
   static final float SQRT_HALF = (float) Math.sqrt(0.5);
@@ -220,11 +227,11 @@ final class ScalarTwins {
     float n = t - ROUND_MAGIC;
     float r = Math.fma(n, -LN2_HI, x);
     r = Math.fma(n, -LN2_LO, r);
-    float p = Math.fma(r, 1.9875691500e-4f, 1.3981999507e-3f);
-    p = Math.fma(p, r, 8.3334519073e-3f);
-    p = Math.fma(p, r, 4.1665795894e-2f);
-    p = Math.fma(p, r, 1.6666665459e-1f);
-    p = Math.fma(p, r, 5.0000001201e-1f);
+    float p = Math.fma(r, EXP_C7, EXP_C6);
+    p = Math.fma(p, r, EXP_C5);
+    p = Math.fma(p, r, EXP_C4);
+    p = Math.fma(p, r, EXP_C3);
+    p = Math.fma(p, r, EXP_C2);
     float e = p * (r * r) + r + 1f;
     float scale = Float.intBitsToFloat((Float.floatToRawIntBits(t) - (MAGIC_BITS - 127)) << 23);
     return e * scale;

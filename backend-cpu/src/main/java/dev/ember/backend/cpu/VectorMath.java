@@ -64,12 +64,12 @@ final class VectorMath {
   private static final FloatVector ROUND_MAGIC_V = FloatVector.broadcast(S, ROUND_MAGIC);
   private static final FloatVector NEG_LN2_HI_V = FloatVector.broadcast(S, -LN2_HI);
   private static final FloatVector NEG_LN2_LO_V = FloatVector.broadcast(S, -LN2_LO);
-  private static final FloatVector EXP_C7 = FloatVector.broadcast(S, 1.9875691500e-4f);
-  private static final FloatVector EXP_C6 = FloatVector.broadcast(S, 1.3981999507e-3f);
-  private static final FloatVector EXP_C5 = FloatVector.broadcast(S, 8.3334519073e-3f);
-  private static final FloatVector EXP_C4 = FloatVector.broadcast(S, 4.1665795894e-2f);
-  private static final FloatVector EXP_C3 = FloatVector.broadcast(S, 1.6666665459e-1f);
-  private static final FloatVector EXP_C2 = FloatVector.broadcast(S, 5.0000001201e-1f);
+  private static final FloatVector EXP_C7_V = FloatVector.broadcast(S, ScalarTwins.EXP_C7);
+  private static final FloatVector EXP_C6_V = FloatVector.broadcast(S, ScalarTwins.EXP_C6);
+  private static final FloatVector EXP_C5_V = FloatVector.broadcast(S, ScalarTwins.EXP_C5);
+  private static final FloatVector EXP_C4_V = FloatVector.broadcast(S, ScalarTwins.EXP_C4);
+  private static final FloatVector EXP_C3_V = FloatVector.broadcast(S, ScalarTwins.EXP_C3);
+  private static final FloatVector EXP_C2_V = FloatVector.broadcast(S, ScalarTwins.EXP_C2);
   private static final FloatVector ONE_V = FloatVector.broadcast(S, 1f);
 
   private VectorMath() {}
@@ -346,11 +346,11 @@ final class VectorMath {
       FloatVector n = t.sub(ROUND_MAGIC_V);
       FloatVector r = n.fma(NEG_LN2_HI_V, x);
       r = n.fma(NEG_LN2_LO_V, r);
-      FloatVector p = r.fma(EXP_C7, EXP_C6);
-      p = p.fma(r, EXP_C5);
-      p = p.fma(r, EXP_C4);
-      p = p.fma(r, EXP_C3);
-      p = p.fma(r, EXP_C2);
+      FloatVector p = r.fma(EXP_C7_V, EXP_C6_V);
+      p = p.fma(r, EXP_C5_V);
+      p = p.fma(r, EXP_C4_V);
+      p = p.fma(r, EXP_C3_V);
+      p = p.fma(r, EXP_C2_V);
       FloatVector e = p.mul(r.mul(r)).add(r).add(ONE_V);
       IntVector bits = (IntVector) t.reinterpretAsInts();
       FloatVector scale = bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -527,16 +527,16 @@ final class VectorMath {
    * polynomial, 2^n built in the exponent bits.
    */
   static FloatVector expCore(FloatVector x) {
-    FloatVector t = x.fma(LOG2E, ROUND_MAGIC);
-    FloatVector n = t.sub(ROUND_MAGIC);
-    FloatVector r = n.fma(bc(-LN2_HI), x);
-    r = n.fma(bc(-LN2_LO), r);
-    FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-    p = p.fma(r, bc(8.3334519073e-3f));
-    p = p.fma(r, bc(4.1665795894e-2f));
-    p = p.fma(r, bc(1.6666665459e-1f));
-    p = p.fma(r, bc(5.0000001201e-1f));
-    FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
+    FloatVector t = x.fma(LOG2E_V, ROUND_MAGIC_V);
+    FloatVector n = t.sub(ROUND_MAGIC_V);
+    FloatVector r = n.fma(NEG_LN2_HI_V, x);
+    r = n.fma(NEG_LN2_LO_V, r);
+    FloatVector p = r.fma(EXP_C7_V, EXP_C6_V);
+    p = p.fma(r, EXP_C5_V);
+    p = p.fma(r, EXP_C4_V);
+    p = p.fma(r, EXP_C3_V);
+    p = p.fma(r, EXP_C2_V);
+    FloatVector e = p.mul(r.mul(r)).add(r).add(ONE_V);
     IntVector bits = (IntVector) t.reinterpretAsInts();
     FloatVector scale = bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
     return e.mul(scale);
@@ -754,16 +754,16 @@ final class VectorMath {
     java.util.Arrays.fill(d, count, padded, 0f);
     for (int i = 0; i < padded; i += LANES) {
       FloatVector x = FloatVector.fromArray(S, d, i).max(-EXP_LIMIT);
-      FloatVector t = x.fma(LOG2E, ROUND_MAGIC);
-      FloatVector k = t.sub(ROUND_MAGIC);
-      FloatVector r = k.fma(bc(-LN2_HI), x);
-      r = k.fma(bc(-LN2_LO), r);
-      FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-      p = p.fma(r, bc(8.3334519073e-3f));
-      p = p.fma(r, bc(4.1665795894e-2f));
-      p = p.fma(r, bc(1.6666665459e-1f));
-      p = p.fma(r, bc(5.0000001201e-1f));
-      FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
+      FloatVector t = x.fma(LOG2E_V, ROUND_MAGIC_V);
+      FloatVector k = t.sub(ROUND_MAGIC_V);
+      FloatVector r = k.fma(NEG_LN2_HI_V, x);
+      r = k.fma(NEG_LN2_LO_V, r);
+      FloatVector p = r.fma(EXP_C7_V, EXP_C6_V);
+      p = p.fma(r, EXP_C5_V);
+      p = p.fma(r, EXP_C4_V);
+      p = p.fma(r, EXP_C3_V);
+      p = p.fma(r, EXP_C2_V);
+      FloatVector e = p.mul(r.mul(r)).add(r).add(ONE_V);
       IntVector bits = (IntVector) t.reinterpretAsInts();
       e.mul(bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).intoArray(d, i);
     }
