@@ -17,9 +17,10 @@ import dev.ember.spi.UnaryOp;
 final class RowKernels {
   /** Whether the vector code of each row kernel runs compiled ({@link VectorGate}): until then one row a block. */
   static final VectorGate LOG_SOFTMAX_GATE = new VectorGate("log-softmax rows", 16); // 4-6.5 ns a float compiled
+  static final VectorGate SOFTMAX_GATE = new VectorGate("softmax rows", 16);
   static final VectorGate SOFTMAX_BACKWARD_GATE = new VectorGate("softmax backward rows");
   static final VectorGate LAYER_NORM_BACKWARD_GATE = new VectorGate("layer-norm backward rows");
-  /** The exponentials of the Java softmax rows and log-softmax's backward: their own call site, own gate. */
+  /** The exponentials of log-softmax's and cross-entropy's backward passes: their own call site, own gate. */
   static final VectorGate ROW_EXP_GATE = new VectorGate("row exponentials");
 
   private static final int BLOCK = 4096;
@@ -102,8 +103,10 @@ final class RowKernels {
     long rows = x.numel() / c;
     long xa = addr(x);
     long ya = addr(out);
-    if (x.dtype() == DType.FLOAT32 && log && VectorSupport.ENABLED) {
-      StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS, (from, to) -> logSoftmaxF32(xa, ya, c, from, to));
+    if (x.dtype() == DType.FLOAT32 && VectorSupport.ENABLED) {
+      VectorGate gate = log ? LOG_SOFTMAX_GATE : SOFTMAX_GATE;
+      StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS,
+          (from, to) -> softmaxRowsF32(xa, ya, c, from, to, log, gate));
     } else if (x.dtype() == DType.FLOAT32) {
       StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS, (from, to) -> softmaxF32(xa, ya, c, from, to, log));
     } else {
@@ -122,28 +125,30 @@ final class RowKernels {
   }
 
   /**
-   * Float32 log-softmax rows on the vector kernels, a staged block of rows at a time ({@link
-   * VectorMath#logSoftmaxRows}: passes over the block's rows). A row of -inf sums to 0 and gives NaN, as
-   * PyTorch; a NaN or +inf gives a NaN row.
+   * Float32 softmax or log-softmax rows on the vector kernels, a staged block of rows at a time ({@link
+   * VectorMath#softmaxRows}: passes over the block's rows; while {@code gate} is cold, one row of a block
+   * there and the rest on its scalar twin). A row of -inf, or with a NaN or +inf, gives a NaN row, as
+   * PyTorch.
    */
-  private static void logSoftmaxF32(long xa, long ya, int c, long from, long to) {
+  private static void softmaxRowsF32(long xa, long ya, int c, long from, long to, boolean log, VectorGate gate) {
     for (long row = from; row < to; ) {
       int r = blockRows(c, row, to);
       int n = r * c;
       float[] s = buffer(0, n);
       Raw.copyToArray(xa + 4L * row * c, s, 0, 4L * n);
-      int vectorRows = LOG_SOFTMAX_GATE.vectorRows(r);   // cold: one row on the vector code, timed
-      long started = LOG_SOFTMAX_GATE.begin();
-      VectorMath.logSoftmaxRows(s, 0, vectorRows, c, buffer(1, 2 * vectorRows), buffer(2, n + VectorMath.LANES));
-      LOG_SOFTMAX_GATE.end(started, vectorRows * c);
+      int vectorRows = gate.vectorRows(r);
+      long started = gate.begin();
+      VectorMath.softmaxRows(s, 0, vectorRows, c, buffer(1, 2 * vectorRows), buffer(2, n + VectorMath.LANES), log);
+      gate.end(started, vectorRows * c);
       for (int i = vectorRows; i < r; i++) {
-        ScalarTwins.logSoftmaxRow(s, i * c, c);
+        ScalarTwins.softmaxRow(s, i * c, c, log);
       }
       Raw.copyFromArray(s, 0, ya + 4L * row * c, 4L * n);
       row += r;
     }
   }
 
+  /** Float32 softmax or log-softmax rows in scalar Java (a JVM without the Vector API), sums in double. */
   private static void softmaxF32(long xa, long ya, int c, long from, long to, boolean log) {
     for (long row = from; row < to; ) {
       int r = blockRows(c, row, to);
@@ -151,54 +156,30 @@ final class RowKernels {
       float[] s = buffer(0, n);
       float[] e = buffer(1, n);
       Raw.copyToArray(xa + 4L * row * c, s, 0, 4L * n);
-      boolean vector = VectorSupport.ENABLED;
       for (int i = 0; i < r; i++) {
         int base = i * c;
         float max = Float.NEGATIVE_INFINITY;
-        if (vector) {
-          max = VectorMath.max(s, base, c);
-        } else {
-          for (int j = 0; j < c; j++) {
-            max = Math.max(max, s[base + j]);
-          }
+        for (int j = 0; j < c; j++) {
+          max = Math.max(max, s[base + j]);
         }
         if (max == Float.NEGATIVE_INFINITY) {
           max = 0; // a row of -inf: e^(x - 0) = 0 everywhere, as the composition gives
         }
+        double sum = 0;
         for (int j = 0; j < c; j++) {
           s[base + j] -= max;
-        }
-      }
-      System.arraycopy(s, 0, e, 0, n);
-      expInPlace(e, n);
-      for (int i = 0; i < r; i++) {
-        int base = i * c;
-        double sum = 0;
-        if (vector) {
-          sum = VectorMath.sum(e, base, c);
-        } else {
-          for (int j = 0; j < c; j++) {
-            sum += e[base + j];
-          }
+          e[base + j] = (float) Math.exp(s[base + j]);
+          sum += e[base + j];
         }
         if (log) {
           float ls = (float) Math.log(sum);
-          System.arraycopy(s, base, e, base, c);
-          if (vector) {
-            VectorMath.scaleShift(e, base, c, 1f, -ls);
-          } else {
-            for (int j = 0; j < c; j++) {
-              e[base + j] -= ls;
-            }
+          for (int j = 0; j < c; j++) {
+            e[base + j] = s[base + j] - ls;
           }
         } else {
           float inv = (float) (1 / sum);
-          if (vector) {
-            VectorMath.scaleShift(e, base, c, inv, 0f);
-          } else {
-            for (int j = 0; j < c; j++) {
-              e[base + j] *= inv;
-            }
+          for (int j = 0; j < c; j++) {
+            e[base + j] *= inv;
           }
         }
       }

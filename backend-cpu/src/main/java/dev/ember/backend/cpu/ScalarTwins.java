@@ -99,8 +99,11 @@ final class ScalarTwins {
    * cold row kernel runs its rows here ({@link VectorGate}).
    */
 
-  /** One row of {@link VectorMath#logSoftmaxRows}: a log-softmax row of {@code n} at {@code off}, in place. */
-  static void logSoftmaxRow(float[] a, int off, int n) {
+  /**
+   * One row of {@link VectorMath#softmaxRows}: a softmax (or, if {@code log}, log-softmax) row of {@code
+   * n} at {@code off}, in place.
+   */
+  static void softmaxRow(float[] a, int off, int n, boolean log) {
     float max = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
       max = Math.max(max, a[off + i]);
@@ -113,18 +116,30 @@ final class ScalarTwins {
       for (int lane = 0; lane < LANES; lane++) {
         float acc = 0;
         for (int i = lane; i < full; i += LANES) {
-          acc += expCore(Math.max(a[off + i] - max, -EXP_LIMIT));
+          acc += shiftedExp(a[off + i] - max);
         }
         sum += acc;
       }
       for (int i = full; i < n; i++) {
-        sum += expCore(Math.max(a[off + i] - max, -EXP_LIMIT));
+        sum += shiftedExp(a[off + i] - max);
       }
     }
-    float log = (float) Math.log(sum);
-    for (int i = 0; i < n; i++) {
-      a[off + i] = (a[off + i] - max) - log;
+    if (log) {
+      float ls = (float) Math.log(sum);
+      for (int i = 0; i < n; i++) {
+        a[off + i] = (a[off + i] - max) - ls;
+      }
+    } else {
+      float inv = 1f / sum;
+      for (int i = 0; i < n; i++) {
+        a[off + i] = shiftedExp(a[off + i] - max) * inv;
+      }
     }
+  }
+
+  /** A softmax row's {@code e^d} for {@code d = x - max}: 0 below -87 (-inf included), NaN for NaN. */
+  private static float shiftedExp(float d) {
+    return d < -EXP_LIMIT ? 0f : expCore(Math.max(d, -EXP_LIMIT));
   }
 
   /** {@link VectorMath#dot}: the float sum of {@code a[off + i] * b[off + i]} (fused in the vector part). */

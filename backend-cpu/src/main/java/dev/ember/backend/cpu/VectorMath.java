@@ -705,18 +705,18 @@ final class VectorMath {
   }
 
   /**
-   * Float32 log-softmax of {@code rows} rows of {@code n} from {@code off}, in place, in passes over all
-   * the rows: the maxima; {@code d = x - max}; {@code d = e^max(d, -87)} as one flat loop; each row's sum
-   * of {@code d} (float lanes over its full vectors, then the rest in order) and its log; and {@code (x -
-   * max) - log(sum)}. {@code stats} holds 2 rows floats and {@code d} rows n + LANES (scratch). A row of
-   * -inf sums to 0 and gives NaN, as PyTorch; a NaN or +inf gives a NaN row. Every exponent is at most 0
-   * (or NaN): lanes below -87, -inf included, add e^-87 (about 1.6e-38, nothing beside the row maximum's
-   * exact 1). Each row gets the bits of {@link ScalarTwins#logSoftmaxRow}.
+   * Float32 softmax, or log-softmax if {@code log}, of {@code rows} rows of {@code n} from {@code off}, in
+   * place, in passes over all the rows: the maxima; {@code d = x - max}; {@code d = e^d} as one flat loop
+   * ({@code d < -87}, -inf included, gives 0); each row's sum of {@code d} (float lanes over its full
+   * vectors, then the rest in order); and {@code d / sum} (as {@code d * (1 / sum)}) or {@code (x - max) -
+   * log(sum)}. {@code stats} holds 2 rows floats and {@code d} rows n + LANES (scratch). A row of -inf, or
+   * with a NaN or +inf, gives a NaN row, as PyTorch. Each row gets the bits of {@link
+   * ScalarTwins#softmaxRow}.
    *
    * <p>Why passes over the rows: row by row, the elements past a row's last full vector ([512, 26]: 2 of
    * 26) took a {@code Math.exp} call each, a quarter of the time (JFR), and a row's steps formed one
    * chain of latencies; the flat pass takes every element on the vector code, rows' tails together.
-   * [512, 26] on one thread: 45 us row by row.
+   * Log-softmax [512, 26] on one thread: 45 us row by row.
    *
    * <p>All passes and the exponential ({@link #expCore}'s operations) are written in this one method,
    * with no helper that takes or returns a vector: split into helpers (max, the sum, the subtraction,
@@ -724,7 +724,7 @@ final class VectorMath {
    * (84-194 µs against 39-48 for [512, 65]), apparently calling helpers whose C1 copies stayed in use
    * ({@code -XX:-TieredCompilation} made it go away); as one method, 26 of 26 JVMs ran fast.
    */
-  static void logSoftmaxRows(float[] a, int off, int rows, int n, float[] stats, float[] d) {
+  static void softmaxRows(float[] a, int off, int rows, int n, float[] stats, float[] d, boolean log) {
     int full = n - n % LANES;
     for (int row = 0, o = off; row < rows; row++, o += n) {
       float max = Float.NEGATIVE_INFINITY;
@@ -753,7 +753,9 @@ final class VectorMath {
     int padded = (count + LANES - 1) / LANES * LANES;
     java.util.Arrays.fill(d, count, padded, 0f);
     for (int i = 0; i < padded; i += LANES) {
-      FloatVector x = FloatVector.fromArray(S, d, i).max(-EXP_LIMIT);
+      FloatVector v = FloatVector.fromArray(S, d, i);
+      VectorMask<Float> under = v.compare(VectorOperators.LT, -EXP_LIMIT);
+      FloatVector x = v.max(-EXP_LIMIT);
       FloatVector t = x.fma(LOG2E_V, ROUND_MAGIC_V);
       FloatVector k = t.sub(ROUND_MAGIC_V);
       FloatVector r = k.fma(NEG_LN2_HI_V, x);
@@ -765,12 +767,13 @@ final class VectorMath {
       p = p.fma(r, EXP_C2_V);
       FloatVector e = p.mul(r.mul(r)).add(r).add(ONE_V);
       IntVector bits = (IntVector) t.reinterpretAsInts();
-      e.mul(bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).intoArray(d, i);
+      e.mul(bits.sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+          .blend(0f, under).intoArray(d, i);
     }
     for (int row = 0, q = 0; row < rows; row++, q += n) {
       float sum = 0;
       if (stats[row] == Float.NEGATIVE_INFINITY) {
-        stats[row] = 0; // a row of -inf: its sum is 0 and every entry -inf - log(0) = NaN
+        stats[row] = 0; // a row of -inf: its sum is 0 and every entry 0 / 0 or -inf - log(0), NaN
       } else {
         if (full > 0) {
           FloatVector acc = FloatVector.fromArray(S, d, q);
@@ -783,20 +786,32 @@ final class VectorMath {
           sum += d[q + i];
         }
       }
-      stats[rows + row] = (float) Math.log(sum);
+      stats[rows + row] = log ? (float) Math.log(sum) : 1f / sum;
     }
-    for (int row = 0, o = off; row < rows; row++, o += n) {
+    for (int row = 0, o = off, q = 0; row < rows; row++, o += n, q += n) {
       float max = stats[row];
-      float log = stats[rows + row];
-      if (full > 0) {
-        FloatVector f = bc(max);
-        FloatVector g = bc(log);
-        for (int i = 0; i < full; i += LANES) {
-          FloatVector.fromArray(S, a, o + i).sub(f).sub(g).intoArray(a, o + i);
+      float s = stats[rows + row];
+      if (log) {
+        if (full > 0) {
+          FloatVector f = bc(max);
+          FloatVector g = bc(s);
+          for (int i = 0; i < full; i += LANES) {
+            FloatVector.fromArray(S, a, o + i).sub(f).sub(g).intoArray(a, o + i);
+          }
         }
-      }
-      for (int i = full; i < n; i++) {
-        a[o + i] = (a[o + i] - max) - log;
+        for (int i = full; i < n; i++) {
+          a[o + i] = (a[o + i] - max) - s;
+        }
+      } else {
+        if (full > 0) {
+          FloatVector f = bc(s);
+          for (int i = 0; i < full; i += LANES) {
+            FloatVector.fromArray(S, d, q + i).mul(f).intoArray(a, o + i);
+          }
+        }
+        for (int i = full; i < n; i++) {
+          a[o + i] = d[q + i] * s;
+        }
       }
     }
   }

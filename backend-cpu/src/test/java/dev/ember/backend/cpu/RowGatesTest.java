@@ -37,6 +37,14 @@ class RowGatesTest {
   }
 
   @Test
+  void softmaxRowsAgreeColdAndOpen() {
+    assumeTrue(VectorSupport.ENABLED, "no Vector API in this JVM: nothing to compare");
+    Tensor.manualSeed(8);
+    Tensor x = Tensor.randn(1000, 37).mul(3);   // 37,000 floats: under oneDNN's threshold, the Java rows
+    coldAndOpen(RowKernels.SOFTMAX_GATE, () -> new float[][] {x.softmax(-1).toFloatArray()});
+  }
+
+  @Test
   void softmaxBackwardRowsAgreeColdAndOpen() {
     assumeTrue(VectorSupport.ENABLED, "no Vector API in this JVM: nothing to compare");
     Tensor.manualSeed(6);

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The scalar twins give the vector code's bits, once the vector code runs compiled by C2 (its
@@ -41,7 +42,7 @@ class ScalarTwinsTest {
     float[] scratch = new float[58 + VectorMath.LANES];
     java.util.Arrays.fill(w, 1f);
     for (int rep = 0; rep < 5000; rep++) {
-      VectorMath.logSoftmaxRows(row, 0, 2, 29, stats, scratch);
+      VectorMath.softmaxRows(row, 0, 2, 29, stats, scratch, true);
       float s = VectorMath.dot(a, b, 0, 64, true);
       VectorMath.layerNormGradSums(a, b, 0, 64, s * 1e-9f, 1f, w, w, w, sums, true);
     }
@@ -85,20 +86,24 @@ class ScalarTwinsTest {
         String what = ", row " + row + " of " + c;
         assertBits(VectorMath.dot(a, b, 3, c, true), ScalarTwins.dot(a, b, 3, c), "dot" + what);
         a[3 + random.nextInt(c)] = row % 10 == 0 ? Float.NEGATIVE_INFINITY : a[3];
-        float[] vector = a.clone();
-        VectorMath.logSoftmaxRows(vector, 3, 1, c, new float[2], new float[c + VectorMath.LANES]);
-        float[] twin = a.clone();
-        ScalarTwins.logSoftmaxRow(twin, 3, c);
-        for (int i = 0; i < a.length; i++) {
-          assertBits(vector[i], twin[i], "log-softmax at " + i + what);
+        a[3 + random.nextInt(c)] = row % 7 == 0 ? a[3] - 90 : a[3];   // below e^-87: 0
+        for (boolean log : new boolean[] {true, false}) {
+          float[] vector = a.clone();
+          VectorMath.softmaxRows(vector, 3, 1, c, new float[2], new float[c + VectorMath.LANES], log);
+          float[] twin = a.clone();
+          ScalarTwins.softmaxRow(twin, 3, c, log);
+          for (int i = 0; i < a.length; i++) {
+            assertBits(vector[i], twin[i], (log ? "log-softmax" : "softmax") + " at " + i + what);
+          }
         }
       }
     }
   }
 
   /** Several rows at once (the vector code's passes run over all of them) give each row's twin bits. */
-  @Test
-  void logSoftmaxRowsGiveEachRowsTwinBits() {
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void softmaxRowsGiveEachRowsTwinBits(boolean log) {
     Random random = new Random(11);
     for (int c : new int[] {3, 8, 26, 65}) {
       int rows = 9;
@@ -106,14 +111,15 @@ class ScalarTwinsTest {
       java.util.Arrays.fill(a, 5 + 2 * c, 5 + 3 * c, Float.NEGATIVE_INFINITY);   // a row of -inf: NaN
       a[5 + 4 * c + c / 2] = Float.NaN;
       a[5 + 6 * c] = Float.POSITIVE_INFINITY;
+      a[5 + 7 * c] = a[5 + 7 * c + c - 1] - 100;   // e^(x - max) below e^-87: 0
       float[] vector = a.clone();
-      VectorMath.logSoftmaxRows(vector, 5, rows, c, new float[2 * rows], new float[rows * c + VectorMath.LANES]);
+      VectorMath.softmaxRows(vector, 5, rows, c, new float[2 * rows], new float[rows * c + VectorMath.LANES], log);
       float[] twin = a.clone();
       for (int r = 0; r < rows; r++) {
-        ScalarTwins.logSoftmaxRow(twin, 5 + r * c, c);
+        ScalarTwins.softmaxRow(twin, 5 + r * c, c, log);
       }
       for (int i = 0; i < a.length; i++) {
-        assertBits(vector[i], twin[i], "log-softmax rows of " + c + " at " + i);
+        assertBits(vector[i], twin[i], (log ? "log-softmax" : "softmax") + " rows of " + c + " at " + i);
       }
     }
   }

@@ -320,7 +320,7 @@ class VectorMathTest {
           expected += x == Float.NEGATIVE_INFINITY ? 0f : ScalarTwins.expCore(Math.max(x, -87f));
         }
         float[] got = a.clone();
-        VectorMath.logSoftmaxRows(got, 3, 1, c, new float[2], new float[c + VectorMath.LANES]);
+        VectorMath.softmaxRows(got, 3, 1, c, new float[2], new float[c + VectorMath.LANES], true);
         float log = (float) Math.log(expected);
         for (int j = 0; j < c; j++) {
           float want = (a[3 + j] - max) - log;
