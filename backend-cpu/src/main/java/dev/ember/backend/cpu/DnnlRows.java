@@ -8,8 +8,8 @@ import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_layer_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_reduction_desc_t;
 import org.bytedeco.dnnl.dnnl_softmax_desc_t;
-import org.bytedeco.openblas.global.openblas;
 
 /**
  * Softmax and layer norm forward on oneDNN's primitives for float32 rows: the last dim of a
@@ -83,8 +83,8 @@ final class DnnlRows {
    * Softmax of each last-dim row of {@code x} into {@code out}. Where the result holds a NaN, this
    * declines and the Java kernel recomputes every row, so that rows with a NaN or +inf in {@code x}
    * are all NaN, as PyTorch's (oneDNN leaves NaN only where the NaN or +inf was, and zeros beside
-   * it; a row of -inf it gives as NaN already). The check is OpenBLAS's {@code sasum} of the result
-   * (NaN exactly where a NaN is present), 17 us on 262,144 floats, about a tenth of the softmax.
+   * it; a row of -inf it gives as NaN already). The check is oneDNN's sum of the result ({@link
+   * #hasNaN}).
    */
   static boolean softmax(Strided x, Strided out) {
     if (!usable(x, out)) {
@@ -98,17 +98,34 @@ final class DnnlRows {
         Dnnl.check(dnnl_softmax_forward_desc_init(d, dnnl_forward_inference, data, 1), "softmax");
         return create(d, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, data, data);
       });
-      if (!run(prim, x, out)) {
-        return false;
-      }
+      return run(prim, x, out) && !hasNaN(out);
     }
-    return !hasNaN(out);
   }
 
-  /** Whether any element of contiguous float32 {@code s} is NaN (the sum of magnitudes is NaN). */
+  /** One float that {@link #hasNaN}'s sums land in. Guarded by Dnnl.class. */
+  private static Strided probe;
+
+  /**
+   * Whether any element of contiguous float32 {@code s} is NaN (oneDNN's sum of all of them is NaN),
+   * or true where oneDNN has no vector kernel for the sum (the caller then falls back). The sum runs
+   * on oneDNN's own threads: OpenBLAS's {@code sasum}, the check before, put oneDNN's softmax into a
+   * mode 2.6x slower (150 against 390-430 us on [16, 4, 64, 64]) for seconds at a time in most JVMs,
+   * which neither a 20 us spin nor a 20 us sleep between the calls did (docs/benchmarks.md, "eighth
+   * round"). About 34 us on 262,144 floats. Call with Dnnl.class held.
+   */
   private static boolean hasNaN(Strided s) {
-    CpuStorage storage = (CpuStorage) s.storage();
-    return Float.isNaN(openblas.cblas_sasum((int) s.numel(), storage.floatPointer(s.offset()), 1));
+    long n = s.numel();
+    Dnnl.Prim sum = prim("sum" + n, () -> {
+      dnnl_memory_desc_t all = Dnnl.md(new long[] {n}, dnnl_a);
+      dnnl_memory_desc_t one = Dnnl.md(new long[] {1}, dnnl_a);
+      dnnl_reduction_desc_t d = new dnnl_reduction_desc_t();
+      Dnnl.check(dnnl_reduction_desc_init(d, dnnl_reduction_sum, all, one, 0f, 0f), "reduction");
+      return create(d, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, all, one);
+    });
+    if (probe == null) {
+      probe = Strided.contiguous(new CpuStorage(DType.FLOAT32, 1), new int[] {1});
+    }
+    return sum == null || !sum.run(s, probe) || Float.isNaN(Raw.getFloat(((CpuStorage) probe.storage()).at(0)));
   }
 
   /**
