@@ -54,7 +54,7 @@ final class FloatSums {
     StridedLoop.Piece piece = c -> partial[c] = chunk(address + 4L * c * CHUNK, Math.min(CHUNK, n - c * CHUNK),
         vector);
     if (n >= StridedLoop.PARALLEL_THRESHOLD) {
-      StridedLoop.runPieces(chunks, piece, StridedLoop.SHORT_CALLER_RUNS);
+      StridedLoop.runPieces(chunks, piece);
     } else {
       for (int c = 0; c < chunks; c++) {
         piece.run(c);

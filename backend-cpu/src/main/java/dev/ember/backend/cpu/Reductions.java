@@ -150,11 +150,8 @@ final class Reductions {
       }
     };
     long n = outer * rows * inner;
-    if (n >= StridedLoop.PARALLEL_THRESHOLD) {
+    if (n >= StridedLoop.COSTLY_PARALLEL_THRESHOLD) {
       StridedLoop.runPieces(pieces, piece);
-    } else if (n >= StridedLoop.COSTLY_PARALLEL_THRESHOLD) {
-      // A short loop (tens of microseconds): split with the caller taking pieces, so it pays no wake-up.
-      StridedLoop.runPieces(pieces, piece, StridedLoop.SHORT_CALLER_RUNS);
     } else {
       for (int t = 0; t < pieces; t++) {
         piece.run(t);

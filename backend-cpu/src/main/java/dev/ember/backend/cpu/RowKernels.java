@@ -105,10 +105,10 @@ final class RowKernels {
     long ya = addr(out);
     if (x.dtype() == DType.FLOAT32 && VectorSupport.ENABLED) {
       VectorGate gate = log ? LOG_SOFTMAX_GATE : SOFTMAX_GATE;
-      StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS,
+      StridedLoop.forRows(rows, costlyRowWork(c),
           (from, to) -> softmaxRowsF32(xa, ya, c, from, to, log, gate));
     } else if (x.dtype() == DType.FLOAT32) {
-      StridedLoop.forRows(rows, costlyRowWork(c), StridedLoop.SHORT_CALLER_RUNS, (from, to) -> softmaxF32(xa, ya, c, from, to, log));
+      StridedLoop.forRows(rows, costlyRowWork(c), (from, to) -> softmaxF32(xa, ya, c, from, to, log));
     } else {
       StridedLoop.forRows(rows, c, (from, to) -> softmaxF64(xa, ya, c, from, to, log));
     }

@@ -36,20 +36,18 @@ final class StridedLoop {
    */
   private static final int PIECES_PER_THREAD = Integer.getInteger("ember.cpu.piecesPerThread", 1);
   /**
-   * Whether the calling thread takes pieces too ({@code -Dember.cpu.callerRuns=true}); by default only
-   * the pool's workers do and the caller sleeps: on the shared 2-vCPU box the caller-runs variant
-   * measured no better (mean over 1M floats 365-370 against 225-247 us, relu alike), a busy caller
-   * thread competing with the worker it just woke.
+   * Whether the calling thread claims pieces beside the pool's workers ({@code -Dember.cpu.callerRuns=false}
+   * leaves them to the workers while the caller parks). On by default: the caller takes the first
+   * piece before the worker it woke is running, so it loses no wake-up of its own, and it works on the
+   * same rows as oneDNN's OpenMP master (the calling thread too), so less data moves between the two
+   * cores. Measured in one JVM, alternating the two settings second by second (2 vCPUs, Zen 2): W2's
+   * step 4.8-5.3 against 5.5-6.3 ms and W3's 8.8-9.2 against 10.1-11.2 while the host ran the two vCPUs
+   * apart (cache-line round trip 400-570 ns; {@code dev.ember.bench.CoreDistance}), about the same while
+   * it ran them close (60-70 ns); tanh on 1M floats 930-980 against 1,070-1,320 us, the mean of 1M
+   * floats forward + backward 164-181 against 236-298. (At load 3-7 in an earlier round the caller
+   * measured worse, a busy caller competing with the worker it had just woken.)
    */
-  private static final boolean CALLER_RUNS = Boolean.getBoolean("ember.cpu.callerRuns");
-  /**
-   * Whether short row and sum loops (log-softmax and Java softmax rows, float32 sums over a run) let the
-   * calling thread claim pieces ({@code -Dember.cpu.shortCallerRuns=false} turns it off): their work is
-   * tens of microseconds, about what a parked caller loses waiting for a worker to wake and then being
-   * woken itself. With the caller taking a piece log-softmax [512, 65] measured 53 against 69-70 us and
-   * the mean of 1M floats 91-96 against 119-142 (JMH, 2 vCPUs, load 2-3).
-   */
-  static final boolean SHORT_CALLER_RUNS = !"false".equals(System.getProperty("ember.cpu.shortCallerRuns"));
+  static final boolean CALLER_RUNS = !"false".equalsIgnoreCase(System.getProperty("ember.cpu.callerRuns"));
   /**
    * How long a caller that ran pieces itself spins for the last piece before it parks ({@code
    * -Dember.cpu.callerSpinMicros}): its own piece done, the worker's is about as long, and being
@@ -224,8 +222,8 @@ final class StridedLoop {
   }
 
   /**
-   * Runs {@code piece.run(t)} for every t in {@code [0, pieces)}, each exactly once, on the pool's
-   * workers (and the calling thread with {@code -Dember.cpu.callerRuns=true}), and returns when all
+   * Runs {@code piece.run(t)} for every t in {@code [0, pieces)}, each exactly once, on the calling
+   * thread and the pool's workers ({@link #CALLER_RUNS}), and returns when all
    * have finished. Pieces are claimed from a shared counter, so a worker that starts after the last
    * piece was claimed does nothing. The first exception a piece throws is rethrown here once every
    * claimed piece has finished.
@@ -235,10 +233,8 @@ final class StridedLoop {
   }
 
   /**
-   * {@link #runPieces(int, Piece)}, the calling thread claiming pieces too when {@code callerRuns}: for
-   * short loops (tens of microseconds), where a caller that parks pays two wake-ups in a row (the
-   * worker's, then its own) and the split bought nothing (log-softmax [512, 65]: 69-70 us on two
-   * threads, 68.6 on one).
+   * {@link #runPieces(int, Piece)}, the calling thread claiming pieces too when {@code callerRuns}
+   * (false: it parks until the workers are done; the tests run both).
    */
   static void runPieces(int pieces, Piece piece, boolean callerRuns) {
     if (POOL == null || pieces < 2 || inPool()) {

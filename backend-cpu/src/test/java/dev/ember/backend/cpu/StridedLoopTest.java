@@ -15,8 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link StridedLoop#runPieces}, the split every parallel CPU loop goes through: each piece runs
  * exactly once whoever claims it, a failing piece's exception reaches the caller after the others
  * finished, and a split inside a piece (a parallel kernel called from a parallel one) completes; all of
- * it with and without the calling thread claiming pieces ({@code callerRuns}, the short row and sum
- * loops' split), and the caller takes part exactly when asked to.
+ * it with and without the calling thread claiming pieces ({@code callerRuns}, the default), and the
+ * caller takes part exactly when asked to.
  */
 class StridedLoopTest {
   @ParameterizedTest
