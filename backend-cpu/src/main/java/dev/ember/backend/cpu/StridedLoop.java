@@ -11,9 +11,10 @@ import java.util.concurrent.locks.LockSupport;
  * Large iterations are split across the cores when the caller says the body is thread-safe.
  *
  * <p><b>Splitting.</b> A parallel loop is cut into one piece per thread ({@link #runPieces}) that
- * the pool's workers claim from a shared counter, so a worker that wakes late (a busy machine,
- * OpenBLAS threads still spinning) finds its piece taken by one that did not, instead of holding
- * the loop back with its fixed half.
+ * the calling thread and the pool's workers claim from a shared counter, so a worker that wakes late
+ * (a busy machine, OpenBLAS threads still spinning) finds its piece taken by one that did not,
+ * instead of holding the loop back with its fixed half; the caller, already running, usually takes
+ * the first piece ({@link #CALLER_RUNS}).
  */
 final class StridedLoop {
   /**
