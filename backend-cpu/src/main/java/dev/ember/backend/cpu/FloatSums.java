@@ -10,8 +10,8 @@ package dev.ember.backend.cpu;
  * that falls back to boxed vectors, several times slower than scalar code.)
  *
  * <p><b>One run</b> ({@link #sum}): the run is cut into chunks of {@link #CHUNK} floats whose sums
- * are added in order (chunks run on several threads from {@link StridedLoop#PARALLEL_THRESHOLD}
- * floats). In a chunk, each block of 256 floats is summed by 32 float lanes (lane j takes elements
+ * are added in order (from {@link StridedLoop#PARALLEL_THRESHOLD} floats each thread sums a contiguous
+ * share of the chunks). In a chunk, each block of 256 floats is summed by 32 float lanes (lane j takes elements
  * 32i + j, i = 0..7, in order, starting from 0: four independent 8-float vectors), each lane's float
  * sum is added to that lane's double accumulator; the 32 doubles are combined pairwise ({@code d[j] +=
  * d[j + w]} for w = 16, 8, 4, 2, 1), and the floats past the last full block are added one by one.
@@ -54,7 +54,7 @@ final class FloatSums {
     StridedLoop.Piece piece = c -> partial[c] = chunk(address + 4L * c * CHUNK, Math.min(CHUNK, n - c * CHUNK),
         vector);
     if (n >= StridedLoop.PARALLEL_THRESHOLD) {
-      StridedLoop.runPieces(chunks, piece);
+      StridedLoop.runInShares(chunks, piece);
     } else {
       for (int c = 0; c < chunks; c++) {
         piece.run(c);

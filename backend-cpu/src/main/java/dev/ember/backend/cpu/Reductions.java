@@ -151,7 +151,7 @@ final class Reductions {
     };
     long n = outer * rows * inner;
     if (n >= StridedLoop.COSTLY_PARALLEL_THRESHOLD) {
-      StridedLoop.runPieces(pieces, piece);
+      StridedLoop.runInShares(pieces, piece);
     } else {
       for (int t = 0; t < pieces; t++) {
         piece.run(t);

@@ -50,6 +50,30 @@ class StridedLoopTest {
     }
   }
 
+  /** Shares: every piece once, and each share's pieces in order, one after the other, on one thread. */
+  @Test
+  void sharesRunEveryPieceOnceInContiguousRunsPerThread() {
+    for (int pieces : new int[] {0, 1, 2, 3, 16, 1001}) {
+      for (int rep = 0; rep < 20; rep++) {
+        AtomicIntegerArray runs = new AtomicIntegerArray(Math.max(pieces, 1));
+        Thread[] by = new Thread[Math.max(pieces, 1)];
+        StridedLoop.runInShares(pieces, t -> {
+          runs.incrementAndGet(t);
+          by[t] = Thread.currentThread();
+        });
+        int changes = 0;
+        for (int t = 0; t < pieces; t++) {
+          assertEquals(1, runs.get(t), "piece " + t + " of " + pieces);
+          if (t > 0 && by[t] != by[t - 1]) {
+            changes++;
+          }
+        }
+        // one thread per share at most: the thread changes only where a share ends
+        assertTrue(changes < Math.max(1, Math.min(pieces, StridedLoop.THREADS)), changes + " changes over " + pieces);
+      }
+    }
+  }
+
   @Test
   void nestedSplitsComplete() {
     AtomicIntegerArray runs = new AtomicIntegerArray(8 * 8);
