@@ -36,7 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * plus a bias; {@code conv2d:64x1x28x28x16} is [N, C, H, W] through a 3x3 kernel, padding 1, to 16
  * channels; {@code embedding:16x64x65x128} is [B, T] indices into a [V, D] table). Every call is timed
  * (JMH sample mode) and the report takes the median call, the statistic ops.py reports (its median of
- * 200 calls), and names the cases whose mean is far above it. Each call runs in its own {@link TensorScope}, so temporaries are freed as in training.
+ * 200 calls), and names the cases whose mean is far above it. Each call runs in its own {@link
+ * TensorScope}, so temporaries are freed as in training.
  * Warm-up: 4 s per case (10 iterations of 0.4 s), so C2 has finished compiling the op's code before
  * the measured iterations (with 1.8 s, the linear case logged 121 compilations during measurement).
  */

@@ -92,8 +92,8 @@ final class ScalarTwins {
   }
 
   /*
-   * Row functions: VectorMath's log-softmax row and the row helpers of the softmax and layer-norm
-   * backward, over a row of n floats at off, with their bits. The vector part (the first full = n - n %
+   * Row functions: VectorMath's softmax and log-softmax rows and the row helpers of the softmax and
+   * layer-norm backward, over a row of n floats at off, with their bits. The vector part (the first full = n - n %
    * LANES floats) runs one lane at a time (lane j takes the elements j, j + LANES, ...), the lanes' sums
    * added in order from lane 0 as reduceLanes adds them; the rest runs the helpers' own scalar tails. A
    * cold row kernel runs its rows here ({@link VectorGate}).

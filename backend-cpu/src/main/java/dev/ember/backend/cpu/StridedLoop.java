@@ -351,17 +351,12 @@ final class StridedLoop {
    * layer norm).
    */
   static void forRows(long rows, long rowLength, Rows body) {
-    forRows(rows, rowLength, CALLER_RUNS, body);
-  }
-
-  /** {@link #forRows(long, long, Rows)}, the calling thread taking rows too when {@code callerRuns}. */
-  static void forRows(long rows, long rowLength, boolean callerRuns, Rows body) {
     if (POOL == null || rows < 2 || rows * rowLength < PARALLEL_THRESHOLD) {
       body.run(0, rows);
       return;
     }
     int pieces = (int) Math.min(rows, (long) THREADS * PIECES_PER_THREAD);
-    runPieces(pieces, t -> body.run(rows * t / pieces, rows * (t + 1) / pieces), callerRuns);
+    runPieces(pieces, t -> body.run(rows * t / pieces, rows * (t + 1) / pieces));
   }
 
   /** A body over the independent items {@code [from, to)} of a range. */

@@ -17,8 +17,9 @@ package dev.ember.backend.cpu;
  * {@code 300 ns} plus the kernel's bound per float, 4 ns unless its work per float is heavier) and closes
  * again after two slow ones: when the caller's compiled code is thrown away (a deoptimization, common
  * right after the gate opens, as the caller's branch profile changes) the kernel may run on a C1-compiled
- * copy for a while, and the gate sends it back to a few lanes until C2 has compiled that copy too. A JVM whose vector code never gets fast (no intrinsics for
- * this machine) keeps the scalar loops, the faster choice there. {@code -Dember.cpu.vectorPriming=false}
+ * copy for a while, and the gate sends it back to a few lanes until C2 has compiled that copy too. A JVM
+ * whose vector code never gets fast (no intrinsics for this machine) keeps the scalar loops, the faster
+ * choice there. {@code -Dember.cpu.vectorPriming=false}
  * opens every gate from the start.
  */
 final class VectorGate {

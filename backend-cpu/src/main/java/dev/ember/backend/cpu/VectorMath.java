@@ -330,7 +330,7 @@ final class VectorMath {
    * second path returning a vector made C2 box the vectors, 2x slower). {@link #expCore}'s operations are
    * written out here, its constants as vectors: called through helpers that take vectors, this loop
    * sometimes ran them as C1-compiled code for good (JFR in sdpa's forward + backward: {@code expCore} on
-   * its own, its broadcasts allocating), as log-softmax's rows did (see {@link #logSoftmaxRows}).
+   * its own, its broadcasts allocating), as log-softmax's rows did (see {@link #softmaxRows}).
    */
   private static void expLoop(float[] a, int full) {
     for (int i = 0; i < full; i += LANES) {
@@ -665,7 +665,8 @@ final class VectorMath {
    * ({@link VectorGate}), which run on ScalarTwins' row functions with the same bits. Those rows keep the
    * helper's invocation count climbing, so C2 compiles its vector code early (less interpreted garbage in
    * the first steps). Their scalar tails are ScalarTwins' loops over the rest of the row, so the two forms
-   * cannot drift apart. Log-softmax's row is one method with no helpers: see {@link #logSoftmaxRows}.
+   * cannot drift apart. The softmax and log-softmax rows are one method with no helpers: see {@link
+   * #softmaxRows}.
    */
 
   /**

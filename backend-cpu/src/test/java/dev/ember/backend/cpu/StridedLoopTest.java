@@ -105,7 +105,7 @@ class StridedLoopTest {
   void forRowsCoversEveryRowOnceWithTheCallerTakingRows() {
     long rows = 1001;
     AtomicIntegerArray runs = new AtomicIntegerArray((int) rows);
-    StridedLoop.forRows(rows, StridedLoop.PARALLEL_THRESHOLD, true, (from, to) -> {
+    StridedLoop.forRows(rows, StridedLoop.PARALLEL_THRESHOLD, (from, to) -> {   // the caller takes rows by default
       for (long r = from; r < to; r++) {
         runs.incrementAndGet((int) r);
       }
