@@ -26,6 +26,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Single float32 ops at the shapes of {@code shared/bench/pytorch/ops.py}, forward alone ({@code fwd},
@@ -38,14 +39,20 @@ import org.openjdk.jmh.annotations.Warmup;
  * (JMH sample mode) and the report takes the median call, the statistic ops.py reports (its median of
  * 200 calls), and names the cases whose mean is far above it. Each call runs in its own {@link
  * TensorScope}, so temporaries are freed as in training.
- * Warm-up: 4 s per case (10 iterations of 0.4 s), so C2 has finished compiling the op's code before
- * the measured iterations (with 1.8 s, the linear case logged 121 compilations during measurement).
+ * Warm-up: {@link #PRIMING_CALLS} calls first (at most {@link #PRIMING_SECONDS} s), then 2.4 s of JMH
+ * warm-up (6 iterations of 0.4 s), so C2 has finished compiling the op's code and the autograd engine
+ * before the measured iterations. The calls count, not the seconds: C2 compiles a method once it has
+ * been called about 5,000 times, and the engine's {@code Autograd.run} and {@code runGraph} are called
+ * once per backward, so on the 1M-float cases (about 1,000 calls a second) their compiles (350-450 ms
+ * of one of the two cores each) landed in the measured iterations of a 4 s warm-up, which then read
+ * 1,600-1,850 instead of 700-800 us (sigmoid, {@code -XX:+PrintCompilation}; docs/benchmarks.md,
+ * "ninth round").
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xss4m"})
-@Warmup(iterations = 10, time = 400, timeUnit = TimeUnit.MILLISECONDS)
+@Warmup(iterations = 6, time = 400, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 5, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 public class OpsBenchmark {
   /** Every case ops.py times. */
@@ -70,15 +77,29 @@ public class OpsBenchmark {
       "embedding:16x64x65x128", "sdpa_causal:16x4x64x32"})
   public String op;
 
+  /** Calls of the measured method made before JMH's warm-up ({@code -Dember.bench.primingCalls}). */
+  static final int PRIMING_CALLS = Integer.getInteger("ember.bench.primingCalls", 8000);
+
+  /** The most seconds those calls may take ({@code -Dember.bench.primingSeconds}). */
+  static final long PRIMING_SECONDS = Long.getLong("ember.bench.primingSeconds", 15);
+
   private Case c;
 
   /** One op's inputs and the call that computes it. */
   record Case(Supplier<Tensor> forward, List<Tensor> inputs) {}
 
-  /** Builds the inputs of {@link #op} on {@link #device}. */
+  /**
+   * Builds the inputs of {@link #op} on {@link #device} and calls the measured method ({@code fwd} or
+   * {@code fwdbwd}, from {@code params}) {@link #PRIMING_CALLS} times, or for {@link #PRIMING_SECONDS}.
+   */
   @Setup(Level.Trial)
-  public void setUp() {
+  public void setUp(BenchmarkParams params) {
     c = make(op, Device.parse(device));
+    boolean backward = params.getBenchmark().endsWith(".fwdbwd");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PRIMING_SECONDS);
+    for (int i = 0; i < PRIMING_CALLS && System.nanoTime() - deadline < 0; i++) {
+      double unused = backward ? fwdbwd() : fwd();
+    }
   }
 
   /** Frees the inputs. */

@@ -24,6 +24,10 @@ import java.nio.ByteOrder;
  * must do the same.
  */
 public final class CpuBackend implements Backend {
+  static {
+    OpenMpWaitPolicy.ensure(); // before any kernel loads a native library that brings libgomp
+  }
+
   /**
    * Off-heap memory of the CPU backend.
    *

@@ -1,0 +1,75 @@
+package dev.ember.backend.cpu;
+
+import java.util.Locale;
+
+/**
+ * Makes OpenMP's idle threads sleep instead of spin ({@code OMP_WAIT_POLICY=PASSIVE}) in a process whose
+ * environment does not choose, by setting the variable in the process's own environment before the
+ * first library that uses OpenMP loads (libgomp reads it once, when it loads).
+ *
+ * <p>Why: oneDNN's and ND4J's OpenMP threads and Ember's own workers share the cores. Left to libgomp's
+ * default, an OpenMP thread spins for about 3 ms after every oneDNN call ({@code GOMP_SPINCOUNT} 300,000)
+ * on the core the next Java loop's worker needs: tanh of 1M floats forward + backward took 2.3-3.2 ms
+ * that way against 1.3 ms passive (2 vCPUs, Zen 2; docs/benchmarks.md, "ninth round"). {@code ./ember} and
+ * {@code bench/run} always set it; this makes a program that only has Ember on its class path as fast.
+ *
+ * <p>An {@code OMP_WAIT_POLICY} in the environment is kept, and {@code -Dember.cpu.ompPassive=false}
+ * leaves the environment alone. Uses libc's {@code setenv} through JavaCPP's {@code org.bytedeco:systems}
+ * preset on Linux and macOS; elsewhere (Windows, or a platform without its natives) nothing is set.
+ */
+final class OpenMpWaitPolicy {
+  /** The variable libgomp reads. */
+  static final String VARIABLE = "OMP_WAIT_POLICY";
+
+  /** The system property that leaves the environment alone ({@code -Dember.cpu.ompPassive=false}). */
+  static final String PROPERTY = "ember.cpu.ompPassive";
+
+  /** What {@link #apply} did, once per process. */
+  private static final class Once {
+    static final String OUTCOME = apply(System.getenv(VARIABLE), System.getProperty(PROPERTY),
+        System.getProperty("os.name", ""));
+  }
+
+  private OpenMpWaitPolicy() {}
+
+  /**
+   * Sets {@code OMP_WAIT_POLICY=PASSIVE} in this process's environment if it should (see the class
+   * comment), at most once; call it before loading any native library. Returns what it did, in words.
+   */
+  static String ensure() {
+    return Once.OUTCOME;
+  }
+
+  /**
+   * The decision, apart from the process: returns the value to set, or null to set nothing, for the
+   * variable's current value {@code current} and the property's value {@code property} (both may be null).
+   */
+  static String valueToSet(String current, String property) {
+    if (current != null || "false".equalsIgnoreCase(property)) {
+      return null;
+    }
+    return "PASSIVE";
+  }
+
+  private static String apply(String current, String property, String osName) {
+    String value = valueToSet(current, property);
+    if (value == null) {
+      return current != null ? VARIABLE + "=" + current + " kept" : "left alone (-D" + PROPERTY + "=false)";
+    }
+    String os = osName.toLowerCase(Locale.ROOT);
+    try {
+      int rc;
+      if (os.contains("linux")) {
+        rc = org.bytedeco.systems.global.linux.setenv(VARIABLE, value, 0);
+      } else if (os.contains("mac")) {
+        rc = org.bytedeco.systems.global.macosx.setenv(VARIABLE, value, 0);
+      } else {
+        return "not set on " + osName;
+      }
+      return rc == 0 ? VARIABLE + "=" + value + " set" : "setenv failed (" + rc + ")";
+    } catch (LinkageError e) {
+      // No natives of org.bytedeco:systems for this platform: OpenMP keeps its default.
+      return "not set: " + e;
+    }
+  }
+}
