@@ -83,8 +83,8 @@ final class DnnlRows {
    * Softmax of each last-dim row of {@code x} into {@code out}. Where the result holds a NaN, this
    * declines and the Java kernel recomputes every row, so that rows with a NaN or +inf in {@code x}
    * are all NaN, as PyTorch's (oneDNN leaves NaN only where the NaN or +inf was, and zeros beside
-   * it; a row of -inf it gives as NaN already). The check is oneDNN's sum of the result ({@link
-   * #hasNaN}).
+   * it; a row of -inf it gives as NaN already). The check is oneDNN's sum of the result, one share per
+   * thread ({@link #hasNaN}).
    */
   static boolean softmax(Strided x, Strided out) {
     if (!usable(x, out)) {
@@ -102,30 +102,63 @@ final class DnnlRows {
     }
   }
 
-  /** One float that {@link #hasNaN}'s sums land in. Guarded by Dnnl.class. */
+  /**
+   * oneDNN's threads: {@code OMP_NUM_THREADS} (its first value) where set, else the processors, which
+   * is what libgomp starts. {@link #hasNaN} sums one share of a result per thread.
+   */
+  private static final int OMP_THREADS = ompThreads(System.getenv("OMP_NUM_THREADS"));
+
+  /** The share sums {@link #hasNaN} reads, grown to the most shares seen. Guarded by Dnnl.class. */
   private static Strided probe;
 
+  /** The first value of {@code OMP_NUM_THREADS} {@code variable}; the processors where unset or unreadable. */
+  static int ompThreads(String variable) {
+    try {
+      if (variable != null && !variable.isBlank()) {
+        return Math.max(1, Integer.parseInt(variable.split(",")[0].trim()));
+      }
+    } catch (NumberFormatException e) {
+      // libgomp ignores a value it cannot read too
+    }
+    return Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
   /**
-   * Whether any element of contiguous float32 {@code s} is NaN (oneDNN's sum of all of them is NaN),
-   * or true where oneDNN has no vector kernel for the sum (the caller then falls back). The sum runs
-   * on oneDNN's own threads: OpenBLAS's {@code sasum}, the check before, put oneDNN's softmax into a
-   * mode 2.6x slower (150 against 390-430 us on [16, 4, 64, 64]) for seconds at a time in most JVMs,
-   * which neither a 20 us spin nor a 20 us sleep between the calls did (docs/benchmarks.md, "eighth
-   * round"). About 34 us on 262,144 floats. Call with Dnnl.class held.
+   * Whether any element of contiguous float32 {@code s} ({@code n} floats) is NaN: oneDNN sums it in
+   * one contiguous share per thread (a NaN makes its share's sum NaN), and this adds the share sums. True
+   * too where oneDNN has no kernel for the sum (the caller then falls back). Each of oneDNN's threads
+   * sums about the share it has just written (the softmax splits its rows the same way), so no core
+   * reads the other's result: one sum of all the floats ran on one thread and read the other core's
+   * half, and with the two vCPUs on cores apart oneDNN's softmax then ran 2.4x slower (170 against
+   * 400-430 us on [16, 4, 64, 64]) for seconds at a time, as it had with OpenBLAS's {@code sasum}
+   * before (docs/benchmarks.md, "ninth round"); a sum per row instead cost 230 us. Call with
+   * Dnnl.class held.
    */
   private static boolean hasNaN(Strided s) {
     long n = s.numel();
-    Dnnl.Prim sum = prim("sum" + n, () -> {
-      dnnl_memory_desc_t all = Dnnl.md(new long[] {n}, dnnl_a);
-      dnnl_memory_desc_t one = Dnnl.md(new long[] {1}, dnnl_a);
+    long shares = n % OMP_THREADS == 0 ? OMP_THREADS : 1;
+    Dnnl.Prim sum = prim("sum" + shares + "x" + n / shares, () -> {
+      dnnl_memory_desc_t all = Dnnl.md(new long[] {shares, n / shares}, dnnl_ab);
+      dnnl_memory_desc_t perShare = Dnnl.md(new long[] {shares, 1}, dnnl_ab);
       dnnl_reduction_desc_t d = new dnnl_reduction_desc_t();
-      Dnnl.check(dnnl_reduction_desc_init(d, dnnl_reduction_sum, all, one, 0f, 0f), "reduction");
-      return create(d, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, all, one);
+      Dnnl.check(dnnl_reduction_desc_init(d, dnnl_reduction_sum, all, perShare, 0f, 0f), "reduction");
+      return create(d, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, all, perShare);
     });
-    if (probe == null) {
-      probe = Strided.contiguous(new CpuStorage(DType.FLOAT32, 1), new int[] {1});
+    if (probe == null || probe.numel() < shares) {
+      if (probe != null) {
+        probe.storage().close();
+      }
+      probe = Strided.contiguous(new CpuStorage(DType.FLOAT32, shares), new int[] {(int) shares, 1});
     }
-    return sum == null || !sum.run(s, probe) || Float.isNaN(Raw.getFloat(((CpuStorage) probe.storage()).at(0)));
+    if (sum == null || !sum.run(s, probe)) {
+      return true;
+    }
+    long at = ((CpuStorage) probe.storage()).at(0);
+    float total = 0;
+    for (long i = 0; i < shares; i++) {
+      total += Raw.getFloat(at + 4 * i); // a NaN share sum makes the total NaN
+    }
+    return Float.isNaN(total);
   }
 
   /**
