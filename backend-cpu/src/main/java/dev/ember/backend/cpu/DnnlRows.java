@@ -131,7 +131,7 @@ final class DnnlRows {
    * reads the other's result: one sum of all the floats ran on one thread and read the other core's
    * half, and with the two vCPUs on cores apart oneDNN's softmax then ran 2.4x slower (170 against
    * 400-430 us on [16, 4, 64, 64]) for seconds at a time, as it had with OpenBLAS's {@code sasum}
-   * before (docs/benchmarks.md, "ninth round"); a sum per row instead cost 230 us. Call with
+   * before (docs/benchmarks.md, "ninth round"); a sum per row instead added 230 us. Call with
    * Dnnl.class held.
    */
   private static boolean hasNaN(Strided s) {
