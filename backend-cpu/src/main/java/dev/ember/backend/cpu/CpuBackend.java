@@ -25,7 +25,7 @@ import java.nio.ByteOrder;
  */
 public final class CpuBackend implements Backend {
   static {
-    OpenMpWaitPolicy.ensure(); // before any kernel loads a native library that brings libgomp
+    OpenMpEnvironment.ensurePassive(); // before any kernel loads a native library that brings libgomp
   }
 
   /**

@@ -22,7 +22,7 @@ public final class CpuBackendProvider implements BackendProvider {
     if (index != 0) {
       throw new BackendUnavailableException("the CPU has only device index 0, not " + index);
     }
-    OpenMpWaitPolicy.ensure(); // before the first native library that may bring libgomp
+    OpenMpEnvironment.ensurePassive(); // before the first native library that may bring libgomp
     try {
       org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas.class);
     } catch (LinkageError e) {

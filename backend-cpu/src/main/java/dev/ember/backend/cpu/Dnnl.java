@@ -65,7 +65,7 @@ final class Dnnl {
       reason = "switched off by -D" + PROPERTY + "=false";
     } else {
       try {
-        OpenMpWaitPolicy.ensure(); // oneDNN's libgomp reads it when it loads
+        OpenMpEnvironment.ensurePassive(); // oneDNN's libgomp reads it when it loads
         Loader.load(org.bytedeco.dnnl.global.dnnl.class);
         PointerPointer<?> pp = new PointerPointer<>(1);
         check(dnnl_engine_create(pp, dnnl_cpu, 0), "engine");

@@ -102,26 +102,8 @@ final class DnnlRows {
     }
   }
 
-  /**
-   * oneDNN's threads: {@code OMP_NUM_THREADS} (its first value) where set, else the processors, which
-   * is what libgomp starts. {@link #hasNaN} sums one share of a result per thread.
-   */
-  private static final int OMP_THREADS = ompThreads(System.getenv("OMP_NUM_THREADS"));
-
   /** The share sums {@link #hasNaN} reads, grown to the most shares seen. Guarded by Dnnl.class. */
   private static Strided probe;
-
-  /** The first value of {@code OMP_NUM_THREADS} {@code variable}; the processors where unset or unreadable. */
-  static int ompThreads(String variable) {
-    try {
-      if (variable != null && !variable.isBlank()) {
-        return Math.max(1, Integer.parseInt(variable.split(",")[0].trim()));
-      }
-    } catch (NumberFormatException e) {
-      // libgomp ignores a value it cannot read too
-    }
-    return Math.max(1, Runtime.getRuntime().availableProcessors());
-  }
 
   /**
    * Whether any element of contiguous float32 {@code s} ({@code n} floats) is NaN: oneDNN sums it in
@@ -136,7 +118,8 @@ final class DnnlRows {
    */
   private static boolean hasNaN(Strided s) {
     long n = s.numel();
-    long shares = n % OMP_THREADS == 0 ? OMP_THREADS : 1;
+    int threads = OpenMpEnvironment.threads();
+    long shares = n % threads == 0 ? threads : 1;
     Dnnl.Prim sum = prim("sum" + shares + "x" + n / shares, () -> {
       dnnl_memory_desc_t all = Dnnl.md(new long[] {shares, n / shares}, dnnl_ab);
       dnnl_memory_desc_t perShare = Dnnl.md(new long[] {shares, 1}, dnnl_ab);

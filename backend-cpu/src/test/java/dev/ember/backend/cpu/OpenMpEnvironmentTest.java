@@ -18,17 +18,27 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link OpenMpWaitPolicy}: the decision, and in a fresh JVM started without {@code OMP_WAIT_POLICY}
- * that oneDNN's libgomp really runs passive (libgomp prints its settings with {@code
- * OMP_DISPLAY_ENV=VERBOSE}: spin count 0 when passive, 300,000 by default).
+ * {@link OpenMpEnvironment}: the thread count it reads, the wait-policy decision, and, in a fresh JVM
+ * started without {@code OMP_WAIT_POLICY}, that oneDNN's libgomp really runs passive (libgomp prints its
+ * settings with {@code OMP_DISPLAY_ENV=VERBOSE}: spin count 0 when passive, 300,000 by default).
  */
-class OpenMpWaitPolicyTest {
+class OpenMpEnvironmentTest {
   @Test
   void setsPassiveOnlyWhenNothingChose() {
-    assertEquals("PASSIVE", OpenMpWaitPolicy.valueToSet(null, null));
-    assertEquals("PASSIVE", OpenMpWaitPolicy.valueToSet(null, "true"));
-    assertNull(OpenMpWaitPolicy.valueToSet("ACTIVE", null), "the user's choice is kept");
-    assertNull(OpenMpWaitPolicy.valueToSet(null, "false"), "-Dember.cpu.ompPassive=false sets nothing");
+    assertEquals("PASSIVE", OpenMpEnvironment.valueToSet(null, null));
+    assertEquals("PASSIVE", OpenMpEnvironment.valueToSet(null, "true"));
+    assertNull(OpenMpEnvironment.valueToSet("ACTIVE", null), "the user's choice is kept");
+    assertNull(OpenMpEnvironment.valueToSet(null, "false"), "-Dember.cpu.ompPassive=false sets nothing");
+  }
+
+  @Test
+  void threadsAreTheFirstValueOrTheProcessors() {
+    int processors = Runtime.getRuntime().availableProcessors();
+    assertEquals(4, OpenMpEnvironment.threads("4"));
+    assertEquals(8, OpenMpEnvironment.threads(" 8,2"), "a list gives the outermost level first");
+    assertEquals(processors, OpenMpEnvironment.threads(null));
+    assertEquals(processors, OpenMpEnvironment.threads("many"));
+    assertEquals(1, OpenMpEnvironment.threads("0"));
   }
 
   @Test
@@ -36,7 +46,7 @@ class OpenMpWaitPolicyTest {
     assumeTrue(System.getProperty("os.name", "").toLowerCase().contains("linux") && Dnnl.available(),
         "libgomp's OMP_DISPLAY_ENV check runs where oneDNN loads on Linux");
     assertTrue(child(List.of()).contains("GOMP_SPINCOUNT = '0'"), "passive by default");
-    String off = child(List.of("-D" + OpenMpWaitPolicy.PROPERTY + "=false"));
+    String off = child(List.of("-D" + OpenMpEnvironment.PROPERTY + "=false"));
     assertTrue(off.contains("GOMP_SPINCOUNT = '300000'"), "libgomp's default when switched off:\n" + off);
   }
 
@@ -48,7 +58,7 @@ class OpenMpWaitPolicyTest {
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     Map<String, String> env = pb.environment();
-    env.remove(OpenMpWaitPolicy.VARIABLE);
+    env.remove(OpenMpEnvironment.VARIABLE);
     env.remove("GOMP_SPINCOUNT");
     env.put("OMP_DISPLAY_ENV", "VERBOSE");
     Process p = pb.start();

@@ -3,21 +3,27 @@ package dev.ember.backend.cpu;
 import java.util.Locale;
 
 /**
- * Makes OpenMP's idle threads sleep instead of spin ({@code OMP_WAIT_POLICY=PASSIVE}) in a process whose
+ * What the OpenMP runtime of the native libraries (oneDNN's and ND4J's libgomp) reads from the
+ * environment: the threads it starts ({@link #threads}), and its wait policy, which {@link
+ * #ensurePassive} makes {@code PASSIVE} (idle threads sleep instead of spin) in a process whose
  * environment does not choose, by setting the variable in the process's own environment before the
  * first library that uses OpenMP loads (libgomp reads it once, when it loads).
  *
- * <p>Why: oneDNN's and ND4J's OpenMP threads and Ember's own workers share the cores. Left to libgomp's
- * default, an OpenMP thread spins for about 3 ms after every oneDNN call ({@code GOMP_SPINCOUNT} 300,000)
- * on the core the next Java loop's worker needs: tanh of 1M floats forward + backward took 2.3-3.2 ms
- * that way against 1.3 ms passive (2 vCPUs, Zen 2; docs/benchmarks.md, "ninth round"). {@code ./ember} and
- * {@code bench/run} always set it; this makes a program that only has Ember on its class path as fast.
+ * <p>Why passive: oneDNN's and ND4J's OpenMP threads and Ember's own workers share the cores. Left to
+ * libgomp's default, an OpenMP thread spins for about 3 ms after every oneDNN call ({@code GOMP_SPINCOUNT}
+ * 300,000) on the core the next Java loop's worker needs: tanh of 1M floats forward + backward took
+ * 2.3-3.2 ms that way against 1.3-1.6 ms passive (2 vCPUs, Zen 2; docs/benchmarks.md, "ninth round").
+ * {@code ./ember} and {@code bench/run} always set it; this makes a program that only has Ember on its
+ * class path as fast.
  *
  * <p>An {@code OMP_WAIT_POLICY} in the environment is kept, and {@code -Dember.cpu.ompPassive=false}
  * leaves the environment alone. Uses libc's {@code setenv} through JavaCPP's {@code org.bytedeco:systems}
  * preset on Linux and macOS; elsewhere (Windows, or a platform without its natives) nothing is set.
  */
-final class OpenMpWaitPolicy {
+final class OpenMpEnvironment {
+  /** libgomp's threads per parallel region (see {@link #threads}). */
+  private static final int THREADS = threads(System.getenv("OMP_NUM_THREADS"));
+
   /** The variable libgomp reads. */
   static final String VARIABLE = "OMP_WAIT_POLICY";
 
@@ -30,14 +36,34 @@ final class OpenMpWaitPolicy {
         System.getProperty("os.name", ""));
   }
 
-  private OpenMpWaitPolicy() {}
+  private OpenMpEnvironment() {}
 
   /**
    * Sets {@code OMP_WAIT_POLICY=PASSIVE} in this process's environment if it should (see the class
    * comment), at most once; call it before loading any native library. Returns what it did, in words.
    */
-  static String ensure() {
+  static String ensurePassive() {
     return Once.OUTCOME;
+  }
+
+  /** The threads libgomp runs a parallel region on in this process: {@code OMP_NUM_THREADS} or the processors. */
+  static int threads() {
+    return THREADS;
+  }
+
+  /**
+   * The threads for {@code OMP_NUM_THREADS} value {@code variable}: its first number (a list gives one
+   * per nesting level), or the processors where unset or unreadable (libgomp ignores what it cannot read).
+   */
+  static int threads(String variable) {
+    try {
+      if (variable != null && !variable.isBlank()) {
+        return Math.max(1, Integer.parseInt(variable.split(",")[0].trim()));
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the processors, as libgomp does
+    }
+    return Math.max(1, Runtime.getRuntime().availableProcessors());
   }
 
   /**
