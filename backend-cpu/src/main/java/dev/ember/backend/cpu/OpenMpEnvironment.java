@@ -30,20 +30,20 @@ final class OpenMpEnvironment {
   /** The system property that leaves the environment alone ({@code -Dember.cpu.ompPassive=false}). */
   static final String PROPERTY = "ember.cpu.ompPassive";
 
-  /** What {@link #apply} did, once per process. */
-  private static final class Once {
-    static final String OUTCOME = apply(System.getenv(VARIABLE), System.getProperty(PROPERTY),
-        System.getProperty("os.name", ""));
-  }
+  /** Whether {@link #ensurePassive} has run. Guarded by the class. */
+  private static boolean ensured;
 
   private OpenMpEnvironment() {}
 
   /**
    * Sets {@code OMP_WAIT_POLICY=PASSIVE} in this process's environment if it should (see the class
-   * comment), at most once; call it before loading any native library. Returns what it did, in words.
+   * comment), at most once; call it before loading any native library.
    */
-  static String ensurePassive() {
-    return Once.OUTCOME;
+  static synchronized void ensurePassive() {
+    if (!ensured) {
+      ensured = true;
+      apply(System.getenv(VARIABLE), System.getProperty(PROPERTY), System.getProperty("os.name", ""));
+    }
   }
 
   /** The threads libgomp runs a parallel region on in this process: {@code OMP_NUM_THREADS} or the processors. */
@@ -77,25 +77,21 @@ final class OpenMpEnvironment {
     return "PASSIVE";
   }
 
-  private static String apply(String current, String property, String osName) {
+  /** Sets the variable where {@link #valueToSet} says so and libc's {@code setenv} is at hand (Linux, macOS). */
+  private static void apply(String current, String property, String osName) {
     String value = valueToSet(current, property);
     if (value == null) {
-      return current != null ? VARIABLE + "=" + current + " kept" : "left alone (-D" + PROPERTY + "=false)";
+      return;
     }
     String os = osName.toLowerCase(Locale.ROOT);
     try {
-      int rc;
       if (os.contains("linux")) {
-        rc = org.bytedeco.systems.global.linux.setenv(VARIABLE, value, 0);
+        org.bytedeco.systems.global.linux.setenv(VARIABLE, value, 0);
       } else if (os.contains("mac")) {
-        rc = org.bytedeco.systems.global.macosx.setenv(VARIABLE, value, 0);
-      } else {
-        return "not set on " + osName;
+        org.bytedeco.systems.global.macosx.setenv(VARIABLE, value, 0);
       }
-      return rc == 0 ? VARIABLE + "=" + value + " set" : "setenv failed (" + rc + ")";
     } catch (LinkageError e) {
       // No natives of org.bytedeco:systems for this platform: OpenMP keeps its default.
-      return "not set: " + e;
     }
   }
 }
