@@ -139,7 +139,7 @@ final class Reductions {
         VectorGate gate = FloatSums.ROWS_GATE;
         scalarFrom = from + gate.vectorFloats(to - from);
         long started = gate.begin();
-        VectorSums.addRows(block, r, in, from, scalarFrom, acc, at + from);
+        VectorRowSums.addRows(block, r, in, from, scalarFrom, acc, at + from);
         gate.end(started, (scalarFrom - from) * r);
       }
       for (int row = 0; row < r && scalarFrom < to; row++) {

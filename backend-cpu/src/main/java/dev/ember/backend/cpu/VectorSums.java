@@ -6,10 +6,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link FloatSums}' float additions on the Vector API, 8 lanes at a time, in exactly its order, so
- * they give its bits. Loaded only through {@link FloatSums} once {@link VectorSupport#ENABLED} says
- * the module is there. Off-heap data moves through per-thread float[] blocks, as in {@link
- * VectorMath} (Java 17's Vector API loads from arrays; its byte-buffer loads are gone from Java 19).
+ * {@link FloatSums}' float additions over one run on the Vector API, 8 lanes at a time, in exactly its
+ * order, so they give its bits. Loaded only through {@link FloatSums} once {@link VectorSupport#ENABLED}
+ * says the module is there. Off-heap data moves through per-thread float[] blocks, as in {@link
+ * VectorMath}: Java 17's Vector API loads fast only from arrays (its byte-buffer loads ran at half the
+ * speed of the copy, and are gone from Java 19). Built on JDK 22+, the multi-release jar carries a
+ * second version of this class ({@code src/main/java22}) that loads straight from off-heap memory.
  */
 final class VectorSums {
   private static final VectorSpecies<Float> F8 = VectorShape.FLOATS;
@@ -32,6 +34,11 @@ final class VectorSums {
   /** Returns whether the vector loops run here (256-bit vectors or wider). */
   static boolean usable() {
     return USABLE;
+  }
+
+  /** Whether this version of the class loads straight from off-heap memory (false here: the floats are copied into heap blocks first, tests). */
+  static boolean loadsOffHeap() {
+    return false;
   }
 
   /**
@@ -105,70 +112,4 @@ final class VectorSums {
     a2.intoArray(lanes, at + 16);
     a3.intoArray(lanes, at + 24);
   }
-
-  /**
-   * Adds rows {@code [0, rows)} of a float32 matrix at {@code address} (row r starts {@code
-   * rowStride} floats after row r - 1), columns {@code [from, to)}, into {@code acc[at + k - from]}
-   * for column k, in double: each accumulator takes its column's values in row order, as the scalar
-   * loop {@code acc[at + k - from] += x[r][k]} over r = 0, 1, ... does, so the result is the same
-   * bit for bit. Rows are staged into a per-thread float[] a block at a time, and 16 columns at a
-   * time are widened to double (4 floats to 4 doubles per vector) and added in registers over the
-   * block's rows.
-   */
-  static void addRows(long address, int rows, long rowStride, int from, int to, double[] acc, int at) {
-    float[] stage = BUFFERS.get()[0];
-    for (int c0 = from; c0 < to; c0 += BLOCK) {
-      int width = Math.min(BLOCK, to - c0);
-      int rowsPerBlock = BLOCK / width;
-      int a0 = at + c0 - from;
-      for (int r0 = 0; r0 < rows; r0 += rowsPerBlock) {
-        int n = Math.min(rowsPerBlock, rows - r0);
-        long first = address + 4L * (r0 * rowStride + c0);
-        if (rowStride == width) {
-          Raw.copyToArray(first, stage, 0, 4L * n * width);
-        } else {
-          for (int r = 0; r < n; r++) {
-            Raw.copyToArray(first + 4L * r * rowStride, stage, 4L * r * width, 4L * width);
-          }
-        }
-        addStaged(stage, n, width, acc, a0);
-      }
-    }
-  }
-
-  /** Adds the {@code n} staged rows of {@code width} floats into {@code acc[a0, a0 + width)}, rows in order. */
-  private static void addStaged(float[] stage, int n, int width, double[] acc, int a0) {
-    int k = 0;
-    for (; k + 16 <= width; k += 16) {
-      DoubleVector s0 = DoubleVector.fromArray(D4, acc, a0 + k);
-      DoubleVector s1 = DoubleVector.fromArray(D4, acc, a0 + k + 4);
-      DoubleVector s2 = DoubleVector.fromArray(D4, acc, a0 + k + 8);
-      DoubleVector s3 = DoubleVector.fromArray(D4, acc, a0 + k + 12);
-      for (int r = 0, i = k; r < n; r++, i += width) {
-        s0 = s0.add((DoubleVector) FloatVector.fromArray(F8, stage, i).convertShape(F2D, D4, 0));
-        s1 = s1.add((DoubleVector) FloatVector.fromArray(F8, stage, i + 4).convertShape(F2D, D4, 0));
-        s2 = s2.add((DoubleVector) FloatVector.fromArray(F8, stage, i + 8).convertShape(F2D, D4, 0));
-        s3 = s3.add((DoubleVector) FloatVector.fromArray(F8, stage, i + 12).convertShape(F2D, D4, 0));
-      }
-      s0.intoArray(acc, a0 + k);
-      s1.intoArray(acc, a0 + k + 4);
-      s2.intoArray(acc, a0 + k + 8);
-      s3.intoArray(acc, a0 + k + 12);
-    }
-    for (; k + 4 <= width; k += 4) {
-      DoubleVector s0 = DoubleVector.fromArray(D4, acc, a0 + k);
-      for (int r = 0, i = k; r < n; r++, i += width) {
-        s0 = s0.add((DoubleVector) FloatVector.fromArray(F8, stage, i).convertShape(F2D, D4, 0));
-      }
-      s0.intoArray(acc, a0 + k);
-    }
-    for (; k < width; k++) {
-      double v = acc[a0 + k];
-      for (int r = 0, i = k; r < n; r++, i += width) {
-        v += stage[i];
-      }
-      acc[a0 + k] = v;
-    }
-  }
-
 }

@@ -66,6 +66,12 @@ class FloatSumsTest {
   }
 
   @Test
+  void theJava22VersionLoadsOffHeapWhereBuiltOnJdk22() {
+    // set by the java22-versions profile (pom.xml), active when Maven runs on JDK 22+
+    assertEquals(Boolean.getBoolean("ember.expectJava22Classes"), VectorSums.loadsOffHeap());
+  }
+
+  @Test
   void vectorAndScalarLoopsFollowTheDocumentedOrder() {
     // Lengths around the block (256) and chunk (65,536) edges, and one past the parallel threshold.
     for (int n : new int[] {0, 1, 255, 256, 257, 1000, 65_535, 65_536, 65_537, 200_003, 1 << 20}) {
@@ -82,8 +88,35 @@ class FloatSumsTest {
   }
 
   /**
+   * Values where the order shows in the bits or in the kind of result: denormals, lane sums that overflow
+   * float32 to infinity (and cancel to NaN against one of the other sign), negative zeros, float32's
+   * largest values: the vector loop gives the documented order's result on every one.
+   */
+  @Test
+  void specialValuesFollowTheDocumentedOrderOnTheVectorLoop() {
+    float[] specials = {Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -0f, 3e38f, -3e38f, 1e-40f, 1f};
+    int n = 4 * FloatSums.CHUNK + 777;
+    Pointer p = Pointer.malloc(4L * n);
+    blocks.add(p);
+    long a = p.address();
+    Random random = new Random(7);
+    for (int mix = 0; mix < 3; mix++) {
+      for (int i = 0; i < n; i++) {
+        float v = specials[random.nextInt(specials.length)];
+        Raw.putFloat(a + 4L * i, mix == 0 ? v : mix == 1 ? v * (float) random.nextGaussian() : Math.abs(v));
+      }
+      double want = reference(a, n);
+      assertEquals(want, FloatSums.sum(a, n, false), "scalar, mix " + mix);
+      if (FloatSums.vector()) {
+        FloatSums.BLOCKS_GATE.openNow();
+        assertEquals(want, FloatSums.sum(a, n, true), "vector, mix " + mix);
+      }
+    }
+  }
+
+  /**
    * A sum over a middle dim gives the bits of the sequential double sum in row order whether {@link
-   * VectorSums#addRows} takes all columns (its gate open) or a few with the scalar loop doing the rest
+   * VectorRowSums#addRows} takes all columns (its gate open) or a few with the scalar loop doing the rest
    * (cold), with pieces of column blocks or of whole outer indices (16 outer: split across threads).
    */
   @Test
@@ -130,7 +163,7 @@ class FloatSumsTest {
   }
 
   /**
-   * {@link VectorSums#addRows} (a sum over a middle dim, [outer, R, inner] over R) gives the bits of
+   * {@link VectorRowSums#addRows} (a sum over a middle dim, [outer, R, inner] over R) gives the bits of
    * the scalar row loop it replaces: each accumulator adds its column's values in row order, in
    * double, for widths with vector tails, column windows, row blocks past the staging block and a
    * width wider than it.
@@ -159,7 +192,7 @@ class FloatSumsTest {
           want[2 + k - from] += Raw.getFloat(a + 4L * ((long) r * stride + k));
         }
       }
-      VectorSums.addRows(a, rows, stride, from, to, got, 2);
+      VectorRowSums.addRows(a, rows, stride, from, to, got, 2);
       assertTrue(java.util.Arrays.equals(want, got), "rows " + rows + ", stride " + stride + ", columns ["
           + from + ", " + to + ")");
     }
