@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * on Java 17 (docs/benchmarks.md, "tenth round").
  *
  * <p>Loads go through one segment over the whole address space ({@link MemorySegment#NULL}
- * reinterpreted, global scope, as in this version's {@link Raw}), sliced to the run: a slice whose
- * bounds the loop's induction proves lets C2 hoist the checks out of the loop. {@code reinterpret} is
+ * reinterpreted, global scope, as in this version's {@link Raw}), sliced to the run, so a load outside
+ * the run throws instead of reading other memory. {@code reinterpret} is
  * a restricted method: the JVM warns once unless native access is enabled ({@code
  * --enable-native-access=ALL-UNNAMED}, which JavaCPP's natives need on JDK 24+ anyway). Addresses come
  * only from {@link FloatSums}, whose callers check shapes and offsets against the storage.
