@@ -217,22 +217,41 @@ public final class Report {
           + "| GFLOP/s Ember (% of W6) | GFLOP/s PyTorch (% of W6) | peak RSS MiB: Ember / PyTorch / DL4J "
           + "| JVM launch → first step, s |\n");
       b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+      // Ember's benchmark, the workload (PyTorch's and DL4J's figures, FLOPs), the row's name; the
+      // unscoped twins are the same steps written without TensorScope, as a PyTorch user writes them.
       String[][] rows = {
           {"w1", "W1", "W1 op overhead, µs/op"},
           {"w2", "W2", "W2 MLP, ms"},
+          {"w2Unscoped", "W2", "W2 without `TensorScope`, ms"},
           {"w3", "W3", "W3 CNN, ms"},
           {"w4", "W4", "W4 tiny GPT, ms"},
+          {"w4Unscoped", "W4", "W4 without `TensorScope`, ms"},
           {"w5", "W5", "W5 LSTM (nn.LSTM; PyTorch W5f), ms"}};
       boolean cpu = device.equals("cpu");
       for (String[] row : rows) {
         String key = row[0];
         String w = row[1];
         Stat e = ember.get(key + "@" + device);
-        Stat t = cpu ? torch.get(key) : null;
-        Stat d = cpu ? dl4j.steps.get(key) : null;
+        boolean twin = !key.equals(w.toLowerCase(Locale.ROOT));
+        if (twin && e == null) {
+          continue; // the unscoped twins were not in this run (--only)
+        }
+        String torchKey = w.toLowerCase(Locale.ROOT);
+        Stat t = cpu ? torch.get(torchKey) : null;
+        Stat d = cpu ? dl4j.steps.get(torchKey) : null;
         double flops = Workloads.flopsPerStep(w);
         String err = emberErrors.get(key + "@" + device);
-        b.append("| ").append(row[2])
+        String name = twin ? row[2] + " (" + scopedShare(e, ember.get(torchKey + "@" + device)) + ")" : row[2];
+        if (twin) { // memory and start-up belong to the scoped row
+          b.append("| ").append(name)
+              .append(" | ").append(e.format())
+              .append(" | ").append(t == null ? "–" : t.format())
+              .append(" | – | ").append(ratio(e, t))
+              .append(" | – | ").append(gflopsCell(e, flops, emberCeil))
+              .append(" | – | – | – |\n");
+          continue;
+        }
+        b.append("| ").append(name)
             .append(" | ").append(e == null ? (err == null ? "not run" : "failed: " + err) : e.format())
             .append(" | ").append(t == null ? "–" : t.format())
             .append(" | ").append(d == null ? "–" : d.format())
@@ -274,7 +293,14 @@ public final class Report {
     return b.toString();
   }
 
-  /** Reads the per-step, W6 and memory figures of reference.md for "pytorch" and "dl4j". */
+  /** "+3.1% vs scoped": the unscoped twin's median against the scoped step's, or "scoped not run". */
+  static String scopedShare(Stat unscoped, Stat scoped) {
+    if (scoped == null) {
+      return "scoped not run";
+    }
+    return String.format(Locale.ROOT, "%+.1f%% vs scoped", 100 * (unscoped.median() / scoped.median() - 1));
+  }
+
   /**
    * Parses one JSON object as Python's json module and {@link FirstStep} write them: the strict {@link
    * Json} after the bare tokens {@code NaN}, {@code Infinity} and {@code -Infinity} outside strings (which
@@ -351,6 +377,7 @@ public final class Report {
     return out;
   }
 
+  /** Reads the per-step, W6 and memory figures of reference.md for "pytorch" and "dl4j". */
   static Map<String, Ref> readReference(Path file) throws IOException {
     Ref torch = new Ref();
     Ref dl4j = new Ref();
