@@ -25,7 +25,7 @@ __device__ __forceinline__ float unary_float(int op, float x) {
       float e = expf(-fabsf(x));
       return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
     }
-    case UNARY_RELU: return x > 0.0f ? x : (is_nan(x) ? x : 0.0f);
+    case UNARY_RELU: return x < 0.0f ? 0.0f : x;  // PyTorch's: -0.0 and NaN stay
     case UNARY_ERF: return erff(x);
     case UNARY_FLOOR: return floorf(x);
     case UNARY_CEIL: return ceilf(x);
@@ -64,7 +64,7 @@ __device__ __forceinline__ double unary_double(int op, double x) {
       double e = exp(-fabs(x));
       return x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
     }
-    case UNARY_RELU: return x > 0.0 ? x : (is_nan(x) ? x : 0.0);
+    case UNARY_RELU: return x < 0.0 ? 0.0 : x;
     case UNARY_ERF: return erf(x);
     case UNARY_FLOOR: return floor(x);
     case UNARY_CEIL: return ceil(x);

@@ -42,6 +42,39 @@ class EdgeCaseConformanceTest {
     }
   }
 
+  // ------------------------------------------------------------------ ReLU's signed zeros
+
+  /**
+   * ReLU as PyTorch computes it, {@code x < 0 ? +0.0 : x}, bit for bit: -0.0 and NaN stay, negatives
+   * (-inf and the smallest denormal too) become +0.0. PyTorch 2.13: {@code torch.relu(torch.tensor(
+   * [-0.0, nan, -inf]))} is {@code [-0., nan, 0.]}. Every path: small and large (the CPU's oneDNN
+   * chain from 262,144 floats), contiguous and strided, float32 and float64, forward and in place.
+   */
+  @Test
+  void reluKeepsNegativeZeroAndNaNAsPyTorchDoes() {
+    double[] edges = {-0.0, 0.0, Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, -1, 2, -1e-45, 1e-45};
+    double[] want = {-0.0, 0.0, Double.NaN, 0.0, Double.POSITIVE_INFINITY, 0.0, 2, 0.0, 1e-45};
+    for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+      for (int n : new int[] {edges.length, 300_000}) {
+        Tensor x = Tensor.of(edges).to(dtype).repeat(n / edges.length + 1).narrow(0, 0, n).contiguous().to(device);
+        Tensor strided = x.unsqueeze(1).repeat(1, 2).select(1, 0); // a view with stride 2
+        String where = dtype + ", " + n + " elements";
+        assertReluEdges(want, x.relu(), where);
+        assertReluEdges(want, strided.relu(), where + ", strided");
+        assertReluEdges(want, x.clone().reluInPlace(), where + ", in place");
+      }
+    }
+  }
+
+  private static void assertReluEdges(double[] want, Tensor y, String where) {
+    double[] got = y.narrow(0, 0, want.length).toDoubleArray();
+    for (int i = 0; i < want.length; i++) {
+      double w = y.dtype() == DType.FLOAT32 ? (float) want[i] : want[i];
+      assertTrue(Double.doubleToRawLongBits(w) == Double.doubleToRawLongBits(got[i])
+          || (Double.isNaN(w) && Double.isNaN(got[i])), "relu edge " + i + " (" + where + "): " + got[i] + ", want " + w);
+    }
+  }
+
   // ------------------------------------------------------------------ narrow / slice bounds
 
   @Test

@@ -169,7 +169,9 @@ class DnnlElementwiseTest {
     double[] edges = Tensor.of(new double[] {Double.NaN, -0.0, 0.0, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY,
         -1, 1e-45}, 7).to(DType.FLOAT32).repeat(N / 7 + 1).narrow(0, 0, N).relu().narrow(0, 0, 7).toDoubleArray();
     assertTrue(Double.isNaN(edges[0]), "relu(NaN) is NaN");
-    assertEquals(0L, Double.doubleToRawLongBits(edges[1]), "relu(-0.0) is +0.0");
+    assertEquals(Long.MIN_VALUE, Double.doubleToRawLongBits(edges[1]), "relu(-0.0) is -0.0, as in PyTorch");
+    assertEquals(0L, Double.doubleToRawLongBits(edges[3]), "relu(-inf) is +0.0");
+    assertEquals(0L, Double.doubleToRawLongBits(edges[5]), "relu(-1) is +0.0");
     assertEquals(Double.POSITIVE_INFINITY, edges[4]);
     assertEquals(0.0, edges[3]);
     assertEquals((double) 1e-45f, edges[6]);

@@ -191,9 +191,9 @@ final class DnnlElementwise {
    * {@code max}/{@code min} clamps (their second operand is the constant), while a binary
    * {@code max(v, x)} post-op returns its second operand, x, when either is NaN.
    * <ul>
-   *   <li>ReLU: {@code max(x, 0)}, then {@code max(., x)} (NaN back; also x where x >= 0), then
-   *       {@code 1 * . + 0} (turns the -0.0 that the second max returns for x = -0.0 into +0.0):
-   *       {@code x > 0 ? x : NaN ? x : +0.0}, Ember's ReLU bit for bit.
+   *   <li>ReLU: {@code max(x, 0)}, then {@code max(., x)}, which returns x where x >= 0 (-0.0 for
+   *       x = -0.0) and where x is NaN: {@code x < 0 ? +0.0 : x}, PyTorch's ReLU and the Java loops'
+   *       bit for bit.
    *   <li>exp: {@code x + 0}, then exp, then {@code max(., x)}: exp(x) > x for every float but NaN
    *       (and +inf, where both are +inf), so this only puts NaN back.
    *   <li>sigmoid: oneDNN's eltwise {@code logistic}, which keeps NaN and the infinities' limits.
@@ -208,8 +208,7 @@ final class DnnlElementwise {
       return jitOnly(new const_dnnl_op_desc_t(d), null, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, data, data);
     }
     return op == UnaryOp.RELU
-        ? chain(n, dnnl_binary_max, vector(1), Post.binary(dnnl_binary_max, data),
-            Post.eltwise(dnnl_eltwise_linear, 1f, 0f))
+        ? chain(n, dnnl_binary_max, vector(1), Post.binary(dnnl_binary_max, data))
         : chain(n, dnnl_binary_add, vector(1), Post.eltwise(dnnl_eltwise_exp, 0f, 0f),
             Post.binary(dnnl_binary_max, data));
   }

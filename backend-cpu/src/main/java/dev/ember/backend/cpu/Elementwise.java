@@ -108,7 +108,7 @@ final class Elementwise {
         double e = Math.exp(-Math.abs(x));
         yield x >= 0 ? 1 / (1 + e) : e / (1 + e);
       }
-      case RELU -> x > 0 ? x : (Double.isNaN(x) ? x : 0);
+      case RELU -> x < 0 ? 0 : x; // PyTorch's: negatives to +0.0; -0.0 and NaN stay
       case ERF -> Erf.erf(x);
       case FLOOR -> Math.floor(x);
       case CEIL -> Math.ceil(x);

@@ -78,7 +78,7 @@ final class ScalarTwins {
 
   private static float formula(UnaryOp op, float x) {
     return switch (op) {
-      case RELU -> Math.max(x, 0f);
+      case RELU -> x < 0f ? 0f : x;
       case EXP -> x == Float.NEGATIVE_INFINITY ? 0f : expCore(Math.max(x, -EXP_LIMIT));
       case LOG -> log(x);
       case TANH -> tanh(x);

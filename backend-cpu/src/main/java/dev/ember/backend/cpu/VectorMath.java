@@ -320,7 +320,8 @@ final class VectorMath {
   /** {@code max(x, 0)} lane-wise with {@link Math#max}'s rules: NaN stays NaN, -0 becomes +0. */
   private static void reluLoop(float[] a, int full) {
     for (int i = 0; i < full; i += LANES) {
-      FloatVector.fromArray(S, a, i).lanewise(VectorOperators.MAX, 0f).intoArray(a, i);
+      FloatVector x = FloatVector.fromArray(S, a, i);
+      x.blend(0f, x.lt(0f)).intoArray(a, i); // PyTorch's x < 0 ? +0.0 : x (MAX would turn -0.0 into +0.0)
     }
   }
 

@@ -84,10 +84,11 @@ class VectorMathTest {
   }
 
   @Test
-  void reluKeepsMathMaxRulesBitForBit() {
+  void reluFollowsPyTorchsRuleBitForBit() {
     assertTrue(VectorSupport.ENABLED, "the tests run with --add-modules=jdk.incubator.vector (surefire argLine)");
     float[] special = {Float.NaN, -0f, 0f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.MIN_VALUE,
-        -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 1.5f, -1.5f};
+        -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 1.5f, -1.5f, Float.intBitsToFloat(0xffc00001), Float.intBitsToFloat(0x7fffffff),
+        Float.intBitsToFloat(0xff800001)};
     int n = 1000 + 3; // several vectors and a tail
     float[] a = new float[n];
     java.util.Random r = new java.util.Random(7);
@@ -97,8 +98,14 @@ class VectorMathTest {
     float[] y = a.clone();
     VectorMath.apply(UnaryOp.RELU, y, n);
     for (int i = 0; i < n; i++) {
-      assertEquals(Float.floatToRawIntBits(Math.max(a[i], 0f)), Float.floatToRawIntBits(y[i]),
-          "relu(" + a[i] + ") at " + i);
+      // PyTorch's x < 0 ? +0.0 : x (-0.0 and NaN stay), and the scalar loops' bits (FastLoops.reluBits)
+      float want = a[i] < 0 ? 0f : a[i];
+      assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(y[i]), "relu(" + a[i] + ") at " + i);
+      assertEquals(Float.floatToRawIntBits(want), FastLoops.reluBits(Float.floatToRawIntBits(a[i])),
+          "reluBits(" + a[i] + ")");
+      double d = a[i];
+      assertEquals(Double.doubleToRawLongBits(d < 0 ? 0.0 : d), FastLoops.reluBits(Double.doubleToRawLongBits(d)),
+          "reluBits(" + d + "d)");
     }
   }
 
