@@ -62,6 +62,8 @@ class EdgeCaseConformanceTest {
         assertReluEdges(want, x.relu(), where);
         assertReluEdges(want, strided.relu(), where + ", strided");
         assertReluEdges(want, x.clone().reluInPlace(), where + ", in place");
+        assertReluEdges(want, x.clamp(0, Double.NaN), where + ", clamp(min = 0)"); // PyTorch's clamp keeps -0.0 too
+        assertReluEdges(want, x.clone().clampInPlace(0, Double.NaN), where + ", clampInPlace(0, NaN)");
       }
     }
   }
