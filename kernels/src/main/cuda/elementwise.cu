@@ -9,7 +9,7 @@ __device__ __forceinline__ float unary_float(int op, float x) {
   switch (op) {
     case UNARY_NEG: return -x;
     case UNARY_ABS: return fabsf(x);
-    case UNARY_SIGN: return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : x);
+    case UNARY_SIGN: return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f);  // PyTorch's: 0 for -0.0 and NaN
     case UNARY_EXP: return expf(x);
     case UNARY_EXPM1: return expm1f(x);
     case UNARY_LOG: return logf(x);
@@ -49,7 +49,7 @@ __device__ __forceinline__ double unary_double(int op, double x) {
   switch (op) {
     case UNARY_NEG: return -x;
     case UNARY_ABS: return fabs(x);
-    case UNARY_SIGN: return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x);
+    case UNARY_SIGN: return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0);
     case UNARY_EXP: return exp(x);
     case UNARY_EXPM1: return expm1(x);
     case UNARY_LOG: return log(x);

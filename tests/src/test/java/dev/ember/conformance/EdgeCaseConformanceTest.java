@@ -59,21 +59,45 @@ class EdgeCaseConformanceTest {
         Tensor x = Tensor.of(edges).to(dtype).repeat(n / edges.length + 1).narrow(0, 0, n).contiguous().to(device);
         Tensor strided = x.unsqueeze(1).repeat(1, 2).select(1, 0); // a view with stride 2
         String where = dtype + ", " + n + " elements";
-        assertReluEdges(want, x.relu(), where);
-        assertReluEdges(want, strided.relu(), where + ", strided");
-        assertReluEdges(want, x.clone().reluInPlace(), where + ", in place");
-        assertReluEdges(want, x.clamp(0, Double.NaN), where + ", clamp(min = 0)"); // PyTorch's clamp keeps -0.0 too
-        assertReluEdges(want, x.clone().clampInPlace(0, Double.NaN), where + ", clampInPlace(0, NaN)");
+        assertEdgesBitForBit(want, x.relu(), where);
+        assertEdgesBitForBit(want, strided.relu(), where + ", strided");
+        assertEdgesBitForBit(want, x.clone().reluInPlace(), where + ", in place");
+        assertEdgesBitForBit(want, x.clamp(0, Double.NaN), where + ", clamp(min = 0)"); // PyTorch's clamp keeps -0.0 too
+        assertEdgesBitForBit(want, x.clone().clampInPlace(0, Double.NaN), where + ", clampInPlace(0, NaN)");
       }
     }
   }
 
-  private static void assertReluEdges(double[] want, Tensor y, String where) {
+  /** PyTorch's sign is {@code (x > 0) - (x < 0)}: +0.0 for -0.0 and for NaN (2.13, every size). */
+  @Test
+  void signOfNegativeZeroAndNaNIsPositiveZeroAsInPyTorch() {
+    double[] edges = {-0.0, 0.0, Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, -1e-45, 1e-45, -3, 2};
+    double[] want = {0.0, 0.0, 0.0, -1, 1, -1, 1, -1, 1};
+    for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+      for (int n : new int[] {edges.length, 300_000}) {
+        Tensor x = Tensor.of(edges).to(dtype).repeat(n / edges.length + 1).narrow(0, 0, n).contiguous().to(device);
+        assertEdgesBitForBit(want, x.sign(), dtype + ", " + n + " elements, sign");
+      }
+    }
+  }
+
+  /** tanh saturates to exactly ±1 in float32 where the true value rounds there (|x| > 9.01), as in PyTorch. */
+  @Test
+  void tanhReachesExactlyOneInFloat32() {
+    double[] edges = {9.5, -9.5, 20, -20, 88, -100, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0};
+    double[] want = {1, -1, 1, -1, 1, -1, 1, -1, -0.0};
+    for (int n : new int[] {edges.length, 4096, 300_000}) {
+      Tensor x = Tensor.of(edges).to(DType.FLOAT32).repeat(n / edges.length + 1).narrow(0, 0, n).contiguous().to(device);
+      assertEdgesBitForBit(want, x.tanh(), n + " elements, tanh");
+    }
+  }
+
+  private static void assertEdgesBitForBit(double[] want, Tensor y, String where) {
     double[] got = y.narrow(0, 0, want.length).toDoubleArray();
     for (int i = 0; i < want.length; i++) {
       double w = y.dtype() == DType.FLOAT32 ? (float) want[i] : want[i];
       assertTrue(Double.doubleToRawLongBits(w) == Double.doubleToRawLongBits(got[i])
-          || (Double.isNaN(w) && Double.isNaN(got[i])), "relu edge " + i + " (" + where + "): " + got[i] + ", want " + w);
+          || (Double.isNaN(w) && Double.isNaN(got[i])), "edge " + i + " (" + where + "): " + got[i] + ", want " + w);
     }
   }
 

@@ -37,6 +37,42 @@ class LargeKernelPathTest {
     assertTrue(CpuBackend.nd4jKernelsAvailable(), "ND4J's natives should load on this platform");
   }
 
+  /**
+   * Near 0, where expm1, log1p, tanh, sin and erf are about x, the large path keeps their relative
+   * accuracy: within 4 ulps of the small (Java) path, element by element. libnd4j's expm1 and log1p
+   * are exp(x) - 1 and log(1 + x) (log1p(1e-9) gave 0 in float32) and its float64 tanh gave 0 for
+   * tanh(1e-45), so those stay in Java; {@link #nativeAndJavaPathsAgree}'s tolerance, relative to
+   * max(1, |y|), cannot see this.
+   */
+  @Test
+  void smallArgumentsKeepTheirRelativeAccuracyOnTheLargePath() {
+    java.util.Random random = new java.util.Random(5);
+    double[] values = new double[300_000];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (random.nextBoolean() ? 1 : -1) * Math.pow(10, -12 + 10 * random.nextDouble());
+    }
+    java.util.Map<String, UnaryOperator<Tensor>> ops = new java.util.LinkedHashMap<>();
+    ops.put("expm1", Tensor::expm1);
+    ops.put("log1p", Tensor::log1p);
+    ops.put("tanh", Tensor::tanh);
+    ops.put("sin", Tensor::sin);
+    ops.put("erf", Tensor::erf);
+    for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+      Tensor x = Tensor.of(values).to(t);
+      for (var e : ops.entrySet()) {
+        double[] large = e.getValue().apply(x).toDoubleArray();
+        for (int start = 0; start < values.length; start += 30_000) {
+          double[] small = e.getValue().apply(x.narrow(0, start, 1000).clone()).toDoubleArray();
+          for (int i = 0; i < small.length; i++) {
+            double ulp = t == DType.FLOAT32 ? Math.ulp((float) small[i]) : Math.ulp(small[i]);
+            assertTrue(Math.abs(large[start + i] - small[i]) <= 4 * ulp, e.getKey() + " " + t + " at x = "
+                + values[start + i] + ": large path " + large[start + i] + ", small path " + small[i]);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void nativeAndJavaPathsAgree() {
     Tensor.manualSeed(11);

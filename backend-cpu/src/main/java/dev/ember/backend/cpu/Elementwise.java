@@ -93,7 +93,7 @@ final class Elementwise {
     return switch (op) {
       case NEG -> -x;
       case ABS -> Math.abs(x);
-      case SIGN -> Math.signum(x);
+      case SIGN -> x > 0 ? 1 : x < 0 ? -1 : 0; // PyTorch's: +0.0 for -0.0 and for NaN
       case EXP -> Math.exp(x);
       case EXPM1 -> Math.expm1(x);
       case LOG -> Math.log(x);

@@ -281,7 +281,7 @@ final class ScalarTwins {
 
   private static float tanh(float x) {
     float a = Math.abs(x);
-    float e = expCore(Math.min(a + a, 18f));
+    float e = expCore(Math.min(a + a, 20f)); // VectorMath.tanh: exactly ±1 from |x| = 9.01
     float big = 1f - 2f / (e + 1f);
     if (x < 0f) {
       big = -big;
