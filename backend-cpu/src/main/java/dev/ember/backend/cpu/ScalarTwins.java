@@ -67,6 +67,8 @@ final class ScalarTwins {
         // exp: -inf lanes give 0 on the formula; beyond +-87 or NaN the vector leaves it.
         case EXP -> x == Float.NEGATIVE_INFINITY || Math.abs(x) <= EXP_LIMIT;
         case LOG -> x >= Float.MIN_NORMAL && x <= Float.MAX_VALUE;
+        case LOG1P -> x > -1f && x <= Float.MAX_VALUE;
+        case EXPM1 -> Math.abs(x) <= EXP_LIMIT;
         default -> Math.abs(x) <= Float.MAX_VALUE;
       };
       if (!ok) {
@@ -81,6 +83,8 @@ final class ScalarTwins {
       case RELU -> x < 0f ? 0f : x;
       case EXP -> x == Float.NEGATIVE_INFINITY ? 0f : expCore(Math.max(x, -EXP_LIMIT));
       case LOG -> log(x);
+      case LOG1P -> log1p(x);
+      case EXPM1 -> expm1(x);
       case TANH -> tanh(x);
       case SIGMOID -> sigmoid(x);
       case GELU_TANH -> x * sigmoid((Math.fma(x * x, GELU_K1, 1f) * x) * (2 * GELU_K0));
@@ -277,6 +281,19 @@ final class ScalarTwins {
     r = Math.fma(ef, LN2_LO, r);
     r = Math.fma(z, -0.5f, r);
     return (f + r) + ef * LN2_HI;
+  }
+
+  /** {@link VectorMath}'s log1p: {@code u == 1 ? x : log(u) (x / (u - 1))} with {@code u = 1 + x}. */
+  private static float log1p(float x) {
+    float u = x + 1f;
+    return u == 1f ? x : log(u) * (x / (u - 1f));
+  }
+
+  /** {@link VectorMath}'s expm1: {@code u == 1 ? x : u - 1 == -1 ? -1 : (u - 1) (x / log(u))}, u = e^x. */
+  private static float expm1(float x) {
+    float u = expCore(x);
+    float um1 = u - 1f;
+    return u == 1f ? x : um1 == -1f ? -1f : um1 * (x / log(u));
   }
 
   private static float tanh(float x) {

@@ -81,7 +81,7 @@ final class VectorMath {
   /** Returns whether {@link #unaryF32} computes {@code op}. */
   static boolean supports(UnaryOp op) {
     return switch (op) {
-      case RELU, EXP, LOG, TANH, SIGMOID, GELU, GELU_GRAD, GELU_TANH, GELU_TANH_GRAD -> true;
+      case RELU, EXP, EXPM1, LOG, LOG1P, TANH, SIGMOID, GELU, GELU_GRAD, GELU_TANH, GELU_TANH_GRAD -> true;
       default -> false;
     };
   }
@@ -304,6 +304,8 @@ final class VectorMath {
       case RELU -> reluLoop(a, full);
       case EXP -> expLoop(a, full);
       case LOG -> logLoop(a, full);
+      case LOG1P -> log1pLoop(a, full);
+      case EXPM1 -> expm1Loop(a, full);
       case TANH -> tanhLoop(a, full);
       case SIGMOID -> sigmoidLoop(a, full);
       case GELU_TANH -> geluTanhLoop(a, full);
@@ -365,6 +367,45 @@ final class VectorMath {
       if (r != null) {
         r.intoArray(a, i);
       }
+    }
+  }
+
+  /**
+   * log(1 + x) lane-wise as {@code u = 1 + x}, {@code u == 1 ? x : log(u) (x / (u - 1))}: the division
+   * by the rounded {@code u - 1} cancels the rounding of u (Goldberg), so small x keep their relative
+   * accuracy (a few ulps), which {@code log(1 + x)} loses. Lanes outside (-1, MAX] or NaN send the vector to
+   * the scalar path ({@link Math#log1p}).
+   */
+  private static void log1pLoop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector x = FloatVector.fromArray(S, a, i);
+      if (!x.compare(VectorOperators.GT, -1f).and(x.compare(VectorOperators.LE, Float.MAX_VALUE)).allTrue()) {
+        scalar(UnaryOp.LOG1P, a, i);
+        continue;
+      }
+      FloatVector u = x.add(ONE_V);
+      FloatVector r = logCore(u).mul(x.div(u.sub(ONE_V)));
+      r.blend(x, u.compare(VectorOperators.EQ, 1f)).intoArray(a, i);
+    }
+  }
+
+  /**
+   * e^x - 1 lane-wise as {@code u = e^x}, {@code u == 1 ? x : u - 1 == -1 ? -1 : (u - 1) (x / log(u))}
+   * (Kahan): the ratio cancels the rounding of u, so small x keep their relative accuracy. Lanes beyond
+   * +-87 or NaN send the vector to the scalar path ({@link Math#expm1}).
+   */
+  private static void expm1Loop(float[] a, int full) {
+    for (int i = 0; i < full; i += LANES) {
+      FloatVector x = FloatVector.fromArray(S, a, i);
+      if (!x.abs().compare(VectorOperators.LE, EXP_LIMIT).allTrue()) {
+        scalar(UnaryOp.EXPM1, a, i);
+        continue;
+      }
+      FloatVector u = expCore(x);
+      FloatVector um1 = u.sub(ONE_V);
+      FloatVector r = um1.mul(x.div(logCore(u)));
+      r = r.blend(-1f, um1.compare(VectorOperators.EQ, -1f));
+      r.blend(x, u.compare(VectorOperators.EQ, 1f)).intoArray(a, i);
     }
   }
 
@@ -555,6 +596,11 @@ final class VectorMath {
     if (!ok.allTrue()) {
       return scalar(UnaryOp.LOG, a, i);
     }
+    return logCore(x);
+  }
+
+  /** ln x for lanes that are positive normal finite numbers ({@link #log} checks). */
+  private static FloatVector logCore(FloatVector x) {
     IntVector bits = (IntVector) x.reinterpretAsInts();
     IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(126);
     FloatVector m = bits.and(0x007FFFFF).or(0x3F000000).reinterpretAsFloats(); // [0.5, 1)

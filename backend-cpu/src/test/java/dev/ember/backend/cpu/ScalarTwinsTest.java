@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and layer norm's backward over rows that are not a multiple of the vector length.
  */
 class ScalarTwinsTest {
-  private static final UnaryOp[] UNARY = {UnaryOp.RELU, UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.SIGMOID,
-      UnaryOp.GELU, UnaryOp.GELU_GRAD, UnaryOp.GELU_TANH, UnaryOp.GELU_TANH_GRAD};
+  private static final UnaryOp[] UNARY = {UnaryOp.RELU, UnaryOp.EXP, UnaryOp.EXPM1, UnaryOp.LOG, UnaryOp.LOG1P,
+      UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.GELU, UnaryOp.GELU_GRAD, UnaryOp.GELU_TANH, UnaryOp.GELU_TANH_GRAD};
 
   @BeforeAll
   static void compileTheVectorCode() {
@@ -49,8 +49,8 @@ class ScalarTwinsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = UnaryOp.class, names = {"RELU", "EXP", "LOG", "TANH", "SIGMOID", "GELU", "GELU_GRAD", "GELU_TANH",
-      "GELU_TANH_GRAD"})
+  @EnumSource(value = UnaryOp.class, names = {"RELU", "EXP", "EXPM1", "LOG", "LOG1P", "TANH", "SIGMOID", "GELU",
+      "GELU_GRAD", "GELU_TANH", "GELU_TANH_GRAD"})
   void unaryTwinsGiveTheVectorBits(UnaryOp op) {
     Random random = new Random(op.ordinal());
     int n = 16 * 2048 + 13;

@@ -21,8 +21,8 @@ class VectorMathTest {
   private static final double ATOL = 5e-7;
 
   @ParameterizedTest
-  @EnumSource(value = UnaryOp.class, names = {"EXP", "LOG", "TANH", "SIGMOID", "GELU", "GELU_GRAD", "GELU_TANH",
-      "GELU_TANH_GRAD"})
+  @EnumSource(value = UnaryOp.class, names = {"EXP", "EXPM1", "LOG", "LOG1P", "TANH", "SIGMOID", "GELU", "GELU_GRAD",
+      "GELU_TANH", "GELU_TANH_GRAD"})
   void matchesTheScalarPath(UnaryOp op) {
     assertTrue(VectorSupport.ENABLED, "the tests run with --add-modules=jdk.incubator.vector (surefire argLine)");
     Random random = new Random(1);
@@ -51,6 +51,36 @@ class VectorMathTest {
       assertTrue(err <= ATOL + RTOL * Math.abs(want), op + "(" + x[i] + ") = " + got[i] + ", want " + want);
     }
     System.out.printf("vector %s: worst error %.3f of the tolerance%n", op, worst);
+  }
+
+  /**
+   * log1p and expm1 keep their relative accuracy near 0, where log(1 + x) and e^x - 1 lose it: within 3
+   * ulps of {@link Math#log1p} and {@link Math#expm1} for |x| from 1e-30 to 80 (log1p: x > -1), the
+   * denormals and -0.0 included.
+   */
+  @ParameterizedTest
+  @EnumSource(value = UnaryOp.class, names = {"LOG1P", "EXPM1"})
+  void log1pAndExpm1KeepTheirRelativeAccuracyNearZero(UnaryOp op) {
+    Random random = new Random(9);
+    int n = 40_000;
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      float m = (float) Math.pow(10, -30 + 31.9 * random.nextDouble());
+      x[i] = random.nextBoolean() ? m : op == UnaryOp.LOG1P ? -Math.min(m, 0.9999f) : -m;
+    }
+    float[] edges = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1e-7f, -1e-7f, 5.96e-8f, -5.96e-8f, 0.5f, -0.5f};
+    System.arraycopy(edges, 0, x, 8, edges.length);
+    float[] got = x.clone();
+    VectorMath.apply(op, got, n);
+    for (int i = 0; i < n; i++) {
+      double want = op == UnaryOp.LOG1P ? Math.log1p(x[i]) : Math.expm1(x[i]);
+      float w = (float) want;
+      assertTrue(Math.abs(got[i] - want) <= 3 * Math.ulp(w) || Float.floatToRawIntBits(got[i]) == Float.floatToRawIntBits(w),
+          op + "(" + x[i] + ") = " + got[i] + ", want " + w);
+      if (x[i] == 0) {
+        assertEquals(Float.floatToRawIntBits(x[i]), Float.floatToRawIntBits(got[i]), op + " keeps the zero's sign");
+      }
+    }
   }
 
   /**
