@@ -69,6 +69,7 @@ final class ScalarTwins {
         case LOG -> x >= Float.MIN_NORMAL && x <= Float.MAX_VALUE;
         case LOG1P -> x > -1f && x <= Float.MAX_VALUE;
         case EXPM1 -> Math.abs(x) <= EXP_LIMIT;
+        case SIGMOID -> x >= -EXP_LIMIT && x <= Float.MAX_VALUE;
         default -> Math.abs(x) <= Float.MAX_VALUE;
       };
       if (!ok) {

@@ -420,10 +420,15 @@ final class VectorMath {
     }
   }
 
+  /**
+   * sigmoid lane-wise; a lane below -87 (where the value is denormal, about 6e-39 at -88, and the clamped
+   * exponential would give 1.6e-38), NaN or +inf sends the vector to the scalar path, as PyTorch's
+   * sigmoid gives the denormal.
+   */
   private static void sigmoidLoop(float[] a, int full) {
     for (int i = 0; i < full; i += LANES) {
       FloatVector v = FloatVector.fromArray(S, a, i);
-      if (finite(v)) {
+      if (v.compare(VectorOperators.GE, -EXP_LIMIT).and(v.compare(VectorOperators.LE, Float.MAX_VALUE)).allTrue()) {
         sigmoid(v).intoArray(a, i);
       } else {
         scalar(UnaryOp.SIGMOID, a, i);

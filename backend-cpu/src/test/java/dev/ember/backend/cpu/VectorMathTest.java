@@ -53,6 +53,19 @@ class VectorMathTest {
     System.out.printf("vector %s: worst error %.3f of the tolerance%n", op, worst);
   }
 
+  /** sigmoid below -87 gives the denormal value (about 6.05e-39 at -88), not the clamped exponential's 1.6e-38. */
+  @Test
+  void sigmoidReachesItsDenormalValues() {
+    float[] x = {-88f, -100f, -87.5f, -90f, 1f, 2f, 3f, -104f};
+    float[] got = x.clone();
+    VectorMath.apply(UnaryOp.SIGMOID, got, x.length);
+    for (int i = 0; i < x.length; i++) {
+      double e = Math.exp(-Math.abs(x[i]));
+      float want = (float) (x[i] >= 0 ? 1 / (1 + e) : e / (1 + e));
+      assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[i]), "sigmoid(" + x[i] + ") = " + got[i]);
+    }
+  }
+
   /**
    * log1p and expm1 keep their relative accuracy near 0, where log(1 + x) and e^x - 1 lose it: within 3
    * ulps of {@link Math#log1p} and {@link Math#expm1} for |x| from 1e-30 to 80 (log1p: x > -1), the
