@@ -196,7 +196,20 @@ public final class ElementwiseMath {
   }
 
   /** C's fmod for floating operands of one dtype (see the class comment for its accuracy). */
+  /**
+   * fmod of floating a and b; float32 and the half types run in float64 and round once at the end: the
+   * float32 composition overflowed in Veltkamp's split (fmod(-1, 1e38) gave NaN, PyTorch -1), and float64
+   * keeps the quotient exact up to 2^53. Beyond that (a divisor below about 1e-16 of the dividend) the
+   * result is not exact (PyTorch's std::fmod is).
+   */
   private static Tensor fmodFloating(Tensor a, Tensor b) {
+    if (a.dtype() != DType.FLOAT64) {
+      return fmodFloat64(a.to(DType.FLOAT64), b.to(DType.FLOAT64)).to(a.dtype());
+    }
+    return fmodFloat64(a, b);
+  }
+
+  private static Tensor fmodFloat64(Tensor a, Tensor b) {
     // r = a - q b with q b kept exact as p + e (Dekker's product), so r is exact whenever a - p is
     // (Sterbenz: p within a factor 2 of a) and the one rounding of (a - p) - e is relative to r.
     Tensor q = truncValues(a.div(b));

@@ -92,6 +92,36 @@ class EdgeCaseConformanceTest {
     }
   }
 
+  /**
+   * Binary edges as PyTorch 2.13 gives them: C's pow (1^y = 1 for every y, NaN included; (-1)^(+-inf) =
+   * 1; Java's Math.pow gives NaN), maximum/minimum returning the second of two equal values (+0.0 and
+   * -0.0) and NaN from either side, and fmod/remainder/floor_divide of float32 near its largest values
+   * (the composition overflowed to NaN: fmod(-1, 1e38) is -1).
+   */
+  @Test
+  void binaryEdgesFollowPyTorch() {
+    for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+      for (int n : new int[] {1, 70_000}) { // 70,000: large enough for the CPU's oneDNN binary path
+        String where = dtype + ", " + n + " elements";
+        Tensor a = Tensor.of(new double[] {1, 1, 1, -1, -1, 0.0, -0.0, Double.NaN, 2}).to(dtype)
+            .repeat(n).to(device);
+        Tensor b = Tensor.of(new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+            Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 0.0, 1, Double.NaN}).to(dtype).repeat(n).to(device);
+        assertEdgesBitForBit(new double[] {1, 1, 1, 1, 1, 1, 1, Double.NaN, Double.NaN}, a.pow(b), where + ", pow");
+        assertEdgesBitForBit(new double[] {Double.NaN, Double.POSITIVE_INFINITY, 1, Double.POSITIVE_INFINITY, -1, -0.0,
+            0.0, Double.NaN, Double.NaN}, a.maximum(b), where + ", maximum");
+        assertEdgesBitForBit(new double[] {Double.NaN, 1, Double.NEGATIVE_INFINITY, -1, Double.NEGATIVE_INFINITY, -0.0,
+            0.0, Double.NaN, Double.NaN}, a.minimum(b), where + ", minimum");
+      }
+      Tensor big = Tensor.of(new double[] {-1, 1, 0.0, -2.5}).to(dtype).to(device);
+      Tensor huge = Tensor.of(new double[] {1e38, -1e38, 1e38, 1e38}).to(dtype).to(device);
+      assertEdgesBitForBit(new double[] {-1, 1, 0.0, -2.5}, big.fmod(huge), dtype + ", fmod by 1e38");
+      assertEdgesBitForBit(new double[] {-1, -1, 0.0, -1}, big.floorDivide(huge), dtype + ", floor_divide by 1e38");
+      double h = dtype == DType.FLOAT32 ? (float) 1e38 : 1e38; // 1e38 - 1 and - 2.5 round back to it
+      assertEdgesBitForBit(new double[] {h, -h, 0.0, h}, big.remainder(huge), dtype + ", remainder by 1e38");
+    }
+  }
+
   private static void assertEdgesBitForBit(double[] want, Tensor y, String where) {
     double[] got = y.narrow(0, 0, want.length).toDoubleArray();
     for (int i = 0; i < want.length; i++) {

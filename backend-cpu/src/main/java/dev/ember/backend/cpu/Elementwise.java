@@ -207,15 +207,24 @@ final class Elementwise {
     };
   }
 
+  /**
+   * {@code a^b} as C's {@code pow} (and PyTorch) defines it: {@link Math#pow} but for 1^y = 1 for every
+   * y, NaN included, and (-1)^(+-inf) = 1, where Java's gives NaN.
+   */
+  static double pow(double a, double b) {
+    return a == 1 || (a == -1 && Double.isInfinite(b)) ? 1 : Math.pow(a, b);
+  }
+
   static double binaryDouble(BinaryOp op, double a, double b) {
     return switch (op) {
       case ADD -> a + b;
       case SUB -> a - b;
       case MUL -> a * b;
       case DIV -> a / b;
-      case POW -> Math.pow(a, b);
-      case MAXIMUM -> Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.max(a, b);
-      case MINIMUM -> Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.min(a, b);
+      case POW -> pow(a, b);
+      // PyTorch's (and the CUDA kernels'): NaN from either side; of two equal values (+0.0, -0.0) the second
+      case MAXIMUM -> a > b || Double.isNaN(a) ? a : b;
+      case MINIMUM -> a < b || Double.isNaN(a) ? a : b;
       case EQ -> a == b ? 1 : 0;
       case NE -> a != b ? 1 : 0;
       case LT -> a < b ? 1 : 0;

@@ -157,7 +157,7 @@ final class FastLoops {
           }
         } else {
           for (int k = 0; k < n; k++, a += sa, b += sb, y += sy) {
-            Raw.putFloat(y, (float) Math.pow(Raw.getFloat(a), Raw.getFloat(b)));
+            Raw.putFloat(y, (float) Elementwise.pow(Raw.getFloat(a), Raw.getFloat(b)));
           }
         }
       }
