@@ -160,6 +160,7 @@ __device__ __forceinline__ T arith(int op, T a, T b) {
     case BINARY_POW: return int_pow<T>(a, b);
     case BINARY_MAXIMUM: return a > b ? a : b;
     case BINARY_MINIMUM: return a < b ? a : b;
+    case BINARY_FMOD: return b == 0 ? (T)0 : (T)(a % b);
     default: return 0;
   }
 }
@@ -185,6 +186,7 @@ __device__ __forceinline__ float arith<float>(int op, float a, float b) {
     case BINARY_POW: return powf(a, b);
     case BINARY_MAXIMUM: return nan_max(a, b);
     case BINARY_MINIMUM: return nan_min(a, b);
+    case BINARY_FMOD: return fmodf(a, b);
     default: return 0.0f;
   }
 }
@@ -198,6 +200,7 @@ __device__ __forceinline__ double arith<double>(int op, double a, double b) {
     case BINARY_POW: return pow(a, b);
     case BINARY_MAXIMUM: return nan_max(a, b);
     case BINARY_MINIMUM: return nan_min(a, b);
+    case BINARY_FMOD: return fmod(a, b);
     default: return 0.0;
   }
 }
@@ -222,7 +225,7 @@ __device__ __forceinline__ bool predicate(int op, T a, T b) {
 template <typename T>
 __device__ void binary_kernel(int op, Geometry<3> g, const T* __restrict__ a, const T* __restrict__ b,
                               void* __restrict__ out) {
-  bool pred = op >= BINARY_EQ;
+  bool pred = op >= BINARY_EQ && op <= BINARY_LOGICAL_XOR;
   EMBER_GRID_LOOP(i, g.numel) {
     i64 off[3];
     offsets(g, i, off);  // out, a, b

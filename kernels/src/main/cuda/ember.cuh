@@ -55,6 +55,7 @@ typedef unsigned long long u64;
 #define BINARY_LOGICAL_AND 13
 #define BINARY_LOGICAL_OR 14
 #define BINARY_LOGICAL_XOR 15
+#define BINARY_FMOD 16
 
 #define REDUCE_SUM 0
 #define REDUCE_PROD 1

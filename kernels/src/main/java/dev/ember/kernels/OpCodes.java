@@ -93,6 +93,8 @@ public final class OpCodes {
   public static final int BINARY_LOGICAL_OR = 14;
   /** Binary logical xor; bool output. */
   public static final int BINARY_LOGICAL_XOR = 15;
+  /** Binary C {@code fmod(a, b)} (floating types; integer: {@code a % b}, 0 for b = 0). */
+  public static final int BINARY_FMOD = 16;
 
   /** Reduce by sum. */
   public static final int REDUCE_SUM = 0;

@@ -196,51 +196,9 @@ public final class ElementwiseMath {
   }
 
   /** C's fmod for floating operands of one dtype (see the class comment for its accuracy). */
-  /**
-   * fmod of floating a and b; float32 and the half types run in float64 and round once at the end: the
-   * float32 composition overflowed in Veltkamp's split (fmod(-1, 1e38) gave NaN, PyTorch -1), and float64
-   * keeps the quotient exact up to 2^53. Beyond that (a divisor below about 1e-16 of the dividend) the
-   * result is not exact (PyTorch's std::fmod is).
-   */
+  /** C's fmod of floating a and b, exact: the backend's {@link BinaryOp#FMOD} primitive. */
   private static Tensor fmodFloating(Tensor a, Tensor b) {
-    if (a.dtype() != DType.FLOAT64) {
-      return fmodFloat64(a.to(DType.FLOAT64), b.to(DType.FLOAT64)).to(a.dtype());
-    }
-    return fmodFloat64(a, b);
-  }
-
-  private static Tensor fmodFloat64(Tensor a, Tensor b) {
-    // r = a - q b with q b kept exact as p + e (Dekker's product), so r is exact whenever a - p is
-    // (Sterbenz: p within a factor 2 of a) and the one rounding of (a - p) - e is relative to r.
-    Tensor q = truncValues(a.div(b));
-    Tensor p = q.mul(b);
-    Tensor e = productError(q, b, p);
-    Tensor r = a.sub(p).sub(e);
-    // a / b rounded across an integer: step r back into (-|b|, |b|) with a's sign.
-    Tensor absB = b.abs();
-    Tensor step = Tensor.where(a.lt(0), absB.neg(), absB);
-    r = Tensor.where(r.mul(a).lt(0), r.add(step), r);
-    r = Tensor.where(r.abs().ge(absB), r.sub(step), r);
-    // fmod(finite, +-inf) is the dividend; a zero remainder has the dividend's sign.
-    r = Tensor.where(Comparison.isinf(b).logicalAnd(Comparison.isfinite(a)), a, r);
-    return Tensor.where(r.eq(0), a.mul(0), r);
-  }
-
-  /**
-   * Returns {@code x y - p} exactly for {@code p = fl(x y)}, by Veltkamp's split of each factor into
-   * halves whose products are exact (Dekker's TwoProduct; no fused multiply-add needed).
-   */
-  private static Tensor productError(Tensor x, Tensor y, Tensor p) {
-    double splitter = x.dtype() == DType.FLOAT32 ? 4097 : 134217729; // 2^12 + 1, 2^27 + 1
-    Tensor[] xs = split(x, splitter);
-    Tensor[] ys = split(y, splitter);
-    return xs[0].mul(ys[0]).sub(p).add(xs[0].mul(ys[1])).add(xs[1].mul(ys[0])).add(xs[1].mul(ys[1]));
-  }
-
-  private static Tensor[] split(Tensor x, double splitter) {
-    Tensor c = x.mul(splitter);
-    Tensor hi = c.sub(c.sub(x));
-    return new Tensor[] {hi, x.sub(hi)};
+    return Dispatch.binary("fmod", BinaryOp.FMOD, a, b);
   }
 
   /** PyTorch's {@code div_floor_floating}: floor of the exact quotient, consistent with remainder. */

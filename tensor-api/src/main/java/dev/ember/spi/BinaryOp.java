@@ -19,6 +19,11 @@ public enum BinaryOp {
   MAXIMUM,
   /** {@code min(a, b)}, propagating NaN. */
   MINIMUM,
+  /**
+   * C's {@code fmod(a, b)}: {@code a - trunc(a / b) b} computed exactly, with a's sign (NaN for b = 0
+   * or an infinite a; a for an infinite b). Floating dtypes; integer fmod composes from DIV.
+   */
+  FMOD,
   /** {@code a == b}, bool output. */
   EQ,
   /** {@code a != b}, bool output. */

@@ -95,8 +95,8 @@ class EdgeCaseConformanceTest {
   /**
    * Binary edges as PyTorch 2.13 gives them: C's pow (1^y = 1 for every y, NaN included; (-1)^(+-inf) =
    * 1; Java's Math.pow gives NaN), maximum/minimum returning the second of two equal values (+0.0 and
-   * -0.0) and NaN from either side, and fmod/remainder/floor_divide of float32 near its largest values
-   * (the composition overflowed to NaN: fmod(-1, 1e38) is -1).
+   * -0.0) and NaN from either side, and fmod/remainder/floor_divide exact at the extremes (the former
+   * composition overflowed to NaN in float32 near 1e38 and lost all bits for quotients beyond 2^53).
    */
   @Test
   void binaryEdgesFollowPyTorch() {
@@ -117,6 +117,14 @@ class EdgeCaseConformanceTest {
       Tensor huge = Tensor.of(new double[] {1e38, -1e38, 1e38, 1e38}).to(dtype).to(device);
       assertEdgesBitForBit(new double[] {-1, 1, 0.0, -2.5}, big.fmod(huge), dtype + ", fmod by 1e38");
       assertEdgesBitForBit(new double[] {-1, -1, 0.0, -1}, big.floorDivide(huge), dtype + ", floor_divide by 1e38");
+      if (dtype == DType.FLOAT64) { // quotients of 1e45: exact only on an fmod primitive (PyTorch's std::fmod)
+        Tensor tiny = Tensor.of(new double[] {1e-45, 1e-45, 1e-45, 1e-45}).to(device);
+        Tensor num = Tensor.of(new double[] {1, -2.5, 3, -1}).to(device);
+        assertEdgesBitForBit(new double[] {5.6817036928598406E-46, -4.204259232149602E-46, 7.045111078579522E-46,
+            -5.6817036928598406E-46}, num.fmod(tiny), "float64 fmod by 1e-45");
+        assertEdgesBitForBit(new double[] {5.6817036928598406E-46, 5.795740767850398E-46, 7.045111078579522E-46,
+            4.318296307140159E-46}, num.remainder(tiny), "float64 remainder by 1e-45");
+      }
       double h = dtype == DType.FLOAT32 ? (float) 1e38 : 1e38; // 1e38 - 1 and - 2.5 round back to it
       assertEdgesBitForBit(new double[] {h, -h, 0.0, h}, big.remainder(huge), dtype + ", remainder by 1e38");
     }

@@ -225,6 +225,7 @@ final class Elementwise {
       // PyTorch's (and the CUDA kernels'): NaN from either side; of two equal values (+0.0, -0.0) the second
       case MAXIMUM -> a > b || Double.isNaN(a) ? a : b;
       case MINIMUM -> a < b || Double.isNaN(a) ? a : b;
+      case FMOD -> a % b; // Java's floating % is C's fmod, exact
       case EQ -> a == b ? 1 : 0;
       case NE -> a != b ? 1 : 0;
       case LT -> a < b ? 1 : 0;
@@ -260,6 +261,12 @@ final class Elementwise {
       }
       case MAXIMUM -> Math.max(a, b);
       case MINIMUM -> Math.min(a, b);
+      case FMOD -> {
+        if (b == 0) {
+          throw new ArithmeticException("fmod: integer division by zero");
+        }
+        yield a % b;
+      }
       case EQ -> a == b ? 1 : 0;
       case NE -> a != b ? 1 : 0;
       case LT -> a < b ? 1 : 0;

@@ -211,6 +211,7 @@ final class CudaKernels {
       case POW -> OpCodes.BINARY_POW;
       case MAXIMUM -> OpCodes.BINARY_MAXIMUM;
       case MINIMUM -> OpCodes.BINARY_MINIMUM;
+      case FMOD -> OpCodes.BINARY_FMOD;
       case EQ -> OpCodes.BINARY_EQ;
       case NE -> OpCodes.BINARY_NE;
       case LT -> OpCodes.BINARY_LT;

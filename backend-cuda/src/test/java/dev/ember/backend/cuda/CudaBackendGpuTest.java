@@ -170,6 +170,7 @@ class CudaBackendGpuTest {
       case POW -> Math.pow(a, b);
       case MAXIMUM -> Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.max(a, b);
       case MINIMUM -> Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.min(a, b);
+      case FMOD -> a % b;
       case EQ -> a == b ? 1 : 0;
       case NE -> a != b ? 1 : 0;
       case LT -> a < b ? 1 : 0;
