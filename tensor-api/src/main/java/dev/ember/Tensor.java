@@ -845,7 +845,7 @@ public final class Tensor implements AutoCloseable {
     return Arithmetic.div(this, Creation.scalarLike(this, value));
   }
 
-  /** Returns {@code this ^ exponent}, broadcasting. */
+  /** Returns {@code this ^ exponent}, broadcasting, with C's rules (1^y = 1 for every y, NaN included). */
   public Tensor pow(Tensor exponent) {
     return Arithmetic.pow(this, exponent);
   }
@@ -1032,7 +1032,7 @@ public final class Tensor implements AutoCloseable {
     return Unary.sigmoid(this);
   }
 
-  /** Returns the sign: -1, 0 or 1 (not differentiable: zero gradient). */
+  /** Returns the sign: -1, 0 or 1, and +0 for -0.0 and NaN as in PyTorch (not differentiable: zero gradient). */
   public Tensor sign() {
     return Unary.sign(this);
   }
@@ -1057,7 +1057,7 @@ public final class Tensor implements AutoCloseable {
     return Unary.rounding(this, dev.ember.spi.UnaryOp.ROUND);
   }
 
-  /** Returns {@code max(x, 0)}; the gradient at 0 is 0. */
+  /** Returns {@code x < 0 ? 0 : x} (PyTorch's ReLU: NaN and -0.0 stay); the gradient at 0 is 0. */
   public Tensor relu() {
     return Activations.relu(this);
   }
@@ -1974,7 +1974,7 @@ public final class Tensor implements AutoCloseable {
     return Arithmetic.inPlaceUnary("log_", this, Tensor::log);
   }
 
-  /** Applies {@code max(x, 0)} in place ({@code relu_}); returns {@code this}. */
+  /** Applies ReLU ({@code x < 0 ? 0 : x}) in place ({@code relu_}); returns {@code this}. */
   public Tensor reluInPlace() {
     return Arithmetic.inPlaceUnary("relu_", this, Tensor::relu);
   }
