@@ -118,10 +118,10 @@ public final class Arithmetic {
 
   /**
    * Returns {@code x} clamped to {@code [min, max]} (NaN leaves a bound open); the gradient passes
-   * where {@code min <= x <= max}. A lower bound of +0.0 runs as ReLU, which is PyTorch's {@code x < 0 ?
-   * 0 : x} exactly (-0.0 stays -0.0, as in PyTorch's clamp, where {@code maximum(-0.0, +0.0)} gives
-   * +0.0): {@code clamp(0, 6)}, {@code relu6}, {@code hardtanh(x, 0, ...)} and the in-place ReLU idiom
-   * {@code clampInPlace(0, NaN)}.
+   * where {@code min <= x <= max}. As PyTorch's, {@code x < min ? min : x} and {@code x > max ? max : x}:
+   * {@code maximum(min, x)} and {@code minimum(max, x)}, which return their second operand, x, of two
+   * equal values, so clamp(-0.0, 0, ...) stays -0.0 ({@code relu6}, {@code hardtanh}, the in-place ReLU
+   * idiom {@code clampInPlace(0, NaN)}).
    */
   public static Tensor clamp(Tensor x, double min, double max) {
     Tensor out = x;
@@ -129,14 +129,12 @@ public final class Arithmetic {
     try (GradMode off = GradMode.noGrad()) {
       if (!Double.isNaN(min)) {
         Tensor lo = Creation.scalarLike(x, min);
-        out = Double.doubleToRawLongBits(min) == 0L && x.dtype().isFloatingPoint() && !x.dtype().isComplex()
-            ? Dispatch.unary(dev.ember.spi.UnaryOp.RELU, out)
-            : Dispatch.binary("clamp", BinaryOp.MAXIMUM, out, lo);
+        out = Dispatch.binary("clamp", BinaryOp.MAXIMUM, lo, out);
         pass = x.ge(lo);
       }
       if (!Double.isNaN(max)) {
         Tensor hi = Creation.scalarLike(x, max);
-        out = Dispatch.binary("clamp", BinaryOp.MINIMUM, out, hi);
+        out = Dispatch.binary("clamp", BinaryOp.MINIMUM, hi, out);
         pass = pass == null ? x.le(hi) : pass.logicalAnd(x.le(hi));
       }
     }

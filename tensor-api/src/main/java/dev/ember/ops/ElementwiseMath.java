@@ -266,10 +266,10 @@ public final class ElementwiseMath {
     Tensor out = x;
     try (GradMode off = GradMode.noGrad()) {
       if (min != null) {
-        out = Dispatch.binary("clamp", BinaryOp.MAXIMUM, out, min);
+        out = Dispatch.binary("clamp", BinaryOp.MAXIMUM, min, out); // x of equal values, as Arithmetic.clamp
       }
       if (max != null) {
-        out = Dispatch.binary("clamp", BinaryOp.MINIMUM, out, max);
+        out = Dispatch.binary("clamp", BinaryOp.MINIMUM, max, out);
       }
     }
     Tensor[] inputs = min == null ? new Tensor[] {x, max} : max == null ? new Tensor[] {x, min}

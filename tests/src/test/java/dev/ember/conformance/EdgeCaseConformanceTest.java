@@ -125,6 +125,12 @@ class EdgeCaseConformanceTest {
         assertEdgesBitForBit(new double[] {5.6817036928598406E-46, 5.795740767850398E-46, 7.045111078579522E-46,
             4.318296307140159E-46}, num.remainder(tiny), "float64 remainder by 1e-45");
       }
+      // clamp keeps x of two equal values (PyTorch's x > max ? max : x), scalar and tensor bounds alike
+      Tensor zeros = Tensor.of(new double[] {0.0, -0.0, Double.NaN, 1}).to(dtype).to(device);
+      assertEdgesBitForBit(new double[] {0.0, -0.0, Double.NaN, -0.0}, zeros.clamp(Double.NaN, -0.0),
+          dtype + ", clamp(max = -0.0)");
+      assertEdgesBitForBit(new double[] {0.0, -0.0, Double.NaN, 1}, zeros.clamp(Tensor.zeros(4).to(dtype).to(device), null),
+          dtype + ", clamp(min = zeros)");
       double h = dtype == DType.FLOAT32 ? (float) 1e38 : 1e38; // 1e38 - 1 and - 2.5 round back to it
       assertEdgesBitForBit(new double[] {h, -h, 0.0, h}, big.remainder(huge), dtype + ", remainder by 1e38");
     }

@@ -36,7 +36,7 @@ final class FloatSums {
 
   /** Whether the vector loops run in this JVM. */
   static boolean vector() {
-    return VectorSupport.ENABLED && VectorSums.usable();
+    return VectorSupport.ENABLED && VectorShape.EIGHT_FLOATS;
   }
 
   /** Returns the sum of the {@code n} floats at {@code address}, in the order above, in double. */

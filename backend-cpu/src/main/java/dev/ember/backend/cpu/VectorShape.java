@@ -25,5 +25,11 @@ final class VectorShape {
   static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256
       ? DoubleVector.SPECIES_256 : DoubleVector.SPECIES_PREFERRED;
 
+  /**
+   * Whether the shape holds 8 floats and 4 doubles (256 bits): {@link FloatSums}' lane order and the
+   * kernels of {@link VectorSums} and {@link VectorRowSums} are built on it.
+   */
+  static final boolean EIGHT_FLOATS = FLOATS.length() == 8 && DOUBLES.length() == 4;
+
   private VectorShape() {}
 }

@@ -26,15 +26,8 @@ final class VectorSums {
    * did not inline it, and every widened vector was boxed.
    */
   private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][BLOCK + 4]);
-  /** Whether the kernels run 8 float and 4 double lanes: {@link FloatSums}' lane order is built on them. */
-  private static final boolean USABLE = F8.length() == 8 && D4.length() == 4;
 
   private VectorSums() {}
-
-  /** Returns whether the vector loops run here (256-bit vectors or wider). */
-  static boolean usable() {
-    return USABLE;
-  }
 
   /** Whether this version of the class loads straight from off-heap memory (false here: the floats are copied into heap blocks first, tests). */
   static boolean loadsOffHeap() {

@@ -28,19 +28,12 @@ final class VectorSums {
   private static final VectorSpecies<Double> D4 = VectorShape.DOUBLES;
   private static final VectorOperators.Conversion<Float, Double> F2D = VectorOperators.F2D;
   private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-  /** Whether the kernels run 8 float and 4 double lanes: {@link FloatSums}' lane order is built on them. */
-  private static final boolean USABLE = F8.length() == 8 && D4.length() == 4;
 
   private VectorSums() {}
 
   /** The segment over the whole address space; initialized on the first sum. */
   private static final class Memory {
     static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-  }
-
-  /** Returns whether the vector loops run here (256-bit vectors or wider). */
-  static boolean usable() {
-    return USABLE;
   }
 
   /** Whether this version of the class loads straight from off-heap memory (true in this version, tests). */
